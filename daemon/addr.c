@@ -1,0 +1,250 @@
+/*
+ * addr: the one place where text becomes an address and back.
+ *
+ * Addresses come only from inet_pton(3) on a bounded copy of the input, so
+ * log text is never resolved and never read past its length. Every struct
+ * addr leaves this module normalised (v4-mapped folded to IPv4, host bits
+ * and padding zero), which lets the score table hash and compare raw bytes.
+ * IPv6 output follows RFC 5952 (lower case, longest zero run compressed,
+ * leftmost on a tie, never a single zero field) and is written here rather
+ * than left to the libc, whose inet_ntop also prints IPv4-compatible
+ * addresses in dotted form.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "addr.h"
+
+static const uint8_t v4mapped_prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0xff, 0xff};
+
+unsigned
+addr_maxlen(const struct addr *a)
+{
+	return a->family == AF_INET ? 32 : 128;
+}
+
+bool
+addr_is_host(const struct addr *a)
+{
+	return a->len == addr_maxlen(a);
+}
+
+void
+addr_mask(struct addr *dst, const struct addr *src, unsigned len)
+{
+	unsigned max = addr_maxlen(src), i;
+
+	if (len > max)
+		len = max;
+	*dst = *src;
+	dst->len = (uint8_t)len;
+	for (i = 0; i < 16; i++) {
+		if (i * 8 >= len)
+			dst->a[i] = 0;
+		else if (i * 8 + 8 > len)
+			dst->a[i] &= (uint8_t)(0xff << (8 - (len - i * 8)));
+	}
+}
+
+static void
+fold_mapped(struct addr *a)
+{
+	if (a->family != AF_INET6 || memcmp(a->a, v4mapped_prefix, 12) != 0)
+		return;
+	memmove(a->a, a->a + 12, 4);
+	memset(a->a + 4, 0, 12);
+	a->family = AF_INET;
+	a->len = a->len >= 96 ? (uint8_t)(a->len - 96) : 0;
+}
+
+int
+addr_parse(const char *s, size_t n, struct addr *out)
+{
+	char buf[INET6_ADDRSTRLEN];
+	struct addr a;
+
+	memset(&a, 0, sizeof(a));
+	if (n == 0 || n >= sizeof(buf) || memchr(s, '\0', n) != NULL)
+		goto fail;
+	memcpy(buf, s, n);
+	buf[n] = '\0';
+	if (memchr(buf, ':', n) == NULL) {
+		if (inet_pton(AF_INET, buf, a.a) != 1)
+			goto fail;
+		a.family = AF_INET;
+		a.len = 32;
+	} else {
+		if (inet_pton(AF_INET6, buf, a.a) != 1)
+			goto fail;
+		a.family = AF_INET6;
+		a.len = 128;
+		fold_mapped(&a);
+	}
+	*out = a;
+	return 0;
+fail:
+	errno = EINVAL;
+	return -1;
+}
+
+int
+addr_parse_prefix(const char *s, bool mask, struct addr *out)
+{
+	const char *slash = strchr(s, '/');
+	struct addr a, m;
+	unsigned long len;
+	char *end;
+	bool v6text;
+
+	if (slash == NULL)
+		return addr_parse(s, strlen(s), out);
+	if (addr_parse(s, (size_t)(slash - s), &a) == -1)
+		return -1;
+	if (slash[1] < '0' || slash[1] > '9' || strlen(slash + 1) > 3)
+		goto fail;
+	errno = 0;
+	len = strtoul(slash + 1, &end, 10);
+	if (errno != 0 || *end != '\0')
+		goto fail;
+	/* "::ffff:1.2.3.0/120" was folded to IPv4 by addr_parse: shift LEN. */
+	v6text = memchr(s, ':', (size_t)(slash - s)) != NULL;
+	if (v6text && a.family == AF_INET) {
+		if (len < 96 || len > 128)
+			goto fail;
+		len -= 96;
+	}
+	if (len > addr_maxlen(&a))
+		goto fail;
+	addr_mask(&m, &a, (unsigned)len);
+	if (!mask && memcmp(m.a, a.a, sizeof(a.a)) != 0)
+		goto fail;
+	*out = m;
+	return 0;
+fail:
+	errno = EINVAL;
+	return -1;
+}
+
+/* RFC 5952 section 4: the longest run of two or more zero fields becomes
+ * "::", the first one on a tie; hex in lower case without leading zeros. */
+static int
+format6(const uint8_t *a, char *buf, size_t size)
+{
+	unsigned w[8], i, best = 8, bestlen = 0, run = 0;
+	size_t off = 0;
+	int n;
+
+	for (i = 0; i < 8; i++)
+		w[i] = (unsigned)a[2 * i] << 8 | a[2 * i + 1];
+	for (i = 0; i <= 8; i++) {
+		if (i < 8 && w[i] == 0) {
+			run++;
+			continue;
+		}
+		if (run >= 2 && run > bestlen) {
+			best = i - run;
+			bestlen = run;
+		}
+		run = 0;
+	}
+	for (i = 0; i < 8; i++) {
+		if (i == best) {
+			n = snprintf(buf + off, size - off, "::");
+			i += bestlen - 1;
+		} else {
+			n = snprintf(buf + off, size - off, "%s%x",
+			    off == 0 || buf[off - 1] == ':' ? "" : ":", w[i]);
+		}
+		if (n < 0 || (size_t)n >= size - off)
+			return -1;
+		off += (size_t)n;
+	}
+	return (int)off;
+}
+
+int
+addr_format(const struct addr *a, char *buf, size_t size)
+{
+	int n, m;
+
+	if (size == 0)
+		goto fail;
+	if (a->family == AF_INET)
+		n = snprintf(buf, size, "%u.%u.%u.%u", a->a[0], a->a[1],
+		    a->a[2], a->a[3]);
+	else
+		n = format6(a->a, buf, size);
+	if (n < 0 || (size_t)n >= size)
+		goto fail;
+	if (!addr_is_host(a)) {
+		m = snprintf(buf + n, size - (size_t)n, "/%u", a->len);
+		if (m < 0 || (size_t)m >= size - (size_t)n)
+			goto fail;
+		n += m;
+	}
+	return n;
+fail:
+	if (size > 0)
+		buf[0] = '\0';
+	errno = ENOSPC;
+	return -1;
+}
+
+bool
+addr_contains(const struct addr *net, const struct addr *a)
+{
+	struct addr m;
+
+	if (net->family != a->family || a->len < net->len)
+		return false;
+	addr_mask(&m, a, net->len);
+	return memcmp(m.a, net->a, sizeof(m.a)) == 0;
+}
+
+int
+addr_cmp(const struct addr *x, const struct addr *y)
+{
+	int c;
+
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	c = memcmp(x->a, y->a, sizeof(x->a));
+	if (c != 0)
+		return c;
+	return (int)x->len - (int)y->len;
+}
+
+int
+addr_next_block(const struct addr *a, struct addr *out)
+{
+	unsigned bit, i, add, v;
+	struct addr n;
+
+	if (a->len == 0)
+		return -1;
+	addr_mask(&n, a, a->len);
+	/* Add 1 at bit position len-1, carrying towards the front. */
+	bit = a->len - 1;
+	i = bit / 8;
+	add = 1u << (7 - bit % 8);
+	for (;;) {
+		v = n.a[i] + add;
+		n.a[i] = (uint8_t)v;
+		if (v <= 0xff)
+			break;
+		if (i == 0)
+			return -1;
+		i--;
+		add = 1;
+	}
+	n.len = (uint8_t)addr_maxlen(a);
+	*out = n;
+	return 0;
+}

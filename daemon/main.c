@@ -1,0 +1,112 @@
+/*
+ * main: global options and subcommand dispatch. Everything else lives in
+ * the modules of daemon/libdominoban.a and the cmd_*.c files.
+ */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "cmd.h"
+#include "log.h"
+
+struct subcommand {
+	const char *name;
+	int (*fn)(const struct cmd_global *, int, char **);
+	const char *summary;
+};
+
+static const struct subcommand subcommands[] = {
+	{"run", NULL, "follow the logs and ban attackers (the daemon)"},
+	{"list", NULL, "list active bans"},
+	{"ban", NULL, "ban an address or prefix by hand"},
+	{"unban", NULL, "lift a ban"},
+	{"status", NULL, "show the daemon's state and counters"},
+	{"reload", NULL, "re-read configuration and patterns"},
+	{"test", NULL, "run pattern files over log files"},
+	{"replay", NULL, "run detection and policy over old logs (dry run)"},
+	{"version", NULL, "print the version"},
+};
+
+static void
+usage(FILE *f)
+{
+	size_t i;
+
+	fprintf(f,
+	    "usage: dominoban [--config FILE] COMMAND [ARGS...]\n"
+	    "       dominoban COMMAND --help\n\n"
+	    "Ban daemon for HCL Domino servers: follows Domino's logs, scores\n"
+	    "attackers by address and netblock, and bans them in nftables.\n\n"
+	    "Commands:\n");
+	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		fprintf(f, "  %-8s %s\n", subcommands[i].name,
+		    subcommands[i].summary);
+	fprintf(f, "\nOptions:\n"
+		   "  -c, --config FILE  configuration file (default %s)\n"
+		   "  -h, --help         show this help\n"
+		   "  -V, --version      print the version\n",
+	    CMD_DEFAULT_CONFIG);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"config", required_argument, NULL, 'c'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"version", no_argument, NULL, 'V'},
+	    {NULL, 0, NULL, 0},
+	};
+	struct cmd_global g = {CMD_DEFAULT_CONFIG, 0};
+	size_t i;
+	int c, sub;
+
+	log_init("dominoban", LOG_LEVEL_INFO);
+	/* '+' stops at the first non-option: the subcommand. */
+	while ((c = getopt_long(argc, argv, "+c:hV", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			g.config = optarg;
+			g.config_given = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return EX_OK;
+		case 'V':
+			printf("dominoban %s\n", PACKAGE_VERSION);
+			return EX_OK;
+		default:
+			usage(stderr);
+			return EX_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		usage(stderr);
+		return EX_USAGE;
+	}
+	if (strcmp(argv[optind], "version") == 0) {
+		printf("dominoban %s\n", PACKAGE_VERSION);
+		return EX_OK;
+	}
+	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++) {
+		if (strcmp(argv[optind], subcommands[i].name) != 0)
+			continue;
+		if (subcommands[i].fn == NULL) {
+			fprintf(stderr, "dominoban: %s: not available in this "
+					"build yet\n", subcommands[i].name);
+			return EX_UNAVAILABLE;
+		}
+		/* The subcommand sees argv from its own name on and parses
+		 * its options with a fresh getopt. */
+		sub = optind;
+		optind = 0;
+		return subcommands[i].fn(&g, argc - sub, argv + sub);
+	}
+	fprintf(stderr, "dominoban: unknown command '%s'\n", argv[optind]);
+	usage(stderr);
+	return EX_USAGE;
+}
