@@ -1,0 +1,91 @@
+/*
+ * conf: /etc/dominoban/dominoban.conf, an INI file. conf_load() reads it
+ * into a struct conf that main owns; every module takes the values it needs
+ * from there. Pure parsing: the file is read whole, then parsed in memory,
+ * so the parser can be tested (and fuzzed) on strings.
+ */
+#ifndef DB_CONF_H
+#define DB_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+/* Defaults, chosen for a Domino mail server on the internet. */
+#define CONF_DEFAULT_CONTROL_SOCKET DB_RUNSTATEDIR "/dominoban/control.sock"
+#define CONF_DEFAULT_CONTROL_GROUP "dominoban"
+#define CONF_DEFAULT_STATE_DIR DB_LOCALSTATEDIR "/lib/dominoban"
+#define CONF_DEFAULT_PATTERNS DB_PKGDATADIR "/patterns " DB_SYSCONFDIR "/dominoban/patterns.d"
+#define CONF_DEFAULT_HALF_LIFE 600          /* seconds: scores halve in 10 min */
+#define CONF_DEFAULT_HOST_THRESHOLD 5.0     /* score: 5 auth failures */
+#define CONF_DEFAULT_NET_THRESHOLD 15.0     /* score summed over a netblock */
+#define CONF_DEFAULT_NET_MIN_HOSTS 3        /* distinct hosts seen in the netblock */
+#define CONF_DEFAULT_NET4_PREFIX 24         /* bits */
+#define CONF_DEFAULT_NET6_PREFIX 64         /* bits */
+#define CONF_DEFAULT_WIDE_THRESHOLD 60.0    /* wider tier, off unless prefixes are set */
+#define CONF_DEFAULT_WIDE_MIN_HOSTS 10
+#define CONF_DEFAULT_MAX_RECORDS 262144     /* score table records (about 25 MiB) */
+#define CONF_DEFAULT_BAN_TIME 3600          /* seconds: first ban */
+#define CONF_DEFAULT_BAN_FACTOR 4.0         /* each repeat multiplies the ban time */
+#define CONF_DEFAULT_BAN_MAX (30 * 86400)   /* seconds: escalation cap */
+#define CONF_DEFAULT_HISTORY_FORGET (90 * 86400) /* seconds an offence is remembered */
+#define CONF_DEFAULT_HISTORY_MAX 65536      /* offence history records */
+#define CONF_DEFAULT_DEDUPE_WINDOW 1        /* seconds: same (addr, user) counted once */
+#define CONF_DEFAULT_TABLE "dominoban"
+#define CONF_DEFAULT_PORTS "25 465 587 80 443 110 995 143 993 389 636 1352"
+#define CONF_DEFAULT_PRIORITY (-10)         /* input hook priority */
+
+enum conf_action { CONF_ACTION_DROP = 0, CONF_ACTION_REJECT = 1 };
+enum conf_date_order { CONF_DATE_DMY = 0, CONF_DATE_MDY = 1 };
+
+struct conf {
+	const char *path;             /* file this came from (owned) */
+
+	/* [daemon] */
+	char **logs;                  /* files to follow, globs allowed */
+	size_t nlogs;
+	char **patterns;              /* pattern directories, later ones override */
+	size_t npatterns;
+	char *control_socket;
+	char *control_group;          /* may ban/unban/reload; empty = root only */
+	char *state_dir;
+	bool dry_run;
+	bool from_start;              /* first start: read files from the start */
+	enum conf_date_order date_order; /* for ambiguous NN/NN/YYYY dates */
+
+	/* [score] */
+	double half_life;             /* seconds */
+	double host_threshold;
+	double net_threshold;
+	unsigned net_min_hosts;
+	unsigned net4_prefix, net6_prefix;     /* 0 disables the tier */
+	double wide_threshold;
+	unsigned wide_min_hosts;
+	unsigned wide4_prefix, wide6_prefix;   /* 0 (default) disables the tier */
+	size_t max_records;
+	double dedupe_window;         /* seconds */
+
+	/* [ban] */
+	uint32_t ban_time;            /* seconds */
+	double ban_factor;
+	uint32_t ban_max;             /* seconds */
+	uint32_t history_forget;      /* seconds */
+	size_t history_max;
+
+	/* [nft] */
+	char *table;
+	uint16_t *ports;
+	size_t nports;
+	enum conf_action action;
+	int priority;
+	bool kill_sessions;           /* SOCK_DESTROY established sockets on ban */
+
+	/* [allow] */
+	struct addr *allow;           /* configured CIDRs */
+	size_t nallow;
+	bool allow_own;               /* also allow the machine's own addresses */
+};
+
+#endif
