@@ -1,0 +1,850 @@
+/*
+ * match: pattern files in, events out.
+ *
+ * Loading: each *.pat file is read whole (bounded), parsed into sections,
+ * and every regex compiled before the file is accepted; one error refuses
+ * the whole file, so a half-loaded file can never change what is banned.
+ * Regexes may use the built-in macros %{prefix} (Domino's optional
+ * "[pid:tid-thread] date time" line prefix, bounded and anchorable) and
+ * %{ip} (the named address capture). Every pattern is compiled with
+ * PCRE2_NO_UTF (lines are bytes) and run under match and depth limits.
+ *
+ * Matching: a pattern runs only on lines that contain its prefilter literal.
+ * match_buffer() searches each distinct literal over the whole buffer and
+ * merges the hits in position order, so the common benign line is never
+ * visited line by line. The first pattern in load order that matches wins.
+ *
+ * Trust: the (?<ip>) capture must parse with addr_parse() (inet_pton);
+ * anything else is counted as bad_addr and yields no event. The shipped
+ * patterns anchor at the start of the message and take the address from
+ * where Domino writes it (after the user name, anchored at the end of the
+ * line), so text an attacker puts in a user name cannot choose the address.
+ */
+#include "config.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <pcre2.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "match.h"
+
+#define MAX_IGNORES 8
+#define MAX_FILES 256
+#define MAX_LITERALS 64
+
+/* Domino's line prefix: an optional thread block, an optional date and
+ * time in any of the locale forms, and the block again (debug lines put
+ * the date first). Every repetition is bounded. */
+#define PREFIX_RE                                                            \
+	"(?:\\[[0-9A-Fa-f]{1,8}:[0-9A-Fa-f]{1,8}-[0-9A-Fa-f]{1,16}\\] +)?"   \
+	"(?:[0-9]{1,4}[./-][0-9]{1,2}[./-][0-9]{1,4} +"                      \
+	"[0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]{1,6})?)?"               \
+	"(?: *[AaPp][Mm])? +)?"                                              \
+	"(?:\\[[0-9A-Fa-f]{1,8}:[0-9A-Fa-f]{1,8}-[0-9A-Fa-f]{1,16}\\] +)?"
+#define IP_RE "(?<ip>[0-9A-Fa-f:.]{2,45})"
+
+struct pattern {
+	struct match_pattern info;
+	char *prefilter;       /* NULL: run on every line */
+	size_t prefilter_len;
+	int literal;           /* index into matcher.literals, or -1 */
+	pcre2_code *re;
+	pcre2_code *ignore[MAX_IGNORES];
+	size_t nignore;
+	uint32_t g_ip, g_user, g_msgs; /* capture group numbers, 0 = none */
+	uint64_t hits;
+};
+
+struct literal {
+	const char *s;
+	size_t len;
+	const char *next;      /* next occurrence in the current buffer */
+};
+
+struct matcher {
+	struct pattern *pats;
+	size_t npats;
+	struct literal literals[MAX_LITERALS];
+	size_t nliterals;
+	bool all_prefiltered;  /* every pattern has a literal */
+	char **strings;        /* ids, services, file names we own */
+	size_t nstrings;
+	pcre2_match_data *md;
+	pcre2_match_context *mctx;
+	bool jit;
+	struct match_stats st;
+};
+
+static const char *const kind_names[] = {
+    [MATCH_AUTH] = "auth",
+    [MATCH_UNKNOWN_RCPT] = "unknown_rcpt",
+    [MATCH_RELAY] = "relay",
+    [MATCH_DNSBL] = "dnsbl",
+    [MATCH_TLS] = "tls",
+    [MATCH_POLICY] = "policy",
+    [MATCH_SESSION_OPEN] = "session_open",
+    [MATCH_SESSION_CLOSE] = "session_close",
+};
+
+static const char *const services[] = {"smtp", "http", "ldap", "imap",
+    "pop3", "tls"};
+
+const char *
+match_kind_name(enum match_kind k)
+{
+	if ((size_t)k >= sizeof(kind_names) / sizeof(kind_names[0]) ||
+	    kind_names[k] == NULL)
+		return "?";
+	return kind_names[k];
+}
+
+static void
+err_add(struct match_errors *e, const char *file, unsigned line,
+    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static void
+err_add(struct match_errors *e, const char *file, unsigned line,
+    const char *fmt, ...)
+{
+	size_t used = strlen(e->text);
+	va_list ap;
+	int n;
+
+	e->count++;
+	if (used + 2 >= sizeof(e->text))
+		return;
+	n = snprintf(e->text + used, sizeof(e->text) - used, "%s:%u: ", file,
+	    line);
+	if (n < 0 || (size_t)n >= sizeof(e->text) - used)
+		return;
+	used += (size_t)n;
+	va_start(ap, fmt);
+	vsnprintf(e->text + used, sizeof(e->text) - used, fmt, ap);
+	va_end(ap);
+	used = strlen(e->text);
+	if (used + 1 < sizeof(e->text)) {
+		e->text[used] = '\n';
+		e->text[used + 1] = '\0';
+	}
+}
+
+static char *
+own(struct matcher *m, const char *s, size_t n)
+{
+	char **v, *c;
+
+	v = realloc(m->strings, (m->nstrings + 1) * sizeof(*v));
+	if (v == NULL)
+		return NULL;
+	m->strings = v;
+	if ((c = strndup(s, n)) == NULL)
+		return NULL;
+	m->strings[m->nstrings++] = c;
+	return c;
+}
+
+/* Replace %{prefix} and %{ip}; returns a malloc'd string or NULL. */
+static char *
+expand(const char *re)
+{
+	static const struct {
+		const char *name, *value;
+	} macros[] = {{"%{prefix}", PREFIX_RE}, {"%{ip}", IP_RE}};
+	size_t cap = strlen(re) * 2 + 1024, len = 0, i, n;
+	char *out = malloc(cap), *tmp;
+
+	if (out == NULL)
+		return NULL;
+	while (*re != '\0') {
+		for (i = 0; i < sizeof(macros) / sizeof(macros[0]); i++) {
+			n = strlen(macros[i].name);
+			if (strncmp(re, macros[i].name, n) == 0)
+				break;
+		}
+		if (i < sizeof(macros) / sizeof(macros[0])) {
+			n = strlen(macros[i].value);
+			re += strlen(macros[i].name);
+		} else {
+			n = 1;
+		}
+		if (len + n + 1 > cap) {
+			cap = (len + n + 1) * 2;
+			if ((tmp = realloc(out, cap)) == NULL) {
+				free(out);
+				return NULL;
+			}
+			out = tmp;
+		}
+		if (i < sizeof(macros) / sizeof(macros[0]))
+			memcpy(out + len, macros[i].value, n);
+		else
+			out[len] = *re++;
+		len += n;
+	}
+	out[len] = '\0';
+	return out;
+}
+
+static pcre2_code *
+compile(const char *re, bool jit, bool *jit_ok, const char *file,
+    unsigned line, struct match_errors *e)
+{
+	PCRE2_UCHAR msg[256];
+	PCRE2_SIZE off;
+	pcre2_code *code;
+	char *x;
+	int rc;
+
+	if ((x = expand(re)) == NULL) {
+		err_add(e, file, line, "out of memory");
+		return NULL;
+	}
+	code = pcre2_compile((PCRE2_SPTR)x, PCRE2_ZERO_TERMINATED,
+	    PCRE2_NEVER_UTF | PCRE2_NEVER_BACKSLASH_C, &rc, &off, NULL);
+	free(x);
+	if (code == NULL) {
+		pcre2_get_error_message(rc, msg, sizeof(msg));
+		err_add(e, file, line, "regex error at offset %zu: %s",
+		    (size_t)off, (char *)msg);
+		return NULL;
+	}
+	/* SELinux execmem or MemoryDenyWriteExecute make the JIT fail:
+	 * the interpreter then runs the same pattern. */
+	if (jit && pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) != 0)
+		*jit_ok = false;
+	return code;
+}
+
+static void
+pattern_free(struct pattern *p)
+{
+	size_t i;
+
+	pcre2_code_free(p->re);
+	for (i = 0; i < p->nignore; i++)
+		pcre2_code_free(p->ignore[i]);
+	free(p->prefilter);
+}
+
+static int
+parse_kind(const char *v, enum match_kind *k)
+{
+	size_t i;
+
+	for (i = 1; i < sizeof(kind_names) / sizeof(kind_names[0]); i++) {
+		if (strcmp(v, kind_names[i]) == 0) {
+			*k = (enum match_kind)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+static bool
+valid_id(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++, n++) {
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+			(*s >= '0' && *s <= '9') || *s == '-' || *s == '_' ||
+			*s == '.'))
+			return false;
+	}
+	return n > 0 && n <= 64;
+}
+
+/* Finish the section being parsed: check it and compile it. */
+static int
+finish(struct matcher *m, const struct pattern *file_pats, struct pattern *p,
+    const char *regex, const char *const *ignores, size_t nignores, bool jit,
+    bool *jit_ok, struct match_errors *e)
+{
+	const struct pattern *q;
+	const char *file = p->info.file;
+	unsigned line = p->info.line;
+	int errs = 0, n;
+	size_t i;
+
+	if (p->info.service == NULL) {
+		err_add(e, file, line, "pattern %s: no service", p->info.id);
+		errs++;
+	}
+	if (p->info.kind == 0) {
+		err_add(e, file, line, "pattern %s: no kind", p->info.id);
+		errs++;
+	}
+	if (regex == NULL) {
+		err_add(e, file, line, "pattern %s: no regex", p->info.id);
+		return -1;
+	}
+	if ((p->re = compile(regex, jit, jit_ok, file, line, e)) == NULL)
+		return -1;
+	for (i = 0; i < nignores; i++) {
+		p->ignore[i] = compile(ignores[i], jit, jit_ok, file, line, e);
+		if (p->ignore[i] == NULL)
+			return -1;
+		p->nignore++;
+	}
+	n = pcre2_substring_number_from_name(p->re, (PCRE2_SPTR) "ip");
+	p->g_ip = n > 0 ? (uint32_t)n : 0;
+	n = pcre2_substring_number_from_name(p->re, (PCRE2_SPTR) "user");
+	p->g_user = n > 0 ? (uint32_t)n : 0;
+	n = pcre2_substring_number_from_name(p->re, (PCRE2_SPTR) "msgs");
+	p->g_msgs = n > 0 ? (uint32_t)n : 0;
+	/* Only rejections that Domino may log without the address may lack
+	 * it; they are attributed to SMTP sessions later. */
+	if (p->g_ip == 0 && p->info.kind != MATCH_UNKNOWN_RCPT &&
+	    p->info.kind != MATCH_RELAY) {
+		err_add(e, file, line, "pattern %s: regex has no (?<ip>...) "
+		    "capture", p->info.id);
+		errs++;
+	}
+	/* Ids are unique across every file loaded, and within this one. */
+	for (i = 0; i < m->npats + (size_t)(p - file_pats); i++) {
+		q = i < m->npats ? &m->pats[i] : &file_pats[i - m->npats];
+		if (strcmp(q->info.id, p->info.id) == 0) {
+			err_add(e, file, line, "pattern %s: id already defined "
+			    "at %s:%u", p->info.id, q->info.file, q->info.line);
+			errs++;
+			break;
+		}
+	}
+	return errs > 0 ? -1 : 0;
+}
+
+/*
+ * Parse one file's text; append its patterns to m only if all is well.
+ */
+static int
+load_text(struct matcher *m, const char *file, char *text, bool jit,
+    bool *jit_ok, struct match_errors *e)
+{
+	struct pattern *pats = NULL, *p = NULL, *tmp;
+	const char *regex = NULL, *ignores[MAX_IGNORES];
+	size_t npats = 0, nignores = 0, i;
+	unsigned lineno = 0, before = e->count;
+	char *line, *next, *key, *val, *eq, *end;
+	const char *fname;
+
+	if ((fname = own(m, file, strlen(file))) == NULL)
+		return -1;
+	for (line = text; line != NULL; line = next) {
+		lineno++;
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		key = trim(line);
+		if (*key == '\0' || *key == '#' || *key == ';')
+			continue;
+		if (*key == '[') {
+			if (p != NULL)
+				finish(m, pats, p, regex, ignores, nignores, jit,
+				    jit_ok, e);
+			end = strchr(key, ']');
+			if (end == NULL || end[1] != '\0') {
+				err_add(e, fname, lineno, "malformed section "
+				    "header");
+				p = NULL;
+				continue;
+			}
+			*end = '\0';
+			if (!valid_id(key + 1)) {
+				err_add(e, fname, lineno, "invalid pattern id "
+				    "'%.64s' (letters, digits, - _ . only)",
+				    key + 1);
+				p = NULL;
+				continue;
+			}
+			tmp = realloc(pats, (npats + 1) * sizeof(*pats));
+			if (tmp == NULL)
+				goto nomem;
+			pats = tmp;
+			p = &pats[npats++];
+			memset(p, 0, sizeof(*p));
+			p->literal = -1;
+			p->info.weight = 1.0;
+			p->info.file = fname;
+			p->info.line = lineno;
+			if ((p->info.id = own(m, key + 1, strlen(key + 1))) ==
+			    NULL)
+				goto nomem;
+			regex = NULL;
+			nignores = 0;
+			continue;
+		}
+		if ((eq = strchr(key, '=')) == NULL) {
+			err_add(e, fname, lineno, "expected 'key = value'");
+			continue;
+		}
+		*eq = '\0';
+		val = trim(eq + 1);
+		key = trim(key);
+		if (p == NULL) {
+			err_add(e, fname, lineno, "'%.32s' outside a [pattern] "
+			    "section", key);
+			continue;
+		}
+		if (strcmp(key, "service") == 0) {
+			for (i = 0; i < sizeof(services) / sizeof(services[0]);
+			     i++)
+				if (strcmp(val, services[i]) == 0)
+					p->info.service = services[i];
+			if (p->info.service == NULL)
+				err_add(e, fname, lineno, "unknown service "
+				    "'%.32s'", val);
+		} else if (strcmp(key, "kind") == 0) {
+			if (parse_kind(val, &p->info.kind) == -1)
+				err_add(e, fname, lineno, "unknown kind "
+				    "'%.32s'", val);
+		} else if (strcmp(key, "weight") == 0) {
+			errno = 0;
+			p->info.weight = strtod(val, &end);
+			if (errno != 0 || end == val || *end != '\0' ||
+			    !(p->info.weight >= 0 && p->info.weight <= 1000))
+				err_add(e, fname, lineno, "weight must be a "
+				    "number from 0 to 1000");
+		} else if (strcmp(key, "prefilter") == 0) {
+			if (*val == '\0' || strlen(val) > 128)
+				err_add(e, fname, lineno, "prefilter must be "
+				    "1 to 128 bytes");
+			else if ((p->prefilter = strdup(val)) == NULL)
+				goto nomem;
+			else
+				p->prefilter_len = strlen(val);
+		} else if (strcmp(key, "regex") == 0) {
+			if (regex != NULL)
+				err_add(e, fname, lineno, "second regex in one "
+				    "pattern");
+			regex = val;
+		} else if (strcmp(key, "ignore") == 0) {
+			if (nignores == MAX_IGNORES)
+				err_add(e, fname, lineno, "more than %d ignore "
+				    "lines", MAX_IGNORES);
+			else
+				ignores[nignores++] = val;
+		} else {
+			err_add(e, fname, lineno, "unknown key '%.32s'", key);
+		}
+	}
+	if (p != NULL)
+		finish(m, pats, p, regex, ignores, nignores, jit, jit_ok, e);
+	if (npats == 0 && e->count == before)
+		err_add(e, fname, lineno, "no [pattern] section");
+	if (e->count != before) {
+		for (i = 0; i < npats; i++)
+			pattern_free(&pats[i]);
+		free(pats);
+		return -1;
+	}
+	tmp = realloc(m->pats, (m->npats + npats) * sizeof(*tmp));
+	if (tmp == NULL && npats > 0)
+		goto nomem;
+	if (npats > 0) {
+		m->pats = tmp;
+		memcpy(m->pats + m->npats, pats, npats * sizeof(*pats));
+		m->npats += npats;
+	}
+	free(pats);
+	return 0;
+nomem:
+	err_add(e, fname, lineno, "out of memory");
+	for (i = 0; i < npats; i++)
+		pattern_free(&pats[i]);
+	free(pats);
+	return -1;
+}
+
+static int
+read_file(const char *path, char **out, struct match_errors *e)
+{
+	struct stat st;
+	size_t off = 0;
+	ssize_t r;
+	char *buf;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1 || fstat(fd, &st) == -1) {
+		err_add(e, path, 0, "%s", strerror(errno));
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > MATCH_FILE_MAX) {
+		err_add(e, path, 0, "not a regular file of at most %u bytes",
+		    MATCH_FILE_MAX);
+		close(fd);
+		return -1;
+	}
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+		close(fd);
+		return -1;
+	}
+	while (off < (size_t)st.st_size) {
+		r = read(fd, buf + off, (size_t)st.st_size - off);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		off += (size_t)r;
+	}
+	close(fd);
+	buf[off] = '\0';
+	if (memchr(buf, '\0', off) != NULL) {
+		err_add(e, path, 0, "binary file (NUL byte)");
+		free(buf);
+		return -1;
+	}
+	*out = buf;
+	return 0;
+}
+
+static int
+cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Collect "name\0dir" for every *.pat, later directories winning. */
+static size_t
+list_files(const char *const *dirs, size_t ndirs, char **names,
+    const char **owners)
+{
+	size_t n = 0, i, k, len;
+	struct dirent *de;
+	DIR *d;
+
+	for (i = 0; i < ndirs; i++) {
+		if ((d = opendir(dirs[i])) == NULL)
+			continue;
+		while ((de = readdir(d)) != NULL) {
+			len = strlen(de->d_name);
+			if (len < 5 || de->d_name[0] == '.' ||
+			    strcmp(de->d_name + len - 4, ".pat") != 0)
+				continue;
+			for (k = 0; k < n; k++)
+				if (strcmp(names[k], de->d_name) == 0)
+					break;
+			if (k == n) {
+				if (n == MAX_FILES)
+					continue;
+				if ((names[n] = strdup(de->d_name)) == NULL)
+					continue;
+				n++;
+			}
+			owners[k] = dirs[i];
+		}
+		closedir(d);
+	}
+	return n;
+}
+
+static void
+build_literals(struct matcher *m)
+{
+	struct pattern *p;
+	size_t i, k;
+
+	m->all_prefiltered = true;
+	for (i = 0; i < m->npats; i++) {
+		p = &m->pats[i];
+		if (p->prefilter == NULL) {
+			m->all_prefiltered = false;
+			continue;
+		}
+		for (k = 0; k < m->nliterals; k++)
+			if (m->literals[k].len == p->prefilter_len &&
+			    memcmp(m->literals[k].s, p->prefilter,
+				p->prefilter_len) == 0)
+				break;
+		if (k == m->nliterals) {
+			if (k == MAX_LITERALS) {
+				m->all_prefiltered = false;
+				continue;
+			}
+			m->literals[k].s = p->prefilter;
+			m->literals[k].len = p->prefilter_len;
+			m->nliterals++;
+		}
+		p->literal = (int)k;
+	}
+}
+
+struct matcher *
+match_load(const char *const *dirs, size_t ndirs, unsigned flags,
+    struct match_errors *err)
+{
+	char *names[MAX_FILES], path[4096], *text;
+	const char *owners[MAX_FILES];
+	bool jit = (flags & MATCH_NO_JIT) == 0, jit_ok = jit;
+	struct matcher *m;
+	size_t n, i, k;
+	char *sorted[MAX_FILES];
+
+	memset(err, 0, sizeof(*err));
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return NULL;
+	n = list_files(dirs, ndirs, names, owners);
+	/* Sort names but keep each name's owning directory. */
+	memcpy(sorted, names, n * sizeof(*names));
+	qsort(sorted, n, sizeof(*sorted), cmp_str);
+	for (i = 0; i < n; i++) {
+		for (k = 0; k < n; k++)
+			if (names[k] == sorted[i])
+				break;
+		snprintf(path, sizeof(path), "%s/%s", owners[k], sorted[i]);
+		if (read_file(path, &text, err) == 0) {
+			load_text(m, path, text, jit, &jit_ok, err);
+			free(text);
+		}
+	}
+	for (i = 0; i < n; i++)
+		free(names[i]);
+	if (err->count > 0 || m->npats == 0) {
+		errno = err->count > 0 ? EINVAL : ENOENT;
+		if (err->count == 0)
+			snprintf(err->text, sizeof(err->text),
+			    "no *.pat pattern file found\n");
+		goto fail;
+	}
+	m->jit = jit && jit_ok;
+	m->md = pcre2_match_data_create(32, NULL);
+	m->mctx = pcre2_match_context_create(NULL);
+	if (m->md == NULL || m->mctx == NULL) {
+		errno = ENOMEM;
+		goto fail;
+	}
+	pcre2_set_match_limit(m->mctx, MATCH_LIMIT);
+	pcre2_set_depth_limit(m->mctx, MATCH_DEPTH_LIMIT);
+	build_literals(m);
+	return m;
+fail:
+	match_free(m);
+	return NULL;
+}
+
+void
+match_free(struct matcher *m)
+{
+	size_t i;
+
+	if (m == NULL)
+		return;
+	for (i = 0; i < m->npats; i++)
+		pattern_free(&m->pats[i]);
+	free(m->pats);
+	for (i = 0; i < m->nstrings; i++)
+		free(m->strings[i]);
+	free(m->strings);
+	pcre2_match_data_free(m->md);
+	pcre2_match_context_free(m->mctx);
+	free(m);
+}
+
+static int
+run(struct matcher *m, const pcre2_code *re, const char *line, size_t len)
+{
+	int rc;
+
+	rc = pcre2_match(re, (PCRE2_SPTR)line, len, 0, 0, m->md, m->mctx);
+	if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+	    rc == PCRE2_ERROR_JIT_STACKLIMIT)
+		m->st.limit_hits++;
+	return rc;
+}
+
+/* Try pattern p on the line; 1 on a hit with ev filled. */
+static int
+try_pattern(struct matcher *m, struct pattern *p, const char *line,
+    size_t len, struct match_event *ev)
+{
+	PCRE2_SIZE *ov;
+	size_t i, s, n;
+	char num[16];
+
+	m->st.regex_runs++;
+	if (run(m, p->re, line, len) <= 0)
+		return 0;
+	ov = pcre2_get_ovector_pointer(m->md);
+	memset(ev, 0, sizeof(*ev));
+	ev->pattern = &p->info;
+	ev->messages = -1;
+	if (p->g_ip != 0 && ov[2 * p->g_ip] != PCRE2_UNSET) {
+		s = ov[2 * p->g_ip];
+		n = ov[2 * p->g_ip + 1] - s;
+		if (addr_parse(line + s, n, &ev->addr) == -1) {
+			m->st.bad_addr++;
+			return 0;
+		}
+		ev->has_addr = true;
+	}
+	if (p->g_user != 0 && ov[2 * p->g_user] != PCRE2_UNSET) {
+		ev->user = line + ov[2 * p->g_user];
+		ev->user_len = ov[2 * p->g_user + 1] - ov[2 * p->g_user];
+	}
+	if (p->g_msgs != 0 && ov[2 * p->g_msgs] != PCRE2_UNSET) {
+		n = ov[2 * p->g_msgs + 1] - ov[2 * p->g_msgs];
+		if (n > 0 && n < sizeof(num)) {
+			memcpy(num, line + ov[2 * p->g_msgs], n);
+			num[n] = '\0';
+			ev->messages = strtol(num, NULL, 10);
+		}
+	}
+	/* The ignore regexes see the whole line; captures are already
+	 * copied out of the ovector above. */
+	for (i = 0; i < p->nignore; i++)
+		if (run(m, p->ignore[i], line, len) > 0)
+			return 0;
+	p->hits++;
+	return 1;
+}
+
+/* The first pattern that matches the line; lines are counted by callers. */
+static int
+match_one(struct matcher *m, const char *line, size_t len,
+    struct match_event *ev)
+{
+	struct pattern *p;
+	size_t i;
+
+	if (len > MATCH_LINE_MAX) {
+		m->st.too_long++;
+		return 0;
+	}
+	for (i = 0; i < m->npats; i++) {
+		p = &m->pats[i];
+		if (p->prefilter != NULL &&
+		    memmem(line, len, p->prefilter, p->prefilter_len) == NULL)
+			continue;
+		if (try_pattern(m, p, line, len, ev))
+			return 1;
+	}
+	return 0;
+}
+
+int
+match_line(struct matcher *m, const char *line, size_t len,
+    struct match_event *ev)
+{
+	m->st.lines++;
+	return match_one(m, line, len, ev);
+}
+
+static void
+candidate(struct matcher *m, const char *line, size_t len, match_cb cb,
+    void *arg)
+{
+	struct match_event ev;
+
+	if (match_one(m, line, len, &ev))
+		cb(arg, line, len, &ev);
+}
+
+static size_t
+count_lines(const char *buf, size_t len)
+{
+	size_t n = 0, i;
+
+	for (i = 0; i < len; i++)
+		n += buf[i] == '\n';
+	return n + (len > 0 && buf[len - 1] != '\n');
+}
+
+void
+match_buffer(struct matcher *m, const char *buf, size_t len, match_cb cb,
+    void *arg)
+{
+	const char *end = buf + len, *pos, *ls, *le, *best;
+	struct literal *l;
+	size_t i;
+
+	m->st.lines += count_lines(buf, len);
+	if (!m->all_prefiltered) {
+		for (ls = buf; ls < end; ls = le + 1) {
+			le = memchr(ls, '\n', (size_t)(end - ls));
+			if (le == NULL)
+				le = end;
+			candidate(m, ls, (size_t)(le - ls), cb, arg);
+		}
+		return;
+	}
+	for (i = 0; i < m->nliterals; i++) {
+		l = &m->literals[i];
+		l->next = memmem(buf, len, l->s, l->len);
+	}
+	pos = buf;
+	for (;;) {
+		best = NULL;
+		for (i = 0; i < m->nliterals; i++)
+			if (m->literals[i].next != NULL &&
+			    (best == NULL || m->literals[i].next < best))
+				best = m->literals[i].next;
+		if (best == NULL)
+			break;
+		ls = best;
+		while (ls > pos && ls[-1] != '\n')
+			ls--;
+		le = memchr(best, '\n', (size_t)(end - best));
+		if (le == NULL)
+			le = end;
+		candidate(m, ls, (size_t)(le - ls), cb, arg);
+		pos = le < end ? le + 1 : end;
+		for (i = 0; i < m->nliterals; i++) {
+			l = &m->literals[i];
+			if (l->next != NULL && l->next < pos)
+				l->next = memmem(pos, (size_t)(end - pos), l->s,
+				    l->len);
+		}
+	}
+}
+
+size_t
+match_count(const struct matcher *m)
+{
+	return m->npats;
+}
+
+const struct match_pattern *
+match_pattern_at(const struct matcher *m, size_t i, uint64_t *hits)
+{
+	if (i >= m->npats)
+		return NULL;
+	if (hits != NULL)
+		*hits = m->pats[i].hits;
+	return &m->pats[i].info;
+}
+
+bool
+match_jit(const struct matcher *m)
+{
+	return m->jit;
+}
+
+void
+match_get_stats(const struct matcher *m, struct match_stats *st)
+{
+	*st = m->st;
+}

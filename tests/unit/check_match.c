@@ -1,0 +1,412 @@
+/*
+ * Unit tests for daemon/match.c and the shipped patterns/. The corpus in
+ * tests/fixtures/corpus.tsv (real Domino lines, marked inferred ones, and
+ * hostile lines of our own) is the specification: every row must give its
+ * expected address and kind.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "match.h"
+
+static const char *shipped[] = {TEST_SRCDIR "/patterns"};
+
+static struct matcher *
+load_shipped(unsigned flags)
+{
+	struct match_errors e;
+	struct matcher *m = match_load(shipped, 1, flags, &e);
+
+	ck_assert_msg(m != NULL, "shipped patterns refused: %s", e.text);
+	return m;
+}
+
+static const char *
+kind_of(const char *corpus_kind)
+{
+	static const char *map[][2] = {
+	    {"auth_smtp", "auth"}, {"auth_http", "auth"},
+	    {"auth_ldap", "auth"}, {"auth_imap", "auth"},
+	    {"auth_pop3", "auth"}, {"tls_fail", "tls"},
+	    {"unknown_rcpt", "unknown_rcpt"}, {"relay_denied", "relay"},
+	    {"dnsbl", "dnsbl"}, {"policy_reject", "policy"},
+	    {"session_connect", "session_open"},
+	    {"session_close", "session_close"}};
+	size_t i;
+
+	for (i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (strcmp(map[i][0], corpus_kind) == 0)
+			return map[i][1];
+	return NULL;
+}
+
+static void
+check_corpus(unsigned flags)
+{
+	char line[8192], got[ADDR_STRLEN], *kind, *want, *text, *save;
+	struct matcher *m = load_shipped(flags);
+	struct match_event ev;
+	unsigned rows = 0, hits = 0;
+	FILE *f;
+	int r;
+
+	f = fopen(TEST_SRCDIR "/tests/fixtures/corpus.tsv", "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f) != NULL) {
+		line[strcspn(line, "\n")] = '\0';
+		kind = strtok_r(line, "\t", &save);
+		want = strtok_r(NULL, "\t", &save);
+		if (strtok_r(NULL, "\t", &save) == NULL ||
+		    strcmp(kind, "kind") == 0)
+			continue;
+		text = save;
+		rows++;
+		r = match_line(m, text, strlen(text), &ev);
+		if (strcmp(want, "-") == 0) {
+			ck_assert_msg(r == 0, "matched (%s) but must not: %s",
+			    r ? ev.pattern->id : "", text);
+			continue;
+		}
+		hits++;
+		ck_assert_msg(r == 1, "no match: %s", text);
+		ck_assert_msg(strcmp(match_kind_name(ev.pattern->kind),
+				  kind_of(kind)) == 0,
+		    "kind %s, want %s: %s", match_kind_name(ev.pattern->kind),
+		    kind_of(kind), text);
+		if (strncmp(want, "session=", 8) == 0) {
+			ck_assert_msg(!ev.has_addr, "address in a no-IP line: "
+			    "%s", text);
+			continue;
+		}
+		ck_assert_msg(ev.has_addr, "no address: %s", text);
+		addr_format(&ev.addr, got, sizeof(got));
+		ck_assert_msg(strcmp(got, want) == 0, "got %s, want %s: %s",
+		    got, want, text);
+	}
+	fclose(f);
+	ck_assert_uint_ge(rows, 90);
+	ck_assert_uint_ge(hits, 60);
+	match_free(m);
+}
+
+START_TEST(test_corpus_jit)
+{
+	check_corpus(0);
+}
+END_TEST
+
+START_TEST(test_corpus_interpreter)
+{
+	struct matcher *m = load_shipped(MATCH_NO_JIT);
+
+	ck_assert(!match_jit(m));
+	match_free(m);
+	check_corpus(MATCH_NO_JIT);
+}
+END_TEST
+
+/* Write a pattern file into dir; returns its path in a static buffer. */
+static void
+write_file(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	f = fopen(path, "w");
+	ck_assert_ptr_nonnull(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static char *
+make_dir(void)
+{
+	char *d = strdup("/tmp/check_match.XXXXXX");
+
+	ck_assert_ptr_nonnull(mkdtemp(d));
+	return d;
+}
+
+static void
+remove_dir(char *d)
+{
+	char cmd[600];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", d);
+	ck_assert_int_eq(system(cmd), 0);
+	free(d);
+}
+
+START_TEST(test_errors_carry_location)
+{
+	char *d = make_dir();
+	const char *dirs[] = {d};
+	struct match_errors e;
+
+	write_file(d, "a.pat",
+	    "# comment\n"
+	    "[good]\nservice = smtp\nkind = auth\nregex = x %{ip}\n"
+	    "[bad-regex]\nservice = smtp\nkind = auth\nregex = (%{ip}\n"
+	    "[no-ip]\nservice = http\nkind = auth\nregex = nothing\n"
+	    "[bad-kind]\nservice = smtp\nkind = nonsense\nregex = %{ip}\n"
+	    "frobnicate = 1\n"
+	    "[good]\nservice = smtp\nkind = auth\nregex = y %{ip}\n");
+	ck_assert_ptr_null(match_load(dirs, 1, 0, &e));
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_msg(strstr(e.text, "a.pat:6: regex error at offset") != NULL,
+	    "%s", e.text);
+	ck_assert_msg(strstr(e.text, "a.pat:10: pattern no-ip: regex has no "
+				     "(?<ip>...) capture") != NULL,
+	    "%s", e.text);
+	ck_assert_msg(strstr(e.text, "a.pat:16: unknown kind 'nonsense'") !=
+		NULL, "%s", e.text);
+	ck_assert_msg(strstr(e.text, "a.pat:18: unknown key 'frobnicate'") !=
+		NULL, "%s", e.text);
+	ck_assert_msg(strstr(e.text, "a.pat:19: pattern good: id already "
+				     "defined at") != NULL, "%s", e.text);
+	ck_assert_uint_ge(e.count, 5);
+	remove_dir(d);
+}
+END_TEST
+
+START_TEST(test_bad_file_refused_whole)
+{
+	char *d = make_dir();
+	const char *dirs[] = {d};
+	struct match_errors e;
+
+	/* One good section and one bad one: nothing of the file is kept. */
+	write_file(d, "a.pat", "[ok]\nservice = smtp\nkind = auth\n"
+			       "regex = x %{ip}\n[broken]\nregex = [\n");
+	ck_assert_ptr_null(match_load(dirs, 1, 0, &e));
+	ck_assert_uint_ge(e.count, 1);
+	/* An empty directory loads nothing: ENOENT, with a message. */
+	write_file(d, "a.pat", "# nothing\n");
+	ck_assert_ptr_null(match_load(dirs, 1, 0, &e));
+	ck_assert_ptr_nonnull(strstr(e.text, "no [pattern] section"));
+	remove_dir(d);
+}
+END_TEST
+
+START_TEST(test_override_by_name)
+{
+	char *d1 = make_dir(), *d2 = make_dir();
+	const char *dirs[] = {d1, d2, "/nonexistent/dir"};
+	struct match_event ev;
+	struct match_errors e;
+	struct matcher *m;
+
+	write_file(d1, "x.pat", "[orig]\nservice = smtp\nkind = auth\n"
+				"regex = ^orig %{ip}$\n");
+	write_file(d1, "y.pat", "[kept]\nservice = http\nkind = auth\n"
+				"regex = ^kept %{ip}$\n");
+	write_file(d2, "x.pat", "[local]\nservice = smtp\nkind = auth\n"
+				"weight = 3\nregex = ^local %{ip}$\n");
+	m = match_load(dirs, 3, 0, &e);
+	ck_assert_msg(m != NULL, "%s", e.text);
+	ck_assert_uint_eq(match_count(m), 2);
+	ck_assert_int_eq(match_line(m, "orig 192.0.2.1", 14, &ev), 0);
+	ck_assert_int_eq(match_line(m, "local 192.0.2.1", 15, &ev), 1);
+	ck_assert_str_eq(ev.pattern->id, "local");
+	ck_assert(ev.pattern->weight == 3.0);
+	ck_assert_int_eq(match_line(m, "kept 192.0.2.1", 14, &ev), 1);
+	match_free(m);
+	remove_dir(d1);
+	remove_dir(d2);
+}
+END_TEST
+
+START_TEST(test_prefilter_and_counts)
+{
+	struct matcher *m = load_shipped(0);
+	static const char benign[] =
+	    "[001984:000017-00007F3A9C5FE700] 14.03.2025 10:21:02   "
+	    "Router: Message 0052A1B3 delivered to John Doe/Acme";
+	struct match_stats st;
+	struct match_event ev;
+	uint64_t hits;
+	size_t i;
+
+	ck_assert_int_eq(match_line(m, benign, strlen(benign), &ev), 0);
+	match_get_stats(m, &st);
+	ck_assert_uint_eq(st.lines, 1);
+	ck_assert_uint_eq(st.regex_runs, 0);
+	for (i = 0; i < match_count(m); i++) {
+		match_pattern_at(m, i, &hits);
+		ck_assert_uint_eq(hits, 0);
+	}
+	ck_assert_ptr_null(match_pattern_at(m, match_count(m), NULL));
+	match_free(m);
+}
+END_TEST
+
+START_TEST(test_bytes_not_text)
+{
+	struct matcher *m = load_shipped(0);
+	char line[256], got[ADDR_STRLEN];
+	struct match_event ev;
+	struct match_stats st;
+	int n;
+
+	/* NUL bytes and invalid UTF-8 in the user name. */
+	n = snprintf(line, sizeof(line), "smtp: a%cb\xff\xfe\xc3 [192.0.2.5] "
+	    "authentication failure using internet password", 'X');
+	line[7] = '\0';
+	ck_assert_int_eq(match_line(m, line, (size_t)n, &ev), 1);
+	addr_format(&ev.addr, got, sizeof(got));
+	ck_assert_str_eq(got, "192.0.2.5");
+	ck_assert_uint_eq(ev.user_len, 6);
+	/* A capture that is no address yields nothing and is counted. */
+	n = snprintf(line, sizeof(line), "smtp: u [1.2.3.4.5] authentication "
+	    "failure using internet password");
+	ck_assert_int_eq(match_line(m, line, (size_t)n, &ev), 0);
+	match_get_stats(m, &st);
+	ck_assert_uint_eq(st.bad_addr, 1);
+	match_free(m);
+}
+END_TEST
+
+/*
+ * Catastrophic-backtracking shapes (fail2ban GHSA-33wh-ccjc-p397 used long
+ * space-separated user names). The guard is counted, not timed: none of
+ * these lines may reach the PCRE2 match limit, so each costs well under
+ * MATCH_LIMIT steps.
+ */
+START_TEST(test_redos_shapes)
+{
+	static const char *heads[] = {
+	    "SMTP Server: Authentication failed for user ",
+	    "smtp: ",
+	    "http: ",
+	    "POP3 Server: Authentication failure for ",
+	    "SMTP Server: Rejected recipient <",
+	    "SMTP Server: Recipient <",
+	};
+	static const char *fills[] = {"a ", " ", "[1.2.3.4] ", "; connecting host ",
+	    ", connecting host 1.2.3.4: ", "> from host [1.2.3.4]: ", "a"};
+	static const char *tails[] = {"", " ; connecting host x",
+	    " [1.2.3.4] authentication failure using internet password x",
+	    " [1.2.3.4] authentication failure using internet password"};
+	struct matcher *m = load_shipped(0);
+	char *line = malloc(MATCH_LINE_MAX + 1);
+	struct match_event ev;
+	struct match_stats st;
+	size_t h, f, t, len;
+
+	for (h = 0; h < sizeof(heads) / sizeof(heads[0]); h++)
+		for (f = 0; f < sizeof(fills) / sizeof(fills[0]); f++)
+			for (t = 0; t < sizeof(tails) / sizeof(tails[0]); t++) {
+				len = (size_t)snprintf(line, MATCH_LINE_MAX,
+				    "%s", heads[h]);
+				while (len + strlen(fills[f]) +
+					    strlen(tails[t]) <
+				    MATCH_LINE_MAX) {
+					memcpy(line + len, fills[f],
+					    strlen(fills[f]));
+					len += strlen(fills[f]);
+				}
+				memcpy(line + len, tails[t], strlen(tails[t]));
+				len += strlen(tails[t]);
+				match_line(m, line, len, &ev);
+			}
+	match_get_stats(m, &st);
+	ck_assert_uint_eq(st.limit_hits, 0);
+	ck_assert_uint_gt(st.regex_runs, 100);
+	/* Over-long lines are refused before any regex runs. */
+	memset(line, 'a', MATCH_LINE_MAX);
+	ck_assert_int_eq(match_line(m, line, MATCH_LINE_MAX + 1, &ev), 0);
+	match_get_stats(m, &st);
+	ck_assert_uint_eq(st.too_long, 1);
+	free(line);
+	match_free(m);
+}
+END_TEST
+
+struct collected {
+	char out[4096];
+	size_t n;
+};
+
+static void
+collect(void *arg, const char *line, size_t len, const struct match_event *ev)
+{
+	struct collected *c = arg;
+	char a[ADDR_STRLEN] = "-";
+
+	if (ev->has_addr)
+		addr_format(&ev->addr, a, sizeof(a));
+	c->n += (size_t)snprintf(c->out + c->n, sizeof(c->out) - c->n,
+	    "%s %s %.*s|", ev->pattern->id, a, 3, line);
+}
+
+START_TEST(test_buffer_equals_lines)
+{
+	static const char buf[] =
+	    "aaa benign\n"
+	    "smtp: u [192.0.2.1] authentication failure using internet password\n"
+	    "bbb benign connected to nothing\n"
+	    "SMTP Server: 192.0.2.2 connected\n"
+	    "TLS/SSL connection 192.0.2.3(1) -> x(25) failed with y\n"
+	    "SMTP Server: Recipient <z> not found in Domino Directory\n"
+	    "http: u [2001:db8::1] authentication failure using internet password";
+	struct matcher *m = load_shipped(0);
+	struct collected c = {.n = 0};
+	struct match_stats st;
+
+	match_buffer(m, buf, sizeof(buf) - 1, collect, &c);
+	ck_assert_str_eq(c.out,
+	    "inet-auth 192.0.2.1 smt|smtp-connect 192.0.2.2 SMT|"
+	    "tls-fail 192.0.2.3 TLS|smtp-unknown-rcpt-noip - SMT|"
+	    "http-auth 2001:db8::1 htt|");
+	match_get_stats(m, &st);
+	ck_assert_uint_eq(st.lines, 7);
+	match_free(m);
+}
+END_TEST
+
+static Suite *
+match_suite(void)
+{
+	Suite *s = suite_create("match");
+	TCase *tc;
+
+	tc = tcase_create("corpus");
+	tcase_add_test(tc, test_corpus_jit);
+	tcase_add_test(tc, test_corpus_interpreter);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("files");
+	tcase_add_test(tc, test_errors_carry_location);
+	tcase_add_test(tc, test_bad_file_refused_whole);
+	tcase_add_test(tc, test_override_by_name);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("hostile");
+	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, test_bytes_not_text);
+	tcase_add_test(tc, test_redos_shapes);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("matching");
+	tcase_add_test(tc, test_prefilter_and_counts);
+	tcase_add_test(tc, test_buffer_equals_lines);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(match_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
