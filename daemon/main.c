@@ -26,7 +26,7 @@ static const struct subcommand subcommands[] = {
 	{"unban", NULL, "lift a ban"},
 	{"status", NULL, "show the daemon's state and counters"},
 	{"reload", NULL, "re-read configuration and patterns"},
-	{"test", NULL, "run pattern files over log files"},
+	{"test", cmd_test, "run pattern files over log files"},
 	{"replay", NULL, "run detection and policy over old logs (dry run)"},
 	{"version", NULL, "print the version"},
 };

@@ -277,10 +277,19 @@ valid_id(const char *s)
 }
 
 /* Finish the section being parsed: check it and compile it. */
+/* Where a section's regex and ignore lines are, for error messages. */
+struct section_src {
+	const char *regex;
+	unsigned regex_line;
+	const char *ignores[MAX_IGNORES];
+	unsigned ignore_lines[MAX_IGNORES];
+	size_t nignores;
+};
+
 static int
 finish(struct matcher *m, const struct pattern *file_pats, struct pattern *p,
-    const char *regex, const char *const *ignores, size_t nignores, bool jit,
-    bool *jit_ok, struct match_errors *e)
+    const struct section_src *src, bool jit, bool *jit_ok,
+    struct match_errors *e)
 {
 	const struct pattern *q;
 	const char *file = p->info.file;
@@ -296,14 +305,16 @@ finish(struct matcher *m, const struct pattern *file_pats, struct pattern *p,
 		err_add(e, file, line, "pattern %s: no kind", p->info.id);
 		errs++;
 	}
-	if (regex == NULL) {
+	if (src->regex == NULL) {
 		err_add(e, file, line, "pattern %s: no regex", p->info.id);
 		return -1;
 	}
-	if ((p->re = compile(regex, jit, jit_ok, file, line, e)) == NULL)
+	p->re = compile(src->regex, jit, jit_ok, file, src->regex_line, e);
+	if (p->re == NULL)
 		return -1;
-	for (i = 0; i < nignores; i++) {
-		p->ignore[i] = compile(ignores[i], jit, jit_ok, file, line, e);
+	for (i = 0; i < src->nignores; i++) {
+		p->ignore[i] = compile(src->ignores[i], jit, jit_ok, file,
+		    src->ignore_lines[i], e);
 		if (p->ignore[i] == NULL)
 			return -1;
 		p->nignore++;
@@ -343,8 +354,8 @@ load_text(struct matcher *m, const char *file, char *text, bool jit,
     bool *jit_ok, struct match_errors *e)
 {
 	struct pattern *pats = NULL, *p = NULL, *tmp;
-	const char *regex = NULL, *ignores[MAX_IGNORES];
-	size_t npats = 0, nignores = 0, i;
+	struct section_src src;
+	size_t npats = 0, i;
 	unsigned lineno = 0, before = e->count;
 	char *line, *next, *key, *val, *eq, *end;
 	const char *fname;
@@ -361,8 +372,7 @@ load_text(struct matcher *m, const char *file, char *text, bool jit,
 			continue;
 		if (*key == '[') {
 			if (p != NULL)
-				finish(m, pats, p, regex, ignores, nignores, jit,
-				    jit_ok, e);
+				finish(m, pats, p, &src, jit, jit_ok, e);
 			end = strchr(key, ']');
 			if (end == NULL || end[1] != '\0') {
 				err_add(e, fname, lineno, "malformed section "
@@ -391,8 +401,7 @@ load_text(struct matcher *m, const char *file, char *text, bool jit,
 			if ((p->info.id = own(m, key + 1, strlen(key + 1))) ==
 			    NULL)
 				goto nomem;
-			regex = NULL;
-			nignores = 0;
+			memset(&src, 0, sizeof(src));
 			continue;
 		}
 		if ((eq = strchr(key, '=')) == NULL) {
@@ -435,22 +444,25 @@ load_text(struct matcher *m, const char *file, char *text, bool jit,
 			else
 				p->prefilter_len = strlen(val);
 		} else if (strcmp(key, "regex") == 0) {
-			if (regex != NULL)
+			if (src.regex != NULL)
 				err_add(e, fname, lineno, "second regex in one "
 				    "pattern");
-			regex = val;
+			src.regex = val;
+			src.regex_line = lineno;
 		} else if (strcmp(key, "ignore") == 0) {
-			if (nignores == MAX_IGNORES)
+			if (src.nignores == MAX_IGNORES) {
 				err_add(e, fname, lineno, "more than %d ignore "
 				    "lines", MAX_IGNORES);
-			else
-				ignores[nignores++] = val;
+			} else {
+				src.ignore_lines[src.nignores] = lineno;
+				src.ignores[src.nignores++] = val;
+			}
 		} else {
 			err_add(e, fname, lineno, "unknown key '%.32s'", key);
 		}
 	}
 	if (p != NULL)
-		finish(m, pats, p, regex, ignores, nignores, jit, jit_ok, e);
+		finish(m, pats, p, &src, jit, jit_ok, e);
 	if (npats == 0 && e->count == before)
 		err_add(e, fname, lineno, "no [pattern] section");
 	if (e->count != before) {

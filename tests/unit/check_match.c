@@ -161,7 +161,7 @@ START_TEST(test_errors_carry_location)
 	    "[good]\nservice = smtp\nkind = auth\nregex = y %{ip}\n");
 	ck_assert_ptr_null(match_load(dirs, 1, 0, &e));
 	ck_assert_int_eq(errno, EINVAL);
-	ck_assert_msg(strstr(e.text, "a.pat:6: regex error at offset") != NULL,
+	ck_assert_msg(strstr(e.text, "a.pat:9: regex error at offset") != NULL,
 	    "%s", e.text);
 	ck_assert_msg(strstr(e.text, "a.pat:10: pattern no-ip: regex has no "
 				     "(?<ip>...) capture") != NULL,

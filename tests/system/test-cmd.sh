@@ -1,0 +1,54 @@
+#!/bin/bash
+# dominoban test: the real binary over the corpus as a log file. The oracle
+# is the corpus's own expected_ip column, not our earlier output.
+set -u
+. "$TOP_SRCDIR/tests/system/lib.sh"
+make_tmpdir
+
+CORPUS=$TOP_SRCDIR/tests/fixtures/corpus.tsv
+PAT=$TOP_SRCDIR/patterns
+awk -F'\t' 'NR > 1 { print $4 }' "$CORPUS" >"$T/domino.log"
+# Lines with an address expect it; session=<ip> rows carry none in the line.
+awk -F'\t' 'NR > 1 { n++; if ($2 == "-") next;
+	a = ($2 ~ /^session=/) ? "-" : $2; print n "\t" a }' "$CORPUS" >"$T/want"
+
+$DOMINOBAN test --events --patterns "$PAT" "$T/domino.log" >"$T/out" ||
+	fail "test --events exited $?"
+cut -f1,3 "$T/out" >"$T/got"
+diff -u "$T/want" "$T/got" || fail "events differ from the corpus"
+expect_eq "events" "$(wc -l <"$T/out")" "$(wc -l <"$T/want")"
+# Every event names a pattern id that exists in the shipped files.
+cut -f2 "$T/out" | sort -u | while read -r id; do
+	grep -q "^\[$id\]" "$PAT"/*.pat || fail "unknown pattern id $id"
+done
+
+# Standard input gives the same events.
+$DOMINOBAN test --events --patterns "$PAT" - <"$T/domino.log" >"$T/out2"
+cmp -s "$T/out" "$T/out2" || fail "stdin output differs"
+echo "ok: stdin"
+
+# The summary mode reports counts and the engine.
+$DOMINOBAN test --patterns "$PAT" "$T/domino.log" >"$T/summary" ||
+	fail "summary exited $?"
+grep -q "^lines read: *$(wc -l <"$T/domino.log")\$" "$T/summary" ||
+	fail "lines read wrong: $(grep 'lines read' "$T/summary")"
+grep -q "^regex engine: *PCRE2" "$T/summary" || fail "no engine line"
+echo "ok: summary"
+
+# Exit codes: sysexits.
+$DOMINOBAN test --patterns "$PAT" "$T/missing.log" >/dev/null 2>&1
+expect_eq "missing file exit" "$?" 66
+mkdir "$T/badpat"
+printf '[x]\nservice = smtp\nkind = auth\nregex = (%%{ip}\n' >"$T/badpat/a.pat"
+$DOMINOBAN test --patterns "$T/badpat" "$T/domino.log" >/dev/null 2>"$T/err"
+expect_eq "bad pattern exit" "$?" 78
+grep -q "a.pat:4: regex error" "$T/err" || fail "no file:line in: $(cat "$T/err")"
+$DOMINOBAN test >/dev/null 2>&1
+expect_eq "no file exit" "$?" 64
+$DOMINOBAN test --help >/dev/null
+expect_eq "--help exit" "$?" 0
+$DOMINOBAN --help >/dev/null
+expect_eq "dominoban --help exit" "$?" 0
+$DOMINOBAN frobnicate >/dev/null 2>&1
+expect_eq "unknown command exit" "$?" 64
+echo "PASS: test-cmd"
