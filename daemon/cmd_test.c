@@ -86,12 +86,7 @@ is_suspicious(const char *line, size_t len)
 static void
 advance(struct test_run *r, const char *p)
 {
-	const char *q = r->counted;
-
-	while ((q = memchr(q, '\n', (size_t)(p - q))) != NULL) {
-		r->line++;
-		q++;
-	}
+	r->line += match_count_newlines(r->counted, (size_t)(p - r->counted));
 	r->counted = p;
 }
 

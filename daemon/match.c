@@ -56,7 +56,6 @@ struct pattern {
 	struct match_pattern info;
 	char *prefilter;       /* NULL: run on every line */
 	size_t prefilter_len;
-	int literal;           /* index into matcher.literals, or -1 */
 	pcre2_code *re;
 	pcre2_code *ignore[MAX_IGNORES];
 	size_t nignore;
@@ -394,7 +393,6 @@ load_text(struct matcher *m, const char *file, char *text, bool jit,
 			pats = tmp;
 			p = &pats[npats++];
 			memset(p, 0, sizeof(*p));
-			p->literal = -1;
 			p->info.weight = 1.0;
 			p->info.file = fname;
 			p->info.line = lineno;
@@ -574,11 +572,20 @@ list_files(const char *const *dirs, size_t ndirs, char **names,
 	return n;
 }
 
+/*
+ * The literals match_buffer() searches over whole buffers: one per distinct
+ * prefilter, minus any that contains another (a line holding "Relay
+ * rejected for policy reasons" also holds "rejected for policy reasons", so
+ * the shorter search finds it; match_one() then checks each pattern's own
+ * prefilter on the line). Fewer passes over the buffer, same candidates.
+ */
 static void
 build_literals(struct matcher *m)
 {
+	const char *pf[MAX_LITERALS];
+	size_t pl[MAX_LITERALS], n = 0, i, k;
 	struct pattern *p;
-	size_t i, k;
+	bool covered;
 
 	m->all_prefiltered = true;
 	for (i = 0; i < m->npats; i++) {
@@ -587,21 +594,28 @@ build_literals(struct matcher *m)
 			m->all_prefiltered = false;
 			continue;
 		}
-		for (k = 0; k < m->nliterals; k++)
-			if (m->literals[k].len == p->prefilter_len &&
-			    memcmp(m->literals[k].s, p->prefilter,
-				p->prefilter_len) == 0)
+		for (k = 0; k < n; k++)
+			if (pl[k] == p->prefilter_len &&
+			    memcmp(pf[k], p->prefilter, pl[k]) == 0)
 				break;
-		if (k == m->nliterals) {
-			if (k == MAX_LITERALS) {
-				m->all_prefiltered = false;
-				continue;
-			}
-			m->literals[k].s = p->prefilter;
-			m->literals[k].len = p->prefilter_len;
-			m->nliterals++;
+		if (k < n)
+			continue;
+		if (n == MAX_LITERALS) {
+			m->all_prefiltered = false;
+			continue;
 		}
-		p->literal = (int)k;
+		pf[n] = p->prefilter;
+		pl[n++] = p->prefilter_len;
+	}
+	for (i = 0; i < n; i++) {
+		covered = false;
+		for (k = 0; k < n && !covered; k++)
+			covered = k != i && pl[k] < pl[i] &&
+			    memmem(pf[i], pl[i], pf[k], pl[k]) != NULL;
+		if (covered)
+			continue;
+		m->literals[m->nliterals].s = pf[i];
+		m->literals[m->nliterals++].len = pl[i];
 	}
 }
 
@@ -775,14 +789,33 @@ candidate(struct matcher *m, const char *line, size_t len, match_cb cb,
 		cb(arg, line, len, &ev);
 }
 
+size_t
+match_count_newlines(const char *buf, size_t len)
+{
+	const uint64_t ones = 0x0101010101010101ULL, low7 = 0x7f7f7f7f7f7f7f7fULL;
+	uint64_t w, x, t;
+	size_t n = 0, i = 0;
+
+	/* Eight bytes at a time: a byte of x is zero exactly where the word
+	 * holds '\n'; t has the top bit of those bytes set and no other bit.
+	 * Shifted down and multiplied by 0x01..01, the top byte holds their
+	 * count (at most 8): no popcount instruction needed on baseline x86. */
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, buf + i, 8);
+		x = w ^ (ones * '\n');
+		t = ~(((x & low7) + low7) | x | low7);
+		n += (size_t)(((t >> 7) * ones) >> 56);
+	}
+	for (; i < len; i++)
+		n += buf[i] == '\n';
+	return n;
+}
+
 static size_t
 count_lines(const char *buf, size_t len)
 {
-	size_t n = 0, i;
-
-	for (i = 0; i < len; i++)
-		n += buf[i] == '\n';
-	return n + (len > 0 && buf[len - 1] != '\n');
+	return match_count_newlines(buf, len) +
+	    (len > 0 && buf[len - 1] != '\n');
 }
 
 void

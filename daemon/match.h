@@ -106,6 +106,9 @@ typedef void (*match_cb)(void *arg, const char *line, size_t len,
 void match_buffer(struct matcher *m, const char *buf, size_t len,
     match_cb cb, void *arg);
 
+/* Number of '\n' bytes in the len bytes at buf (fast; for line numbers). */
+size_t match_count_newlines(const char *buf, size_t len);
+
 /* Number of patterns loaded, and pattern i with its hit counter. */
 size_t match_count(const struct matcher *m);
 const struct match_pattern *match_pattern_at(const struct matcher *m,
