@@ -35,29 +35,29 @@ attack_line(unsigned k)
 	switch (k) {
 	case 0:
 		printf("SMTP Server: Authentication failed for user guess%X ; "
-		    "connecting host 203.0.%u.%u", id, a, b);
+		    "connecting host 203.0.113.%u", id, a);
 		break;
 	case 1:
-		printf("smtp: guess%X [198.51.%u.%u] authentication failure "
-		    "using internet password", id, a, b);
+		printf("smtp: guess%X [198.51.100.%u] authentication failure "
+		    "using internet password", id, a);
 		break;
 	case 2:
-		printf("http: admin%X [203.0.%u.%u] authentication failure "
-		    "using internet password: User is locked out", id, a, b);
+		printf("http: admin%X [192.0.2.%u] authentication failure "
+		    "using internet password: User is locked out", id, a);
 		break;
 	case 3:
 		printf("SMTP Server: Rejected recipient <u%X@example.com> from "
-		    "host [203.0.%u.%u]: not listed in Domino Directory", id,
-		    a, b);
+		    "host [203.0.113.%u]: not listed in Domino Directory", id,
+		    a);
 		break;
 	case 4:
-		printf("TLS/SSL connection 198.51.%u.%u(%u) -> 192.0.2.1(443) "
-		    "failed with no supported ciphers", a, b, 1024 + id);
+		printf("TLS/SSL connection 198.51.100.%u(%u) -> 192.0.2.1(443) "
+		    "failed with no supported ciphers", a, 1024 + id);
 		break;
 	case 5:
 		printf("SMTP Server [001984:000017-00007F3A9C5FE700] Connection "
-		    "from [203.0.%u.%u] rejected for policy reasons. IP address "
-		    "of connecting host not found in reverse DNS lookup.", a, b);
+		    "from [203.0.113.%u] rejected for policy reasons. IP address "
+		    "of connecting host not found in reverse DNS lookup.", a);
 		break;
 	case 6:
 		printf("ldap: cn=u%X [2001:db8:%x::%x] authentication failure "
@@ -65,8 +65,8 @@ attack_line(unsigned k)
 		break;
 	default:
 		printf("POP3 Server: Authentication failure for u%X, connecting "
-		    "host 198.51.%u.%u: Password not found in the Name and "
-		    "Address Book entry or password did not verify", id, a, b);
+		    "host 192.0.2.%u: Password not found in the Name and "
+		    "Address Book entry or password did not verify", id, a);
 		break;
 	}
 }
@@ -82,7 +82,7 @@ main(int argc, char **argv)
 	    "HTTP Server: Request %X for /names.nsf?Login from user %u took %u ms (%u bytes)",
 	    "AMgr: Agent 'Archive%X' in 'mail/user%u.nsf' completed, %u documents processed in %u s",
 	    "Database Server: User %X/Acme opened database mail/user%u.nsf in %u ms, %u views",
-	    "IMAP Server: user%X logged in from 198.51.%u.%u port %u",
+	    "IMAP Server: user%X logged in from 198.51.100.%u port %u",
 	};
 	unsigned long lines, i;
 	unsigned pct, t;
