@@ -202,7 +202,7 @@ cmd_test(const struct cmd_global *g, int argc, char **argv)
 	const char *dirs[TEST_MAX_DIRS];
 	char defaults[] = CONF_DEFAULT_PATTERNS, *tok, *save, *buf;
 	struct test_run r;
-	struct match_errors err;
+	struct errs err;
 	struct match_stats st;
 	struct timespec t0, t1;
 	unsigned flags = 0;

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "errs.h"
 
 /* Defaults, chosen for a Domino mail server on the internet. */
 #define CONF_DEFAULT_CONTROL_SOCKET DB_RUNSTATEDIR "/dominoban/control.sock"
@@ -41,7 +42,7 @@ enum conf_action { CONF_ACTION_DROP = 0, CONF_ACTION_REJECT = 1 };
 enum conf_date_order { CONF_DATE_DMY = 0, CONF_DATE_MDY = 1 };
 
 struct conf {
-	const char *path;             /* file this came from (owned) */
+	char *path;                   /* file this came from */
 
 	/* [daemon] */
 	char **logs;                  /* files to follow, globs allowed */
@@ -87,5 +88,40 @@ struct conf {
 	size_t nallow;
 	bool allow_own;               /* also allow the machine's own addresses */
 };
+
+/* Largest configuration file conf_load() reads. */
+#define CONF_FILE_MAX (1u << 20)
+/* Most words in one list value (logs, ports, cidrs, ...). */
+#define CONF_LIST_MAX 256
+
+/* Fill c with the defaults (allocating its strings). 0, or -1 ENOMEM. */
+int conf_defaults(struct conf *c);
+
+/*
+ * Parse len bytes of INI text over c (which holds defaults or an earlier
+ * file's values). Every problem is added to e as "name:line: message".
+ * Returns 0, or -1 (errno EINVAL) when e has errors; c is then partly
+ * updated and should be freed.
+ */
+int conf_parse(struct conf *c, const char *name, const char *text,
+    size_t len, struct errs *e);
+
+/*
+ * conf_defaults() then read and parse the file at path. Returns 0, or -1
+ * with errno (ENOENT when the file does not exist, so a caller may run on
+ * defaults) and a message in e.
+ */
+int conf_load(struct conf *c, const char *path, struct errs *e);
+
+/* Expand the globs in c->logs (a glob that matches nothing stays as it is:
+ * the file may appear later). Returns 0, or -1 with errno. */
+int conf_expand_logs(struct conf *c);
+
+/* Parse a duration: seconds, or a number with s, m, h, d or w. Returns 0,
+ * or -1 (EINVAL) when malformed or not in [min, max]. */
+int conf_parse_duration(const char *s, double min, double max, double *out);
+
+/* Release everything c owns and zero it. */
+void conf_free(struct conf *c);
 
 #endif

@@ -35,6 +35,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "errs.h"
 #include "match.h"
 
 #define MAX_IGNORES 8
@@ -106,36 +107,6 @@ match_kind_name(enum match_kind k)
 	return kind_names[k];
 }
 
-static void
-err_add(struct match_errors *e, const char *file, unsigned line,
-    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static void
-err_add(struct match_errors *e, const char *file, unsigned line,
-    const char *fmt, ...)
-{
-	size_t used = strlen(e->text);
-	va_list ap;
-	int n;
-
-	e->count++;
-	if (used + 2 >= sizeof(e->text))
-		return;
-	n = snprintf(e->text + used, sizeof(e->text) - used, "%s:%u: ", file,
-	    line);
-	if (n < 0 || (size_t)n >= sizeof(e->text) - used)
-		return;
-	used += (size_t)n;
-	va_start(ap, fmt);
-	vsnprintf(e->text + used, sizeof(e->text) - used, fmt, ap);
-	va_end(ap);
-	used = strlen(e->text);
-	if (used + 1 < sizeof(e->text)) {
-		e->text[used] = '\n';
-		e->text[used + 1] = '\0';
-	}
-}
-
 static char *
 own(struct matcher *m, const char *s, size_t n)
 {
@@ -195,7 +166,7 @@ expand(const char *re)
 
 static pcre2_code *
 compile(const char *re, bool jit, bool *jit_ok, const char *file,
-    unsigned line, struct match_errors *e)
+    unsigned line, struct errs *e)
 {
 	PCRE2_UCHAR msg[256];
 	PCRE2_SIZE off;
@@ -204,7 +175,7 @@ compile(const char *re, bool jit, bool *jit_ok, const char *file,
 	int rc;
 
 	if ((x = expand(re)) == NULL) {
-		err_add(e, file, line, "out of memory");
+		errs_add(e, file, line, "out of memory");
 		return NULL;
 	}
 	code = pcre2_compile((PCRE2_SPTR)x, PCRE2_ZERO_TERMINATED,
@@ -212,7 +183,7 @@ compile(const char *re, bool jit, bool *jit_ok, const char *file,
 	free(x);
 	if (code == NULL) {
 		pcre2_get_error_message(rc, msg, sizeof(msg));
-		err_add(e, file, line, "regex error at offset %zu: %s",
+		errs_add(e, file, line, "regex error at offset %zu: %s",
 		    (size_t)off, (char *)msg);
 		return NULL;
 	}
@@ -288,7 +259,7 @@ struct section_src {
 static int
 finish(struct matcher *m, const struct pattern *file_pats, struct pattern *p,
     const struct section_src *src, bool jit, bool *jit_ok,
-    struct match_errors *e)
+    struct errs *e)
 {
 	const struct pattern *q;
 	const char *file = p->info.file;
@@ -297,15 +268,15 @@ finish(struct matcher *m, const struct pattern *file_pats, struct pattern *p,
 	size_t i;
 
 	if (p->info.service == NULL) {
-		err_add(e, file, line, "pattern %s: no service", p->info.id);
+		errs_add(e, file, line, "pattern %s: no service", p->info.id);
 		errs++;
 	}
 	if (p->info.kind == 0) {
-		err_add(e, file, line, "pattern %s: no kind", p->info.id);
+		errs_add(e, file, line, "pattern %s: no kind", p->info.id);
 		errs++;
 	}
 	if (src->regex == NULL) {
-		err_add(e, file, line, "pattern %s: no regex", p->info.id);
+		errs_add(e, file, line, "pattern %s: no regex", p->info.id);
 		return -1;
 	}
 	p->re = compile(src->regex, jit, jit_ok, file, src->regex_line, e);
@@ -328,7 +299,7 @@ finish(struct matcher *m, const struct pattern *file_pats, struct pattern *p,
 	 * it; they are attributed to SMTP sessions later. */
 	if (p->g_ip == 0 && p->info.kind != MATCH_UNKNOWN_RCPT &&
 	    p->info.kind != MATCH_RELAY) {
-		err_add(e, file, line, "pattern %s: regex has no (?<ip>...) "
+		errs_add(e, file, line, "pattern %s: regex has no (?<ip>...) "
 		    "capture", p->info.id);
 		errs++;
 	}
@@ -336,7 +307,7 @@ finish(struct matcher *m, const struct pattern *file_pats, struct pattern *p,
 	for (i = 0; i < m->npats + (size_t)(p - file_pats); i++) {
 		q = i < m->npats ? &m->pats[i] : &file_pats[i - m->npats];
 		if (strcmp(q->info.id, p->info.id) == 0) {
-			err_add(e, file, line, "pattern %s: id already defined "
+			errs_add(e, file, line, "pattern %s: id already defined "
 			    "at %s:%u", p->info.id, q->info.file, q->info.line);
 			errs++;
 			break;
@@ -350,7 +321,7 @@ finish(struct matcher *m, const struct pattern *file_pats, struct pattern *p,
  */
 static int
 load_text(struct matcher *m, const char *file, char *text, bool jit,
-    bool *jit_ok, struct match_errors *e)
+    bool *jit_ok, struct errs *e)
 {
 	struct pattern *pats = NULL, *p = NULL, *tmp;
 	struct section_src src;
@@ -374,14 +345,14 @@ load_text(struct matcher *m, const char *file, char *text, bool jit,
 				finish(m, pats, p, &src, jit, jit_ok, e);
 			end = strchr(key, ']');
 			if (end == NULL || end[1] != '\0') {
-				err_add(e, fname, lineno, "malformed section "
+				errs_add(e, fname, lineno, "malformed section "
 				    "header");
 				p = NULL;
 				continue;
 			}
 			*end = '\0';
 			if (!valid_id(key + 1)) {
-				err_add(e, fname, lineno, "invalid pattern id "
+				errs_add(e, fname, lineno, "invalid pattern id "
 				    "'%.64s' (letters, digits, - _ . only)",
 				    key + 1);
 				p = NULL;
@@ -403,14 +374,14 @@ load_text(struct matcher *m, const char *file, char *text, bool jit,
 			continue;
 		}
 		if ((eq = strchr(key, '=')) == NULL) {
-			err_add(e, fname, lineno, "expected 'key = value'");
+			errs_add(e, fname, lineno, "expected 'key = value'");
 			continue;
 		}
 		*eq = '\0';
 		val = trim(eq + 1);
 		key = trim(key);
 		if (p == NULL) {
-			err_add(e, fname, lineno, "'%.32s' outside a [pattern] "
+			errs_add(e, fname, lineno, "'%.32s' outside a [pattern] "
 			    "section", key);
 			continue;
 		}
@@ -420,22 +391,22 @@ load_text(struct matcher *m, const char *file, char *text, bool jit,
 				if (strcmp(val, services[i]) == 0)
 					p->info.service = services[i];
 			if (p->info.service == NULL)
-				err_add(e, fname, lineno, "unknown service "
+				errs_add(e, fname, lineno, "unknown service "
 				    "'%.32s'", val);
 		} else if (strcmp(key, "kind") == 0) {
 			if (parse_kind(val, &p->info.kind) == -1)
-				err_add(e, fname, lineno, "unknown kind "
+				errs_add(e, fname, lineno, "unknown kind "
 				    "'%.32s'", val);
 		} else if (strcmp(key, "weight") == 0) {
 			errno = 0;
 			p->info.weight = strtod(val, &end);
 			if (errno != 0 || end == val || *end != '\0' ||
 			    !(p->info.weight >= 0 && p->info.weight <= 1000))
-				err_add(e, fname, lineno, "weight must be a "
+				errs_add(e, fname, lineno, "weight must be a "
 				    "number from 0 to 1000");
 		} else if (strcmp(key, "prefilter") == 0) {
 			if (*val == '\0' || strlen(val) > 128)
-				err_add(e, fname, lineno, "prefilter must be "
+				errs_add(e, fname, lineno, "prefilter must be "
 				    "1 to 128 bytes");
 			else if ((p->prefilter = strdup(val)) == NULL)
 				goto nomem;
@@ -443,26 +414,26 @@ load_text(struct matcher *m, const char *file, char *text, bool jit,
 				p->prefilter_len = strlen(val);
 		} else if (strcmp(key, "regex") == 0) {
 			if (src.regex != NULL)
-				err_add(e, fname, lineno, "second regex in one "
+				errs_add(e, fname, lineno, "second regex in one "
 				    "pattern");
 			src.regex = val;
 			src.regex_line = lineno;
 		} else if (strcmp(key, "ignore") == 0) {
 			if (src.nignores == MAX_IGNORES) {
-				err_add(e, fname, lineno, "more than %d ignore "
+				errs_add(e, fname, lineno, "more than %d ignore "
 				    "lines", MAX_IGNORES);
 			} else {
 				src.ignore_lines[src.nignores] = lineno;
 				src.ignores[src.nignores++] = val;
 			}
 		} else {
-			err_add(e, fname, lineno, "unknown key '%.32s'", key);
+			errs_add(e, fname, lineno, "unknown key '%.32s'", key);
 		}
 	}
 	if (p != NULL)
 		finish(m, pats, p, &src, jit, jit_ok, e);
 	if (npats == 0 && e->count == before)
-		err_add(e, fname, lineno, "no [pattern] section");
+		errs_add(e, fname, lineno, "no [pattern] section");
 	if (e->count != before) {
 		for (i = 0; i < npats; i++)
 			pattern_free(&pats[i]);
@@ -480,7 +451,7 @@ load_text(struct matcher *m, const char *file, char *text, bool jit,
 	free(pats);
 	return 0;
 nomem:
-	err_add(e, fname, lineno, "out of memory");
+	errs_add(e, fname, lineno, "out of memory");
 	for (i = 0; i < npats; i++)
 		pattern_free(&pats[i]);
 	free(pats);
@@ -488,7 +459,7 @@ nomem:
 }
 
 static int
-read_file(const char *path, char **out, struct match_errors *e)
+read_file(const char *path, char **out, struct errs *e)
 {
 	struct stat st;
 	size_t off = 0;
@@ -498,13 +469,13 @@ read_file(const char *path, char **out, struct match_errors *e)
 
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd == -1 || fstat(fd, &st) == -1) {
-		err_add(e, path, 0, "%s", strerror(errno));
+		errs_add(e, path, 0, "%s", strerror(errno));
 		if (fd != -1)
 			close(fd);
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode) || st.st_size > MATCH_FILE_MAX) {
-		err_add(e, path, 0, "not a regular file of at most %u bytes",
+		errs_add(e, path, 0, "not a regular file of at most %u bytes",
 		    MATCH_FILE_MAX);
 		close(fd);
 		return -1;
@@ -524,7 +495,7 @@ read_file(const char *path, char **out, struct match_errors *e)
 	close(fd);
 	buf[off] = '\0';
 	if (memchr(buf, '\0', off) != NULL) {
-		err_add(e, path, 0, "binary file (NUL byte)");
+		errs_add(e, path, 0, "binary file (NUL byte)");
 		free(buf);
 		return -1;
 	}
@@ -621,7 +592,7 @@ build_literals(struct matcher *m)
 
 struct matcher *
 match_load(const char *const *dirs, size_t ndirs, unsigned flags,
-    struct match_errors *err)
+    struct errs *err)
 {
 	char *names[MAX_FILES], path[4096], *text;
 	const char *owners[MAX_FILES];

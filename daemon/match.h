@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "errs.h"
 
 /* Longest line matched; the tailer drops longer lines before they get here. */
 #define MATCH_LINE_MAX 4096
@@ -62,12 +63,6 @@ struct match_stats {
 	uint64_t limit_hits;   /* matches stopped by the PCRE2 limits */
 };
 
-/* Error messages from match_load(), one per line, "file:line: message". */
-struct match_errors {
-	char text[4096];
-	unsigned count;
-};
-
 /* Flags for match_load(). */
 #define MATCH_NO_JIT 0x1       /* never use the JIT (tests, hardened hosts) */
 
@@ -81,7 +76,7 @@ struct matcher;
  * Returns NULL with errno ENOENT when no pattern was loaded at all.
  */
 struct matcher *match_load(const char *const *dirs, size_t ndirs,
-    unsigned flags, struct match_errors *err);
+    unsigned flags, struct errs *err);
 
 /* Release a matcher and everything it owns. */
 void match_free(struct matcher *m);

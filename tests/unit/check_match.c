@@ -21,7 +21,7 @@ static const char *shipped[] = {TEST_SRCDIR "/patterns"};
 static struct matcher *
 load_shipped(unsigned flags)
 {
-	struct match_errors e;
+	struct errs e;
 	struct matcher *m = match_load(shipped, 1, flags, &e);
 
 	ck_assert_msg(m != NULL, "shipped patterns refused: %s", e.text);
@@ -149,7 +149,7 @@ START_TEST(test_errors_carry_location)
 {
 	char *d = make_dir();
 	const char *dirs[] = {d};
-	struct match_errors e;
+	struct errs e;
 
 	write_file(d, "a.pat",
 	    "# comment\n"
@@ -181,7 +181,7 @@ START_TEST(test_bad_file_refused_whole)
 {
 	char *d = make_dir();
 	const char *dirs[] = {d};
-	struct match_errors e;
+	struct errs e;
 
 	/* One good section and one bad one: nothing of the file is kept. */
 	write_file(d, "a.pat", "[ok]\nservice = smtp\nkind = auth\n"
@@ -201,7 +201,7 @@ START_TEST(test_override_by_name)
 	char *d1 = make_dir(), *d2 = make_dir();
 	const char *dirs[] = {d1, d2, "/nonexistent/dir"};
 	struct match_event ev;
-	struct match_errors e;
+	struct errs e;
 	struct matcher *m;
 
 	write_file(d1, "x.pat", "[orig]\nservice = smtp\nkind = auth\n"

@@ -1,0 +1,595 @@
+/*
+ * conf: the INI configuration. The parser works on a string, reads nothing
+ * and prints nothing, so it is tested and fuzzed directly; conf_load() adds
+ * the file read. Each key is described once in the table below (section,
+ * name, type, bounds, field), so parsing, validation and the error messages
+ * cannot drift apart. Every problem is collected with its file:line before
+ * the caller decides: the daemon refuses to start, reload keeps the old
+ * configuration.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glob.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "conf.h"
+
+enum conf_type {
+	T_STR,       /* char * */
+	T_STRLIST,   /* char **, size_t count right after it */
+	T_BOOL,
+	T_DOUBLE,
+	T_DURATION,  /* double seconds */
+	T_DURATION32,/* uint32_t seconds */
+	T_UINT,      /* unsigned */
+	T_SIZE,      /* size_t */
+	T_INT,       /* int */
+	T_PREFIX,    /* unsigned prefix length, 0 disables */
+	T_ACTION,
+	T_DATEORDER,
+	T_PORTS,
+	T_CIDRS,
+	T_TABLE,
+};
+
+struct conf_key {
+	const char *section, *name;
+	enum conf_type type;
+	double min, max;
+	size_t off;      /* offset of the field in struct conf */
+	size_t off_n;    /* offset of the count, for lists */
+};
+
+#define F(x) offsetof(struct conf, x)
+static const struct conf_key keys[] = {
+    {"daemon", "logs", T_STRLIST, 0, 0, F(logs), F(nlogs)},
+    {"daemon", "patterns", T_STRLIST, 0, 0, F(patterns), F(npatterns)},
+    {"daemon", "control_socket", T_STR, 0, 0, F(control_socket), 0},
+    {"daemon", "control_group", T_STR, 0, 0, F(control_group), 0},
+    {"daemon", "state_dir", T_STR, 0, 0, F(state_dir), 0},
+    {"daemon", "dry_run", T_BOOL, 0, 0, F(dry_run), 0},
+    {"daemon", "from_start", T_BOOL, 0, 0, F(from_start), 0},
+    {"daemon", "date_order", T_DATEORDER, 0, 0, F(date_order), 0},
+    {"score", "half_life", T_DURATION, 1, 30 * 86400, F(half_life), 0},
+    {"score", "host_threshold", T_DOUBLE, 0.1, 1e6, F(host_threshold), 0},
+    {"score", "net_threshold", T_DOUBLE, 0.1, 1e6, F(net_threshold), 0},
+    {"score", "net_min_hosts", T_UINT, 1, 64, F(net_min_hosts), 0},
+    {"score", "net4_prefix", T_PREFIX, 0, 31, F(net4_prefix), 0},
+    {"score", "net6_prefix", T_PREFIX, 0, 127, F(net6_prefix), 0},
+    {"score", "wide_threshold", T_DOUBLE, 0.1, 1e6, F(wide_threshold), 0},
+    {"score", "wide_min_hosts", T_UINT, 1, 64, F(wide_min_hosts), 0},
+    {"score", "wide4_prefix", T_PREFIX, 0, 31, F(wide4_prefix), 0},
+    {"score", "wide6_prefix", T_PREFIX, 0, 127, F(wide6_prefix), 0},
+    {"score", "max_records", T_SIZE, 1024, 1 << 26, F(max_records), 0},
+    {"score", "dedupe_window", T_DURATION, 0, 3600, F(dedupe_window), 0},
+    {"ban", "ban_time", T_DURATION32, 1, 365 * 86400.0, F(ban_time), 0},
+    {"ban", "ban_factor", T_DOUBLE, 1, 100, F(ban_factor), 0},
+    {"ban", "ban_max", T_DURATION32, 1, 10 * 365 * 86400.0, F(ban_max), 0},
+    {"ban", "history_forget", T_DURATION32, 1, 10 * 365 * 86400.0,
+	F(history_forget), 0},
+    {"ban", "history_max", T_SIZE, 16, 1 << 24, F(history_max), 0},
+    {"nft", "table", T_TABLE, 0, 0, F(table), 0},
+    {"nft", "ports", T_PORTS, 0, 0, F(ports), F(nports)},
+    {"nft", "action", T_ACTION, 0, 0, F(action), 0},
+    {"nft", "priority", T_INT, -400, 400, F(priority), 0},
+    {"nft", "kill_sessions", T_BOOL, 0, 0, F(kill_sessions), 0},
+    {"allow", "cidrs", T_CIDRS, 0, 0, F(allow), F(nallow)},
+    {"allow", "own_addresses", T_BOOL, 0, 0, F(allow_own), 0},
+};
+#undef F
+
+#define FIELD(c, off, type) ((type *)(void *)((char *)(c) + (off)))
+
+static void
+free_list(char **v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+void
+conf_free(struct conf *c)
+{
+	free(c->path);
+	free_list(c->logs, c->nlogs);
+	free_list(c->patterns, c->npatterns);
+	free(c->control_socket);
+	free(c->control_group);
+	free(c->state_dir);
+	free(c->table);
+	free(c->ports);
+	free(c->allow);
+	memset(c, 0, sizeof(*c));
+}
+
+/* Split text into at most max blank-separated words, copied. */
+static int
+split_words(const char *text, char ***out, size_t *n)
+{
+	const char *p = text, *s;
+	char **v = NULL, **tmp;
+	size_t k = 0;
+
+	while (*p != '\0') {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '\0')
+			break;
+		s = p;
+		while (*p != '\0' && *p != ' ' && *p != '\t')
+			p++;
+		if (k == CONF_LIST_MAX) {
+			free_list(v, k);
+			errno = E2BIG;
+			return -1;
+		}
+		if ((tmp = realloc(v, (k + 1) * sizeof(*v))) == NULL)
+			goto nomem;
+		v = tmp;
+		if ((v[k] = strndup(s, (size_t)(p - s))) == NULL)
+			goto nomem;
+		k++;
+	}
+	*out = v;
+	*n = k;
+	return 0;
+nomem:
+	free_list(v, k);
+	errno = ENOMEM;
+	return -1;
+}
+
+int
+conf_parse_duration(const char *s, double min, double max, double *out)
+{
+	double v, mult = 1;
+	char *end;
+
+	if (*s == '\0' || *s == '-' || *s == '+')
+		goto fail;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || !isfinite(v))
+		goto fail;
+	switch (*end) {
+	case '\0':
+	case 's':
+		break;
+	case 'm':
+		mult = 60;
+		break;
+	case 'h':
+		mult = 3600;
+		break;
+	case 'd':
+		mult = 86400;
+		break;
+	case 'w':
+		mult = 7 * 86400;
+		break;
+	default:
+		goto fail;
+	}
+	if (*end != '\0' && end[1] != '\0')
+		goto fail;
+	v *= mult;
+	if (v < min || v > max)
+		goto fail;
+	*out = v;
+	return 0;
+fail:
+	errno = EINVAL;
+	return -1;
+}
+
+static int
+parse_number(const char *s, double min, double max, double *out)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !isfinite(v) || v < min ||
+	    v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+static int
+parse_bool(const char *s, bool *out)
+{
+	if (strcmp(s, "yes") == 0 || strcmp(s, "true") == 0 ||
+	    strcmp(s, "on") == 0 || strcmp(s, "1") == 0)
+		*out = true;
+	else if (strcmp(s, "no") == 0 || strcmp(s, "false") == 0 ||
+	    strcmp(s, "off") == 0 || strcmp(s, "0") == 0)
+		*out = false;
+	else
+		return -1;
+	return 0;
+}
+
+static bool
+valid_table(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++, n++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+			(*s >= '0' && *s <= '9') || *s == '_'))
+			return false;
+	return n >= 1 && n <= 31;
+}
+
+/* Set one key; returns NULL on success or a message. */
+static const char *
+set_key(struct conf *c, const struct conf_key *k, const char *val)
+{
+	char **words = NULL, *copy;
+	size_t n = 0, i;
+	double d;
+	bool b;
+	int msg_is_list = k->type == T_STRLIST || k->type == T_PORTS ||
+	    k->type == T_CIDRS;
+
+	if (msg_is_list && split_words(val, &words, &n) == -1)
+		return errno == E2BIG ? "too many values" : "out of memory";
+	switch (k->type) {
+	case T_STR:
+	case T_TABLE:
+		if (*val == '\0')
+			return "empty value";
+		if (k->type == T_TABLE && !valid_table(val))
+			return "table name must be 1 to 31 letters, digits or _";
+		if ((copy = strdup(val)) == NULL)
+			return "out of memory";
+		free(*FIELD(c, k->off, char *));
+		*FIELD(c, k->off, char *) = copy;
+		return NULL;
+	case T_STRLIST:
+		free_list(*FIELD(c, k->off, char **), *FIELD(c, k->off_n, size_t));
+		*FIELD(c, k->off, char **) = words;
+		*FIELD(c, k->off_n, size_t) = n;
+		return NULL;
+	case T_BOOL:
+		if (parse_bool(val, &b) == -1)
+			return "expected yes or no";
+		*FIELD(c, k->off, bool) = b;
+		return NULL;
+	case T_DOUBLE:
+		if (parse_number(val, k->min, k->max, &d) == -1)
+			return "number out of range";
+		*FIELD(c, k->off, double) = d;
+		return NULL;
+	case T_DURATION:
+	case T_DURATION32:
+		if (conf_parse_duration(val, k->min, k->max, &d) == -1)
+			return "expected a duration such as 90, 10m, 1h, 30d "
+			       "within range";
+		if (k->type == T_DURATION)
+			*FIELD(c, k->off, double) = d;
+		else
+			*FIELD(c, k->off, uint32_t) = (uint32_t)d;
+		return NULL;
+	case T_UINT:
+	case T_SIZE:
+	case T_INT:
+	case T_PREFIX:
+		if (parse_number(val, k->min, k->max, &d) == -1 || d != floor(d))
+			return "whole number out of range";
+		if (k->type == T_UINT || k->type == T_PREFIX)
+			*FIELD(c, k->off, unsigned) = (unsigned)d;
+		else if (k->type == T_SIZE)
+			*FIELD(c, k->off, size_t) = (size_t)d;
+		else
+			*FIELD(c, k->off, int) = (int)d;
+		return NULL;
+	case T_ACTION:
+		if (strcmp(val, "drop") == 0)
+			c->action = CONF_ACTION_DROP;
+		else if (strcmp(val, "reject") == 0)
+			c->action = CONF_ACTION_REJECT;
+		else
+			return "expected drop or reject";
+		return NULL;
+	case T_DATEORDER:
+		if (strcmp(val, "dmy") == 0)
+			c->date_order = CONF_DATE_DMY;
+		else if (strcmp(val, "mdy") == 0)
+			c->date_order = CONF_DATE_MDY;
+		else
+			return "expected dmy or mdy";
+		return NULL;
+	case T_PORTS: {
+		uint16_t *ports = n > 0 ? calloc(n, sizeof(*ports)) : NULL;
+		for (i = 0; i < n; i++) {
+			if (parse_number(words[i], 1, 65535, &d) == -1 ||
+			    d != floor(d)) {
+				free(ports);
+				free_list(words, n);
+				return "ports must be numbers from 1 to 65535";
+			}
+			ports[i] = (uint16_t)d;
+		}
+		free_list(words, n);
+		if (n == 0)
+			return "at least one port is needed";
+		free(c->ports);
+		c->ports = ports;
+		c->nports = n;
+		return NULL;
+	}
+	case T_CIDRS: {
+		struct addr *a = n > 0 ? calloc(n, sizeof(*a)) : NULL;
+		for (i = 0; i < n; i++) {
+			if (addr_parse_prefix(words[i], false, &a[i]) == -1) {
+				free(a);
+				free_list(words, n);
+				return "not an address or CIDR with zero host "
+				       "bits";
+			}
+		}
+		free_list(words, n);
+		free(c->allow);
+		c->allow = a;
+		c->nallow = n;
+		return NULL;
+	}
+	}
+	return "internal: unknown key type";
+}
+
+static const struct conf_key *
+find_key(const char *section, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (strcmp(keys[i].section, section) == 0 &&
+		    strcmp(keys[i].name, name) == 0)
+			return &keys[i];
+	return NULL;
+}
+
+static int
+set_default_lists(struct conf *c)
+{
+	if (set_key(c, find_key("daemon", "patterns"),
+		CONF_DEFAULT_PATTERNS) != NULL ||
+	    set_key(c, find_key("nft", "ports"), CONF_DEFAULT_PORTS) != NULL)
+		return -1;
+	return 0;
+}
+
+int
+conf_defaults(struct conf *c)
+{
+	memset(c, 0, sizeof(*c));
+	c->control_socket = strdup(CONF_DEFAULT_CONTROL_SOCKET);
+	c->control_group = strdup(CONF_DEFAULT_CONTROL_GROUP);
+	c->state_dir = strdup(CONF_DEFAULT_STATE_DIR);
+	c->table = strdup(CONF_DEFAULT_TABLE);
+	c->half_life = CONF_DEFAULT_HALF_LIFE;
+	c->host_threshold = CONF_DEFAULT_HOST_THRESHOLD;
+	c->net_threshold = CONF_DEFAULT_NET_THRESHOLD;
+	c->net_min_hosts = CONF_DEFAULT_NET_MIN_HOSTS;
+	c->net4_prefix = CONF_DEFAULT_NET4_PREFIX;
+	c->net6_prefix = CONF_DEFAULT_NET6_PREFIX;
+	c->wide_threshold = CONF_DEFAULT_WIDE_THRESHOLD;
+	c->wide_min_hosts = CONF_DEFAULT_WIDE_MIN_HOSTS;
+	c->max_records = CONF_DEFAULT_MAX_RECORDS;
+	c->dedupe_window = CONF_DEFAULT_DEDUPE_WINDOW;
+	c->ban_time = CONF_DEFAULT_BAN_TIME;
+	c->ban_factor = CONF_DEFAULT_BAN_FACTOR;
+	c->ban_max = CONF_DEFAULT_BAN_MAX;
+	c->history_forget = CONF_DEFAULT_HISTORY_FORGET;
+	c->history_max = CONF_DEFAULT_HISTORY_MAX;
+	c->priority = CONF_DEFAULT_PRIORITY;
+	c->action = CONF_ACTION_DROP;
+	c->kill_sessions = true;
+	c->allow_own = true;
+	if (c->control_socket == NULL || c->control_group == NULL ||
+	    c->state_dir == NULL || c->table == NULL ||
+	    set_default_lists(c) == -1) {
+		conf_free(c);
+		errno = ENOMEM;
+		return -1;
+	}
+	return 0;
+}
+
+static char *
+trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+int
+conf_parse(struct conf *c, const char *name, const char *text, size_t len,
+    struct errs *e)
+{
+	char *buf, *line, *next, *key, *val, *eq, *hash, section[32] = "";
+	unsigned lineno = 0, before = e->count;
+	const struct conf_key *k;
+	const char *msg;
+	size_t i;
+
+	if (memchr(text, '\0', len) != NULL) {
+		errs_add(e, name, 0, "binary file (NUL byte)");
+		errno = EINVAL;
+		return -1;
+	}
+	if ((buf = strndup(text, len)) == NULL)
+		return -1;
+	for (line = buf; line != NULL; line = next) {
+		lineno++;
+		next = strchr(line, '\n');
+		if (next != NULL)
+			*next++ = '\0';
+		/* Comments: a line starting with # or ;, or " #" inline. */
+		key = trim(line);
+		if (*key == '\0' || *key == '#' || *key == ';')
+			continue;
+		if ((hash = strstr(key, " #")) != NULL ||
+		    (hash = strstr(key, "\t#")) != NULL) {
+			*hash = '\0';
+			key = trim(key);
+		}
+		if (*key == '[') {
+			eq = strchr(key, ']');
+			if (eq == NULL || eq[1] != '\0' ||
+			    (size_t)(eq - key) > sizeof(section)) {
+				errs_add(e, name, lineno, "malformed section "
+				    "header");
+				continue;
+			}
+			*eq = '\0';
+			snprintf(section, sizeof(section), "%s", key + 1);
+			for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+				if (strcmp(keys[i].section, section) == 0)
+					break;
+			if (i == sizeof(keys) / sizeof(keys[0])) {
+				errs_add(e, name, lineno, "unknown section "
+				    "[%.32s]", section);
+				/* Its keys are not reported one by one. */
+				snprintf(section, sizeof(section), "?");
+			}
+			continue;
+		}
+		if ((eq = strchr(key, '=')) == NULL) {
+			errs_add(e, name, lineno, "expected 'key = value'");
+			continue;
+		}
+		*eq = '\0';
+		val = trim(eq + 1);
+		key = trim(key);
+		if (strcmp(section, "?") == 0)
+			continue; /* already reported */
+		if (section[0] == '\0') {
+			errs_add(e, name, lineno, "'%.32s' before any "
+			    "[section]", key);
+			continue;
+		}
+		if ((k = find_key(section, key)) == NULL) {
+			errs_add(e, name, lineno, "unknown key '%.32s' in "
+			    "[%s]", key, section);
+			continue;
+		}
+		if ((msg = set_key(c, k, val)) != NULL)
+			errs_add(e, name, lineno, "%s: %s", key, msg);
+	}
+	free(buf);
+	if (c->ban_max < c->ban_time)
+		errs_add(e, name, 0, "ban_max (%u s) is shorter than ban_time "
+		    "(%u s)", c->ban_max, c->ban_time);
+	if (e->count != before) {
+		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+int
+conf_load(struct conf *c, const char *path, struct errs *e)
+{
+	struct stat st;
+	size_t off = 0;
+	ssize_t r;
+	char *buf;
+	int fd, saved, rc;
+
+	if (conf_defaults(c) == -1)
+		return -1;
+	if ((c->path = strdup(path)) == NULL)
+		return -1;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd == -1 || fstat(fd, &st) == -1) {
+		saved = errno;
+		errs_add(e, path, 0, "%s", strerror(saved));
+		if (fd != -1)
+			close(fd);
+		errno = saved;
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > CONF_FILE_MAX) {
+		close(fd);
+		errs_add(e, path, 0, "not a regular file of at most %u bytes",
+		    CONF_FILE_MAX);
+		errno = EINVAL;
+		return -1;
+	}
+	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
+		close(fd);
+		return -1;
+	}
+	while (off < (size_t)st.st_size) {
+		r = read(fd, buf + off, (size_t)st.st_size - off);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			break;
+		off += (size_t)r;
+	}
+	close(fd);
+	rc = conf_parse(c, path, buf, off, e);
+	free(buf);
+	return rc;
+}
+
+int
+conf_expand_logs(struct conf *c)
+{
+	char **out = NULL, **tmp;
+	size_t n = 0, i, k;
+	glob_t g;
+	int rc;
+
+	for (i = 0; i < c->nlogs; i++) {
+		memset(&g, 0, sizeof(g));
+		rc = glob(c->logs[i], GLOB_NOCHECK | GLOB_NOSORT, NULL, &g);
+		if (rc != 0) {
+			globfree(&g);
+			continue;
+		}
+		for (k = 0; k < g.gl_pathc; k++) {
+			if ((tmp = realloc(out, (n + 1) * sizeof(*out))) ==
+			    NULL)
+				goto nomem;
+			out = tmp;
+			if ((out[n] = strdup(g.gl_pathv[k])) == NULL)
+				goto nomem;
+			n++;
+		}
+		globfree(&g);
+	}
+	free_list(c->logs, c->nlogs);
+	c->logs = out;
+	c->nlogs = n;
+	return 0;
+nomem:
+	globfree(&g);
+	free_list(out, n);
+	errno = ENOMEM;
+	return -1;
+}

@@ -1,0 +1,268 @@
+/* Unit tests for daemon/conf.c: defaults, every key type, errors. */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "conf.h"
+
+static int
+parse(struct conf *c, const char *text, struct errs *e)
+{
+	memset(e, 0, sizeof(*e));
+	ck_assert_int_eq(conf_defaults(c), 0);
+	return conf_parse(c, "t.conf", text, strlen(text), e);
+}
+
+START_TEST(test_defaults)
+{
+	struct conf c;
+
+	ck_assert_int_eq(conf_defaults(&c), 0);
+	ck_assert(c.half_life == CONF_DEFAULT_HALF_LIFE);
+	ck_assert(c.host_threshold == 5.0);
+	ck_assert_uint_eq(c.net_min_hosts, 3);
+	ck_assert_uint_eq(c.ban_time, 3600);
+	ck_assert_uint_eq(c.ban_max, 30 * 86400);
+	ck_assert_str_eq(c.table, "dominoban");
+	ck_assert_uint_eq(c.nports, 12);
+	ck_assert_uint_eq(c.ports[0], 25);
+	ck_assert_uint_eq(c.npatterns, 2);
+	ck_assert_int_eq(c.action, CONF_ACTION_DROP);
+	ck_assert(!c.dry_run);
+	ck_assert(c.allow_own);
+	ck_assert_uint_eq(c.nlogs, 0);
+	conf_free(&c);
+}
+END_TEST
+
+START_TEST(test_every_type)
+{
+	static const char text[] =
+	    "# comment\n"
+	    "; also a comment\n"
+	    "[daemon]\n"
+	    "logs = /a/notes.log   /b/console.log # inline comment\n"
+	    "patterns = /p1 /p2 /p3\n"
+	    "control_socket = /tmp/x.sock\n"
+	    "dry_run = yes\n"
+	    "date_order = mdy\n"
+	    "[score]\n"
+	    "half_life = 15m\n"
+	    "host_threshold = 7.5\n"
+	    "net4_prefix = 0\n"
+	    "wide6_prefix = 48\n"
+	    "max_records = 4096\n"
+	    "[ban]\n"
+	    "ban_time = 2h\n"
+	    "ban_max = 2w\n"
+	    "[nft]\n"
+	    "table = my_table\n"
+	    "ports = 25 587\n"
+	    "action = reject\n"
+	    "priority = -20\n"
+	    "kill_sessions = off\n"
+	    "[allow]\n"
+	    "cidrs = 192.0.2.0/24 2001:db8::/32 198.51.100.7\n";
+	struct conf c;
+	struct errs e;
+
+	ck_assert_msg(parse(&c, text, &e) == 0, "%s", e.text);
+	ck_assert_uint_eq(c.nlogs, 2);
+	ck_assert_str_eq(c.logs[1], "/b/console.log");
+	ck_assert_uint_eq(c.npatterns, 3);
+	ck_assert_str_eq(c.control_socket, "/tmp/x.sock");
+	ck_assert(c.dry_run);
+	ck_assert_int_eq(c.date_order, CONF_DATE_MDY);
+	ck_assert(c.half_life == 900);
+	ck_assert(c.host_threshold == 7.5);
+	ck_assert_uint_eq(c.net4_prefix, 0);
+	ck_assert_uint_eq(c.wide6_prefix, 48);
+	ck_assert_uint_eq(c.max_records, 4096);
+	ck_assert_uint_eq(c.ban_time, 7200);
+	ck_assert_uint_eq(c.ban_max, 14 * 86400);
+	ck_assert_str_eq(c.table, "my_table");
+	ck_assert_uint_eq(c.nports, 2);
+	ck_assert_uint_eq(c.ports[1], 587);
+	ck_assert_int_eq(c.action, CONF_ACTION_REJECT);
+	ck_assert_int_eq(c.priority, -20);
+	ck_assert(!c.kill_sessions);
+	ck_assert_uint_eq(c.nallow, 3);
+	ck_assert_uint_eq(c.allow[0].len, 24);
+	ck_assert_uint_eq(c.allow[2].len, 32);
+	conf_free(&c);
+}
+END_TEST
+
+START_TEST(test_errors_collected)
+{
+	static const char text[] =
+	    "[daemon]\n"                       /* 1 */
+	    "dry_run = maybe\n"                /* 2 */
+	    "frobnicate = 1\n"                 /* 3 */
+	    "[score]\n"                        /* 4 */
+	    "half_life = 10 minutes\n"         /* 5 */
+	    "net4_prefix = 33\n"               /* 6 */
+	    "net_min_hosts = 2.5\n"            /* 7 */
+	    "[nft]\n"                          /* 8 */
+	    "table = bad-name\n"               /* 9 */
+	    "ports = 25 70000\n"               /* 10 */
+	    "action = explode\n"               /* 11 */
+	    "[allow]\n"                        /* 12 */
+	    "cidrs = 192.0.2.1/24 nonsense\n"  /* 13 */
+	    "[nosuch]\n"                       /* 14 */
+	    "key = value\n"                    /* 15 */
+	    "garbage line\n";                  /* 16 */
+	static const char *want[] = {"t.conf:2: dry_run", "t.conf:3: unknown "
+	    "key 'frobnicate'", "t.conf:5: half_life", "t.conf:6: net4_prefix",
+	    "t.conf:7: net_min_hosts", "t.conf:9: table", "t.conf:10: ports",
+	    "t.conf:11: action", "t.conf:13: cidrs", "t.conf:14: unknown "
+	    "section [nosuch]", "t.conf:16: expected 'key = value'"};
+	struct conf c;
+	struct errs e;
+	size_t i;
+
+	ck_assert_int_eq(parse(&c, text, &e), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		ck_assert_msg(strstr(e.text, want[i]) != NULL, "missing '%s' "
+		    "in:\n%s", want[i], e.text);
+	ck_assert_uint_eq(e.count, 11);
+	conf_free(&c);
+}
+END_TEST
+
+START_TEST(test_odd_input)
+{
+	struct conf c;
+	struct errs e;
+
+	/* CRLF line endings. */
+	ck_assert_int_eq(parse(&c, "[ban]\r\nban_time = 5m\r\n", &e), 0);
+	ck_assert_uint_eq(c.ban_time, 300);
+	conf_free(&c);
+	/* Empty text: all defaults. */
+	ck_assert_int_eq(parse(&c, "", &e), 0);
+	conf_free(&c);
+	/* A key before any section, an unterminated header, a NUL byte. */
+	ck_assert_int_eq(parse(&c, "x = 1\n[daemon\n", &e), -1);
+	ck_assert_uint_eq(e.count, 2);
+	conf_free(&c);
+	memset(&e, 0, sizeof(e));
+	ck_assert_int_eq(conf_defaults(&c), 0);
+	ck_assert_int_eq(conf_parse(&c, "t", "[daemon]\0x", 10, &e), -1);
+	conf_free(&c);
+	/* ban_max below ban_time is refused. */
+	ck_assert_int_eq(parse(&c, "[ban]\nban_time = 2d\nban_max = 1d\n", &e),
+	    -1);
+	conf_free(&c);
+}
+END_TEST
+
+START_TEST(test_durations)
+{
+	double d;
+
+	ck_assert_int_eq(conf_parse_duration("90", 0, 1e9, &d), 0);
+	ck_assert(d == 90);
+	ck_assert_int_eq(conf_parse_duration("1.5h", 0, 1e9, &d), 0);
+	ck_assert(d == 5400);
+	ck_assert_int_eq(conf_parse_duration("30d", 0, 1e9, &d), 0);
+	ck_assert(d == 30 * 86400.0);
+	ck_assert_int_eq(conf_parse_duration("2w", 0, 1e9, &d), 0);
+	ck_assert_int_eq(conf_parse_duration("", 0, 1e9, &d), -1);
+	ck_assert_int_eq(conf_parse_duration("-5", -10, 1e9, &d), -1);
+	ck_assert_int_eq(conf_parse_duration("5x", 0, 1e9, &d), -1);
+	ck_assert_int_eq(conf_parse_duration("5mm", 0, 1e9, &d), -1);
+	ck_assert_int_eq(conf_parse_duration("nan", 0, 1e9, &d), -1);
+	ck_assert_int_eq(conf_parse_duration("1e300", 0, 1e9, &d), -1);
+	ck_assert_int_eq(conf_parse_duration("11", 0, 10, &d), -1);
+}
+END_TEST
+
+/* The shipped example documents every option with its default: it must
+ * parse, and give the defaults (but for the logs it names). */
+START_TEST(test_example_is_defaults)
+{
+	struct conf c, d;
+	struct errs e = {.count = 0};
+
+	ck_assert_msg(conf_load(&c, TEST_SRCDIR "/packaging/dominoban.conf",
+			  &e) == 0, "%s", e.text);
+	ck_assert_int_eq(conf_defaults(&d), 0);
+	ck_assert_uint_eq(c.nlogs, 2);
+	ck_assert_str_eq(c.logs[0], "/local/notesdata/notes.log");
+	ck_assert_uint_eq(c.npatterns, d.npatterns);
+	ck_assert_str_eq(c.patterns[0], "/usr/share/dominoban/patterns");
+	ck_assert_str_eq(c.control_socket, "/run/dominoban/control.sock");
+	ck_assert_str_eq(c.state_dir, "/var/lib/dominoban");
+	ck_assert_str_eq(c.control_group, d.control_group);
+	ck_assert_str_eq(c.table, d.table);
+	ck_assert(c.dry_run == d.dry_run && c.from_start == d.from_start);
+	ck_assert(c.half_life == d.half_life);
+	ck_assert(c.host_threshold == d.host_threshold);
+	ck_assert(c.net_threshold == d.net_threshold);
+	ck_assert(c.net_min_hosts == d.net_min_hosts);
+	ck_assert(c.net4_prefix == d.net4_prefix &&
+	    c.net6_prefix == d.net6_prefix);
+	ck_assert(c.wide_threshold == d.wide_threshold);
+	ck_assert(c.wide_min_hosts == d.wide_min_hosts);
+	ck_assert(c.wide4_prefix == d.wide4_prefix &&
+	    c.wide6_prefix == d.wide6_prefix);
+	ck_assert(c.max_records == d.max_records);
+	ck_assert(c.dedupe_window == d.dedupe_window);
+	ck_assert(c.ban_time == d.ban_time && c.ban_factor == d.ban_factor);
+	ck_assert(c.ban_max == d.ban_max);
+	ck_assert(c.history_forget == d.history_forget);
+	ck_assert(c.history_max == d.history_max);
+	ck_assert_uint_eq(c.nports, d.nports);
+	ck_assert_int_eq(memcmp(c.ports, d.ports, c.nports * 2), 0);
+	ck_assert(c.action == d.action && c.priority == d.priority);
+	ck_assert(c.kill_sessions == d.kill_sessions);
+	ck_assert_uint_eq(c.nallow, 0);
+	ck_assert(c.allow_own == d.allow_own);
+	ck_assert(c.date_order == d.date_order);
+	conf_free(&c);
+	conf_free(&d);
+	/* A missing file says ENOENT, so a caller can fall back. */
+	memset(&e, 0, sizeof(e));
+	ck_assert_int_eq(conf_load(&c, "/nonexistent/x.conf", &e), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	conf_free(&c);
+}
+END_TEST
+
+static Suite *
+conf_suite(void)
+{
+	Suite *s = suite_create("conf");
+	TCase *tc = tcase_create("parse");
+
+	tcase_add_test(tc, test_defaults);
+	tcase_add_test(tc, test_every_type);
+	tcase_add_test(tc, test_durations);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("errors");
+	tcase_add_test(tc, test_errors_collected);
+	tcase_add_test(tc, test_odd_input);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("example");
+	tcase_add_test(tc, test_example_is_defaults);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(conf_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
