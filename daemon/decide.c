@@ -1,0 +1,553 @@
+/*
+ * decide: see decide.h.
+ *
+ * Per event with an address: allowlisted addresses are counted and
+ * ignored; an auth failure already counted for the same (address, user)
+ * within dedupe_window is ignored (Domino can log one failure in two
+ * styles in the same second); then the host record and its netblock
+ * records (/24 or /64, and the optional wide tier) are raised by the
+ * pattern's weight. A host reaching host_threshold is banned; a netblock
+ * reaching net_threshold with net_min_hosts distinct hosts is banned,
+ * unless it would cover an allowlisted address: then each offending host
+ * inside it is banned instead. Something already banned is not banned
+ * again until its ban ends (score_rec.banned_until), and a host inside a
+ * banned netblock needs no ban of its own.
+ *
+ * Escalation: the n-th offence of an address (within history_forget) is
+ * banned for ban_time * ban_factor^(n-1), capped at ban_max. The history
+ * is a bounded table (history_max entries) rebuilt without the oldest
+ * entries when full; it is what the state file persists.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "decide.h"
+#include "score.h"
+#include "session.h"
+
+/*
+ * Scores decay continuously, so five failures a few seconds apart add up
+ * to a little under 5. A threshold counts as reached within this slack:
+ * N failures within about a minute (at the default 10 min half-life) reach
+ * a threshold of N.
+ */
+#define THRESHOLD_SLACK 0.25
+
+struct hist {
+	struct addr key;
+	uint32_t count;
+	int64_t last;
+	int64_t expires;
+};
+
+struct dedupe {
+	uint64_t h;
+	int64_t t;
+};
+
+struct decide {
+	/* Tunables copied from the configuration. */
+	double half_life, host_threshold, net_threshold, wide_threshold;
+	unsigned net_min_hosts, wide_min_hosts;
+	unsigned net4, net6, wide4, wide6;
+	double dedupe_window, ban_factor;
+	uint32_t ban_time, ban_max, history_forget;
+	size_t history_max;
+
+	uint8_t seed[16];
+	struct score *score;
+	struct sessions *sessions;
+	struct allow allow;
+	struct dedupe dedupe[DECIDE_DEDUPE_SLOTS];
+	char *patterns[DECIDE_PATTERNS];
+	size_t npatterns;
+	struct hist *hist;        /* open addressing, hist_mask + 1 slots */
+	size_t hist_mask, nhist;
+	struct decide_stats st;
+};
+
+static int
+hist_alloc(struct decide *d, size_t want)
+{
+	size_t slots = 64;
+
+	while (slots < want * 2)
+		slots <<= 1;
+	if ((d->hist = calloc(slots, sizeof(*d->hist))) == NULL)
+		return -1;
+	d->hist_mask = slots - 1;
+	d->nhist = 0;
+	return 0;
+}
+
+static struct hist *
+hist_slot(struct decide *d, const struct addr *a, bool create)
+{
+	size_t i = (size_t)score_siphash(d->seed, a, sizeof(*a)) & d->hist_mask;
+
+	for (; d->hist[i].count != 0; i = (i + 1) & d->hist_mask)
+		if (memcmp(&d->hist[i].key, a, sizeof(*a)) == 0)
+			return &d->hist[i];
+	/* Full even after compaction (every entry an active ban): the
+	 * caller goes on without history rather than spin. */
+	if (!create || d->nhist >= d->hist_mask - d->hist_mask / 4)
+		return NULL;
+	d->hist[i].key = *a;
+	d->nhist++;
+	return &d->hist[i];
+}
+
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The history is full: keep the most recent half (and every active ban). */
+static void
+hist_compact(struct decide *d, int64_t now)
+{
+	struct hist *old = d->hist, *h;
+	size_t slots = d->hist_mask + 1, i, n = 0;
+	int64_t *lasts, cut;
+
+	lasts = malloc(d->nhist * sizeof(*lasts));
+	for (i = 0; i < slots && lasts != NULL; i++)
+		if (old[i].count != 0)
+			lasts[n++] = old[i].last;
+	cut = now - (int64_t)d->history_forget;
+	if (lasts != NULL && n > 0) {
+		/* Rare (the table is full): sorting is simple and enough. */
+		qsort(lasts, n, sizeof(*lasts), cmp_i64);
+		if (lasts[n / 2] > cut)
+			cut = lasts[n / 2];
+	}
+	free(lasts);
+	d->hist = calloc(slots, sizeof(*d->hist));
+	if (d->hist == NULL) {
+		d->hist = old; /* keep going without compaction */
+		return;
+	}
+	d->nhist = 0;
+	for (i = 0; i < slots; i++) {
+		if (old[i].count == 0 ||
+		    (old[i].last < cut && old[i].expires <= now))
+			continue;
+		if ((h = hist_slot(d, &old[i].key, true)) != NULL)
+			*h = old[i];
+	}
+	free(old);
+}
+
+struct decide *
+decide_new(const struct conf *c, const uint8_t seed[16],
+    const struct allow *allow)
+{
+	struct decide *d = calloc(1, sizeof(*d));
+
+	if (d == NULL)
+		return NULL;
+	d->half_life = c->half_life;
+	d->host_threshold = c->host_threshold;
+	d->net_threshold = c->net_threshold;
+	d->wide_threshold = c->wide_threshold;
+	d->net_min_hosts = c->net_min_hosts;
+	d->wide_min_hosts = c->wide_min_hosts;
+	d->net4 = c->net4_prefix;
+	d->net6 = c->net6_prefix;
+	d->wide4 = c->wide4_prefix;
+	d->wide6 = c->wide6_prefix;
+	d->dedupe_window = c->dedupe_window;
+	d->ban_factor = c->ban_factor;
+	d->ban_time = c->ban_time;
+	d->ban_max = c->ban_max;
+	d->history_forget = c->history_forget;
+	d->history_max = c->history_max;
+	memcpy(d->seed, seed, 16);
+	d->allow = *allow;
+	d->score = score_new(c->max_records, seed);
+	d->sessions = session_new();
+	if (d->score == NULL || d->sessions == NULL ||
+	    hist_alloc(d, c->history_max) == -1) {
+		decide_free(d);
+		errno = ENOMEM;
+		return NULL;
+	}
+	return d;
+}
+
+void
+decide_free(struct decide *d)
+{
+	size_t i;
+
+	if (d == NULL)
+		return;
+	score_free(d->score);
+	session_free(d->sessions);
+	for (i = 0; i < d->npatterns; i++)
+		free(d->patterns[i]);
+	free(d->hist);
+	free(d);
+}
+
+void
+decide_set_allow(struct decide *d, const struct allow *allow)
+{
+	d->allow = *allow;
+}
+
+/* A small stable index for a pattern id (its text is copied). */
+static unsigned
+pattern_index(struct decide *d, const char *id)
+{
+	size_t i;
+
+	for (i = 0; i < d->npatterns; i++)
+		if (strcmp(d->patterns[i], id) == 0)
+			return (unsigned)i;
+	if (d->npatterns == DECIDE_PATTERNS ||
+	    (d->patterns[d->npatterns] = strdup(id)) == NULL)
+		return DECIDE_PATTERNS - 1;
+	return (unsigned)d->npatterns++;
+}
+
+uint32_t
+decide_ban_seconds(const struct decide *d, uint32_t n)
+{
+	double s = (double)d->ban_time * pow(d->ban_factor, n > 0 ? n - 1 : 0);
+
+	return s >= (double)d->ban_max ? d->ban_max : (uint32_t)s;
+}
+
+static void
+reason_of(const struct decide *d, const struct score_rec *r, char *buf,
+    size_t size)
+{
+	size_t off = 0, i;
+	int n;
+
+	buf[0] = '\0';
+	for (i = 0; i < SCORE_REASONS; i++) {
+		if (r->pat[i] == 0 || (size_t)(r->pat[i] - 1) >= d->npatterns)
+			continue;
+		n = snprintf(buf + off, size - off, "%s%s=%u", off ? "," : "",
+		    d->patterns[r->pat[i] - 1], r->cnt[i]);
+		if (n < 0 || (size_t)n >= size - off)
+			break;
+		off += (size_t)n;
+	}
+}
+
+/* Record an offence of target at now and fill v for its ban. */
+static void
+make_ban(struct decide *d, const struct addr *target, uint32_t seconds,
+    int64_t now, struct verdict *v)
+{
+	struct hist *h;
+	uint32_t n;
+
+	if (d->nhist >= d->history_max)
+		hist_compact(d, now);
+	h = hist_slot(d, target, true);
+	if (h != NULL && h->count != 0 &&
+	    now - h->last > (int64_t)d->history_forget)
+		h->count = 0;
+	n = h == NULL ? 1 : h->count < UINT32_MAX ? h->count + 1 : h->count;
+	if (seconds == 0)
+		seconds = decide_ban_seconds(d, n);
+	if (h != NULL) {
+		h->count = n;
+		h->last = now;
+		h->expires = now + seconds;
+	}
+	memset(v, 0, sizeof(*v));
+	v->action = VERDICT_BAN;
+	v->target = *target;
+	v->seconds = seconds;
+	v->offences = n;
+	v->at = now;
+}
+
+static bool
+banned(const struct score_rec *r, int64_t now)
+{
+	return r != NULL && r->banned_until > now;
+}
+
+struct split {
+	struct decide *d;
+	int64_t now;
+	const struct decide_cb *cb;
+};
+
+static void
+ban_record(struct decide *d, struct score_rec *r, int64_t now,
+    const struct decide_cb *cb)
+{
+	struct verdict v;
+
+	make_ban(d, &r->key, 0, now, &v);
+	reason_of(d, r, v.reason, sizeof(v.reason));
+	r->banned_until = (uint32_t)v.at + v.seconds;
+	d->st.verdicts++;
+	if (cb->verdict != NULL)
+		cb->verdict(cb->arg, &v);
+}
+
+static void
+split_host(void *arg, const struct score_rec *cr)
+{
+	struct split *s = arg;
+	struct score_rec *r = score_find(s->d->score, &cr->key);
+
+	if (r == NULL || banned(r, s->now) ||
+	    allow_overlaps(&s->d->allow, &r->key) ||
+	    score_value(r, s->now, s->d->half_life) < 1.0)
+		return;
+	ban_record(s->d, r, s->now, s->cb);
+}
+
+/* Raise one netblock tier and ban it when it qualifies. */
+static void
+raise_net(struct decide *d, const struct addr *host, unsigned len,
+    double threshold, unsigned min_hosts, double weight, unsigned pat,
+    int64_t now, const struct decide_cb *cb)
+{
+	struct score_rec *r;
+	struct split s = {d, now, cb};
+	struct addr net;
+
+	if (len == 0 || len >= addr_maxlen(host))
+		return;
+	addr_mask(&net, host, len);
+	r = score_add(d->score, &net, weight, pat, host, now, d->half_life);
+	if (r == NULL || banned(r, now) ||
+	    score_value(r, now, d->half_life) < threshold - THRESHOLD_SLACK ||
+	    score_distinct(r) < min_hosts)
+		return;
+	if (allow_overlaps(&d->allow, &net)) {
+		/* Never cover an allowlisted address: ban the hosts. */
+		d->st.splits++;
+		r->banned_until = (uint32_t)(now + decide_ban_seconds(d, 1));
+		score_foreach_in(d->score, &net, split_host, &s);
+		return;
+	}
+	ban_record(d, r, now, cb);
+}
+
+static bool
+inside_banned_net(struct decide *d, const struct addr *host, int64_t now)
+{
+	unsigned lens[2], i;
+	struct addr net;
+
+	lens[0] = host->family == AF_INET ? d->net4 : d->net6;
+	lens[1] = host->family == AF_INET ? d->wide4 : d->wide6;
+	for (i = 0; i < 2; i++) {
+		if (lens[i] == 0 || lens[i] >= addr_maxlen(host))
+			continue;
+		addr_mask(&net, host, lens[i]);
+		if (banned(score_find(d->score, &net), now) &&
+		    !allow_overlaps(&d->allow, &net))
+			return true;
+	}
+	return false;
+}
+
+static void
+count(struct decide *d, const struct addr *host, double weight, unsigned pat,
+    int64_t now, const struct decide_cb *cb)
+{
+	struct score_rec *r;
+	bool v4 = host->family == AF_INET;
+
+	if (allow_overlaps(&d->allow, host)) {
+		d->st.allowlisted++;
+		return;
+	}
+	r = score_add(d->score, host, weight, pat, NULL, now, d->half_life);
+	if (r != NULL && !banned(r, now) && !inside_banned_net(d, host, now) &&
+	    score_value(r, now, d->half_life) >=
+		d->host_threshold - THRESHOLD_SLACK)
+		ban_record(d, r, now, cb);
+	raise_net(d, host, v4 ? d->net4 : d->net6, d->net_threshold,
+	    d->net_min_hosts, weight, pat, now, cb);
+	raise_net(d, host, v4 ? d->wide4 : d->wide6, d->wide_threshold,
+	    d->wide_min_hosts, weight, pat, now, cb);
+}
+
+/* True when this (address, user) auth failure was already counted. */
+static bool
+duplicate(struct decide *d, const struct match_event *ev, int64_t now)
+{
+	uint8_t key[sizeof(struct addr) + 256];
+	size_t ulen = ev->user_len < 256 ? ev->user_len : 256;
+	struct dedupe *e;
+	uint64_t h;
+
+	if (d->dedupe_window <= 0)
+		return false;
+	memcpy(key, &ev->addr, sizeof(ev->addr));
+	if (ev->user != NULL)
+		memcpy(key + sizeof(ev->addr), ev->user, ulen);
+	h = score_siphash(d->seed, key, sizeof(ev->addr) + ulen) | 1;
+	e = &d->dedupe[h & (DECIDE_DEDUPE_SLOTS - 1)];
+	if (e->h == h && (double)(now - e->t) <= d->dedupe_window)
+		return true;
+	e->h = h;
+	e->t = now;
+	return false;
+}
+
+void
+decide_event(struct decide *d, const struct match_event *ev, uint64_t tag,
+    int64_t now, const struct decide_cb *cb)
+{
+	const struct match_pattern *p = ev->pattern;
+	struct session_pending taken[64];
+	unsigned pat = pattern_index(d, p->id);
+	bool smtp = strcmp(p->service, "smtp") == 0;
+	struct addr a;
+	size_t n, i;
+
+	d->st.events++;
+	if (p->kind == MATCH_SESSION_OPEN && smtp && ev->has_addr) {
+		session_open(d->sessions, &ev->addr, now);
+	} else if (p->kind == MATCH_SESSION_CLOSE && smtp && ev->has_addr) {
+		do {
+			n = session_close(d->sessions, &ev->addr, ev->messages,
+			    now, taken, sizeof(taken) / sizeof(taken[0]));
+			for (i = 0; i < n; i++) {
+				d->st.attributed++;
+				if (cb->attributed != NULL)
+					cb->attributed(cb->arg, taken[i].tag,
+					    &ev->addr);
+				count(d, &ev->addr, taken[i].weight,
+				    taken[i].pattern, now, cb);
+			}
+		} while (n == sizeof(taken) / sizeof(taken[0]));
+	}
+	if (!ev->has_addr) {
+		if (p->kind != MATCH_UNKNOWN_RCPT && p->kind != MATCH_RELAY)
+			return;
+		if (session_reject(d->sessions, pat, p->weight, tag, now, &a) ==
+		    0)
+			return;
+		d->st.attributed++;
+	} else {
+		a = ev->addr;
+	}
+	if (cb->attributed != NULL)
+		cb->attributed(cb->arg, tag, &a);
+	if (p->weight <= 0)
+		return;
+	if (p->kind == MATCH_AUTH && ev->has_addr && duplicate(d, ev, now)) {
+		d->st.deduped++;
+		return;
+	}
+	count(d, &a, p->weight, pat, now, cb);
+}
+
+int
+decide_manual(struct decide *d, enum verdict_action action,
+    const struct addr *target, uint32_t seconds, int64_t now,
+    struct verdict *v)
+{
+	struct score_rec *r;
+	struct hist *h;
+
+	if (action == VERDICT_BAN) {
+		if (allow_overlaps(&d->allow, target)) {
+			errno = EPERM;
+			return -1;
+		}
+		make_ban(d, target, seconds, now, v);
+		snprintf(v->reason, sizeof(v->reason), "manual");
+		if ((r = score_find(d->score, target)) != NULL)
+			r->banned_until = (uint32_t)(now + v->seconds);
+		return 0;
+	}
+	if (action != VERDICT_UNBAN) {
+		errno = EINVAL;
+		return -1;
+	}
+	memset(v, 0, sizeof(*v));
+	v->action = VERDICT_UNBAN;
+	v->target = *target;
+	v->at = now;
+	snprintf(v->reason, sizeof(v->reason), "manual");
+	if ((h = hist_slot(d, target, false)) != NULL) {
+		h->expires = 0;
+		v->offences = h->count;
+	}
+	if ((r = score_find(d->score, target)) != NULL) {
+		/* A lifted ban starts the score afresh. */
+		r->banned_until = 0;
+		r->score = 0;
+	}
+	return 0;
+}
+
+void
+decide_get_stats(const struct decide *d, struct decide_stats *st)
+{
+	*st = d->st;
+	st->records = score_count(d->score);
+	st->evictions = score_evictions(d->score);
+	st->pending = session_pending_count(d->sessions);
+	st->unattributed = session_dropped(d->sessions);
+	st->history = d->nhist;
+}
+
+void
+decide_foreach_history(const struct decide *d,
+    void (*fn)(void *arg, const struct addr *a, uint32_t count, int64_t last,
+	int64_t expires),
+    void *arg)
+{
+	size_t i;
+
+	for (i = 0; i <= d->hist_mask; i++)
+		if (d->hist[i].count != 0)
+			fn(arg, &d->hist[i].key, d->hist[i].count,
+			    d->hist[i].last, d->hist[i].expires);
+}
+
+int
+decide_restore(struct decide *d, const struct addr *a, uint32_t count,
+    int64_t last, int64_t expires)
+{
+	struct score_rec *r;
+	struct hist *h;
+
+	if (count == 0) {
+		errno = EINVAL;
+		return -1;
+	}
+	if (d->nhist >= d->history_max)
+		hist_compact(d, last);
+	if ((h = hist_slot(d, a, true)) == NULL) {
+		errno = ENOSPC;
+		return -1;
+	}
+	h->count = count;
+	h->last = last;
+	h->expires = expires;
+	/* Mark the ban in the score table too, so it is not re-decided. */
+	if (expires > last) {
+		r = score_add(d->score, a, 1e-9, DECIDE_PATTERNS - 1, NULL, last,
+		    d->half_life);
+		if (r != NULL)
+			r->banned_until = (uint32_t)expires;
+	}
+	return 0;
+}

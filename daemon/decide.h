@@ -1,0 +1,95 @@
+/*
+ * decide: the decision engine. Match events in, ban verdicts out. It owns
+ * the score table, the SMTP session tracker, the allowlist, the
+ * deduplication cache and the offence history. Pure: time comes in as an
+ * argument, nothing is printed, the firewall is not touched. The daemon,
+ * `dominoban replay` and `dominoban test --events` all drive it.
+ */
+#ifndef DB_DECIDE_H
+#define DB_DECIDE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "allow.h"
+#include "conf.h"
+#include "match.h"
+#include "verdict.h"
+
+/* Distinct pattern ids remembered for reasons. */
+#define DECIDE_PATTERNS 255
+/* Entries of the (address, user) deduplication cache. */
+#define DECIDE_DEDUPE_SLOTS 4096
+
+struct decide_cb {
+	/* A ban decided (never for an allowlisted address). */
+	void (*verdict)(void *arg, const struct verdict *v);
+	/* The address an event was counted against: at once, or when an SMTP
+	 * session settles a rejection that carried none. May be NULL. */
+	void (*attributed)(void *arg, uint64_t tag, const struct addr *a);
+	void *arg;
+};
+
+struct decide_stats {
+	uint64_t events;          /* events offered */
+	uint64_t deduped;         /* duplicate auth failures not counted */
+	uint64_t allowlisted;     /* events from allowlisted addresses */
+	uint64_t attributed;      /* address-less rejections attributed */
+	uint64_t unattributed;    /* ... dropped without a session */
+	uint64_t verdicts;        /* bans decided */
+	uint64_t splits;          /* netblock bans split around the allowlist */
+	size_t records;           /* score records held */
+	uint64_t evictions;       /* score records evicted */
+	size_t pending;           /* address-less rejections waiting */
+	size_t history;           /* addresses with an offence history */
+};
+
+struct decide;
+
+/*
+ * An engine for configuration c (its values are copied), with the hash
+ * seed and the allowlist to use (copied). NULL with errno on failure.
+ */
+struct decide *decide_new(const struct conf *c, const uint8_t seed[16],
+    const struct allow *allow);
+
+void decide_free(struct decide *d);
+
+/* Replace the allowlist (on reload). */
+void decide_set_allow(struct decide *d, const struct allow *allow);
+
+/*
+ * Count one event at now (seconds). tag identifies it to cb->attributed.
+ * Verdicts and attributions are reported through cb, possibly for earlier
+ * events (a session close settles the rejections it takes).
+ */
+void decide_event(struct decide *d, const struct match_event *ev,
+    uint64_t tag, int64_t now, const struct decide_cb *cb);
+
+/*
+ * A manual ban (seconds 0: the escalated default) or unban of target,
+ * filled into v. Returns 0, or -1 with errno EPERM when the target overlaps
+ * the allowlist (for a ban) or EINVAL.
+ */
+int decide_manual(struct decide *d, enum verdict_action action,
+    const struct addr *target, uint32_t seconds, int64_t now,
+    struct verdict *v);
+
+/* Ban duration for the n-th offence (n >= 1): escalated and capped. */
+uint32_t decide_ban_seconds(const struct decide *d, uint32_t n);
+
+/* Counters and sizes. */
+void decide_get_stats(const struct decide *d, struct decide_stats *st);
+
+/* Every address with an offence history: count, last offence, and the
+ * expiry of its ban (0 when none is active at now). */
+void decide_foreach_history(const struct decide *d,
+    void (*fn)(void *arg, const struct addr *a, uint32_t count, int64_t last,
+	int64_t expires),
+    void *arg);
+
+/* Restore one history entry (from the state file). 0, or -1 with errno. */
+int decide_restore(struct decide *d, const struct addr *a, uint32_t count,
+    int64_t last, int64_t expires);
+
+#endif

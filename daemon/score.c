@@ -1,0 +1,330 @@
+/*
+ * score: the decaying score table.
+ *
+ * Layout: open addressing with linear probing over a power-of-two array of
+ * 48-byte records allocated once, filled to at most 5/8 of its slots, so
+ * memory is fixed whatever the input (77 bytes per tracked record at the
+ * limit). The load cap matters: at 7/8, a miss probes about 32 slots and
+ * the table ran at a third of the speed. Deletion shifts the following cluster back instead of leaving
+ * tombstones, so a long flood never degrades lookups.
+ *
+ * Hashing: SipHash-1-3 over the 20 key bytes, keyed with a random seed from
+ * the caller, so an attacker who picks addresses cannot aim collisions.
+ *
+ * Decay is lazy: a record stores (score, t) and is brought to now only when
+ * touched: score * 2^(-(now - t) / half_life) + weight.
+ *
+ * Eviction: when full, SCORE_EVICT_SAMPLE random occupied slots are
+ * examined and the one with the lowest decayed score goes (Redis-style
+ * sampling: O(1), close to least-valuable, no global order to maintain).
+ * A spray of fresh addresses therefore evicts other fresh, low records,
+ * not the hot ones that are about to reach a threshold.
+ *
+ * Distinct hosts: each netblock record keeps a 64-bit linear-counting
+ * sketch (one bit per host hash); n ≈ -64 ln(zero bits / 64). Exact enough
+ * for thresholds of a few hosts, and 8 bytes whatever the attacker does.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "score.h"
+
+/* A slot is empty when its key's family is 0 (every stored key has
+ * AF_INET or AF_INET6), so a probe touches one cache line, not two. */
+#define USED(s, i) ((s)->slots[i].key.family != 0)
+
+struct score {
+	struct score_rec *slots;
+	size_t mask;        /* slots - 1 */
+	size_t limit;       /* most records held */
+	size_t count;
+	uint64_t evictions;
+	uint64_t rng;
+	uint8_t seed[16];
+};
+
+#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
+#define SIPROUND                                                               \
+	do {                                                                   \
+		v0 += v1;                                                      \
+		v1 = ROTL(v1, 13);                                             \
+		v1 ^= v0;                                                      \
+		v0 = ROTL(v0, 32);                                             \
+		v2 += v3;                                                      \
+		v3 = ROTL(v3, 16);                                             \
+		v3 ^= v2;                                                      \
+		v0 += v3;                                                      \
+		v3 = ROTL(v3, 21);                                             \
+		v3 ^= v0;                                                      \
+		v2 += v1;                                                      \
+		v1 = ROTL(v1, 17);                                             \
+		v1 ^= v2;                                                      \
+		v2 = ROTL(v2, 32);                                             \
+	} while (0)
+
+uint64_t
+score_siphash(const uint8_t k[16], const void *p, size_t n)
+{
+	const uint8_t *in = p;
+	uint64_t k0, k1, v0, v1, v2, v3, m, b = (uint64_t)n << 56;
+	size_t i;
+
+	memcpy(&k0, k, 8);
+	memcpy(&k1, k + 8, 8);
+	v0 = 0x736f6d6570736575ULL ^ k0;
+	v1 = 0x646f72616e646f6dULL ^ k1;
+	v2 = 0x6c7967656e657261ULL ^ k0;
+	v3 = 0x7465646279746573ULL ^ k1;
+	for (i = 0; i + 8 <= n; i += 8) {
+		memcpy(&m, in + i, 8);
+		v3 ^= m;
+		SIPROUND;
+		v0 ^= m;
+	}
+	for (; i < n; i++)
+		b |= (uint64_t)in[i] << (8 * (i & 7));
+	v3 ^= b;
+	SIPROUND;
+	v0 ^= b;
+	v2 ^= 0xff;
+	SIPROUND;
+	SIPROUND;
+	SIPROUND;
+	return v0 ^ v1 ^ v2 ^ v3;
+}
+
+struct score *
+score_new(size_t max_records, const uint8_t seed[16])
+{
+	struct score *s;
+	size_t slots = 1024;
+
+	while (slots / 8 * 5 < max_records && slots < ((size_t)1 << 40))
+		slots <<= 1;
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	s->slots = calloc(slots, sizeof(*s->slots));
+	if (s->slots == NULL) {
+		score_free(s);
+		errno = ENOMEM;
+		return NULL;
+	}
+	/* max_records is rounded up to what the power-of-two table holds at
+	 * 5/8 load: the memory is paid for either way. */
+	s->mask = slots - 1;
+	s->limit = slots / 8 * 5;
+	memcpy(s->seed, seed, 16);
+	memcpy(&s->rng, seed, 8);
+	s->rng |= 1;
+	return s;
+}
+
+void
+score_free(struct score *s)
+{
+	if (s == NULL)
+		return;
+	free(s->slots);
+	free(s);
+}
+
+static size_t
+slot_of(const struct score *s, const struct addr *key)
+{
+	return (size_t)score_siphash(s->seed, key, sizeof(*key)) & s->mask;
+}
+
+static size_t
+lookup(const struct score *s, const struct addr *key, bool *found)
+{
+	size_t i;
+
+	for (i = slot_of(s, key); USED(s, i); i = (i + 1) & s->mask) {
+		if (memcmp(&s->slots[i].key, key, sizeof(*key)) == 0) {
+			*found = true;
+			return i;
+		}
+	}
+	*found = false;
+	return i;
+}
+
+struct score_rec *
+score_find(struct score *s, const struct addr *key)
+{
+	bool found;
+	size_t i = lookup(s, key, &found);
+
+	return found ? &s->slots[i] : NULL;
+}
+
+double
+score_value(const struct score_rec *r, int64_t now, double half_life)
+{
+	double dt = (double)(now - (int64_t)r->t);
+
+	if (dt <= 0)
+		return r->score;
+	return r->score * exp2(-dt / half_life);
+}
+
+unsigned
+score_distinct(const struct score_rec *r)
+{
+	int zeros = 64 - __builtin_popcountll(r->hosts);
+
+	if (zeros == 0)
+		return 64 * 5; /* saturated: at least this many */
+	return (unsigned)lround(-64.0 * log((double)zeros / 64.0));
+}
+
+/* Remove slot i, shifting the rest of its cluster back (no tombstones). */
+static void
+remove_slot(struct score *s, size_t i)
+{
+	size_t j = i, home;
+
+	s->slots[i].key.family = 0;
+	for (;;) {
+		j = (j + 1) & s->mask;
+		if (!USED(s, j))
+			break;
+		home = slot_of(s, &s->slots[j].key);
+		/* Move j back to i unless its home lies cyclically in (i, j]. */
+		if ((i <= j) ? (i < home && home <= j) : (i < home || home <= j))
+			continue;
+		s->slots[i] = s->slots[j];
+		s->slots[j].key.family = 0;
+		i = j;
+	}
+	s->count--;
+}
+
+static uint64_t
+next_rand(struct score *s)
+{
+	s->rng ^= s->rng >> 12;
+	s->rng ^= s->rng << 25;
+	s->rng ^= s->rng >> 27;
+	return s->rng * 2685821657736338717ULL;
+}
+
+/*
+ * Evict the lowest-scored of SCORE_EVICT_SAMPLE randomly chosen records.
+ * The samples must be independent slots: a contiguous window starting at a
+ * random slot mostly starts in a gap and so evicts the heads of clusters
+ * (their oldest, lowest records) while inserts land at their tails; the
+ * clusters then drift and merge (runs of 1,800 slots at 5/8 load, a table
+ * ten times slower). Measured in docs/PERFORMANCE.md.
+ */
+static void
+evict_one(struct score *s, int64_t now, double half_life)
+{
+	size_t i, best = 0, seen = 0, tries;
+	double v, bestv = INFINITY;
+
+	for (tries = 0; seen < SCORE_EVICT_SAMPLE && tries < 64 * SCORE_EVICT_SAMPLE;
+	     tries++) {
+		i = (size_t)(next_rand(s) >> 20) & s->mask;
+		if (!USED(s, i))
+			continue;
+		seen++;
+		v = score_value(&s->slots[i], now, half_life);
+		if (v < bestv) {
+			bestv = v;
+			best = i;
+		}
+	}
+	while (!USED(s, best)) /* only if every try hit a gap */
+		best = (best + 1) & s->mask;
+	remove_slot(s, best);
+	s->evictions++;
+}
+
+static void
+note_pattern(struct score_rec *r, unsigned pattern)
+{
+	unsigned i, low = 0;
+
+	if (pattern > SCORE_PATTERN_MAX)
+		pattern = SCORE_PATTERN_MAX;
+	for (i = 0; i < SCORE_REASONS; i++) {
+		if (r->pat[i] == pattern + 1) {
+			if (r->cnt[i] < UINT8_MAX)
+				r->cnt[i]++;
+			return;
+		}
+		if (r->cnt[i] < r->cnt[low])
+			low = i;
+	}
+	/* Not yet kept: take a free slot, or the weakest one. */
+	r->pat[low] = (uint8_t)(pattern + 1);
+	r->cnt[low] = 1;
+}
+
+struct score_rec *
+score_add(struct score *s, const struct addr *key, double weight,
+    unsigned pattern, const struct addr *host, int64_t now, double half_life)
+{
+	struct score_rec *r;
+	bool found;
+	size_t i;
+
+	i = lookup(s, key, &found);
+	if (!found) {
+		if (weight <= 0)
+			return NULL;
+		if (s->count >= s->limit) {
+			evict_one(s, now, half_life);
+			i = lookup(s, key, &found);
+		}
+		r = &s->slots[i];
+		memset(r, 0, sizeof(*r));
+		r->key = *key;
+		r->t = (uint32_t)now;
+		s->count++;
+	}
+	r = &s->slots[i];
+	r->score = (float)(score_value(r, now, half_life) + weight);
+	r->t = (uint32_t)now;
+	if (weight > 0)
+		note_pattern(r, pattern);
+	if (host != NULL)
+		r->hosts |= 1ULL << (score_siphash(s->seed, host,
+					 sizeof(*host)) & 63);
+	return r;
+}
+
+void
+score_foreach_in(struct score *s, const struct addr *net,
+    void (*fn)(void *arg, const struct score_rec *r), void *arg)
+{
+	size_t i;
+
+	for (i = 0; i <= s->mask; i++)
+		if (USED(s, i) && addr_is_host(&s->slots[i].key) &&
+		    addr_contains(net, &s->slots[i].key))
+			fn(arg, &s->slots[i]);
+}
+
+size_t
+score_count(const struct score *s)
+{
+	return s->count;
+}
+
+uint64_t
+score_evictions(const struct score *s)
+{
+	return s->evictions;
+}
+
+size_t
+score_bytes(const struct score *s)
+{
+	return sizeof(*s) + (s->mask + 1) * sizeof(*s->slots);
+}

@@ -1,0 +1,76 @@
+/*
+ * score: one bounded hash table of decaying scores, keyed by (prefix
+ * length, address): hosts and their netblocks live side by side. Pure:
+ * time is passed in (seconds), nothing is printed or read from the clock.
+ */
+#ifndef DB_SCORE_H
+#define DB_SCORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+/* Pattern slots kept per record for the ban reason. */
+#define SCORE_REASONS 4
+/* Records examined to choose one to evict when the table is full. */
+#define SCORE_EVICT_SAMPLE 8
+
+struct score_rec {
+	struct addr key;                 /* 20 bytes, normalised */
+	float score;                     /* as of t */
+	uint32_t t;                      /* seconds since the epoch */
+	uint32_t banned_until;           /* seconds since the epoch, or 0 */
+	uint64_t hosts;                  /* linear-counting sketch of hosts */
+	uint8_t pat[SCORE_REASONS];      /* pattern index + 1; 0 = empty */
+	uint8_t cnt[SCORE_REASONS];      /* hits per pattern, saturating */
+};
+
+struct score;
+
+/* Largest pattern index a record can note (pat[] holds index + 1). */
+#define SCORE_PATTERN_MAX 254
+
+/*
+ * A table for at least max_records records (rounded up to 5/8 of a power
+ * of two slots; memory is allocated once, here). seed keys the hash.
+ * NULL with errno on failure.
+ */
+struct score *score_new(size_t max_records, const uint8_t seed[16]);
+
+/* Release the table. */
+void score_free(struct score *s);
+
+/*
+ * Decay key's score to now, add weight, note pattern (index) and, for a
+ * netblock, the host in its distinct-host sketch (host may be NULL).
+ * Creates the record, evicting the least valuable of a small random sample
+ * when the table is full. Returns the record (valid until the next add), or
+ * NULL if the weight is 0 and there was no record.
+ */
+struct score_rec *score_add(struct score *s, const struct addr *key,
+    double weight, unsigned pattern, const struct addr *host, int64_t now,
+    double half_life);
+
+/* The record for key, or NULL. */
+struct score_rec *score_find(struct score *s, const struct addr *key);
+
+/* A record's score decayed to now. */
+double score_value(const struct score_rec *r, int64_t now, double half_life);
+
+/* Estimated number of distinct hosts noted in a record. */
+unsigned score_distinct(const struct score_rec *r);
+
+/* Call fn for every record whose key is a host inside net. */
+void score_foreach_in(struct score *s, const struct addr *net,
+    void (*fn)(void *arg, const struct score_rec *r), void *arg);
+
+/* Records held, records evicted so far, and bytes allocated. */
+size_t score_count(const struct score *s);
+uint64_t score_evictions(const struct score *s);
+size_t score_bytes(const struct score *s);
+
+/* SipHash-1-3 of n bytes under key k (also used to key other tables). */
+uint64_t score_siphash(const uint8_t k[16], const void *p, size_t n);
+
+#endif

@@ -1,0 +1,474 @@
+/*
+ * Unit tests for daemon/decide.c (with allow.c and session.c): thresholds,
+ * netblocks, the allowlist, deduplication, escalation, harvest attribution
+ * and the issue's scenarios, all with injected time.
+ */
+#include "config.h"
+
+#include <check.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "decide.h"
+
+static const uint8_t seed[16] = {9, 8, 7, 6, 5, 4, 3, 2, 1};
+
+static const struct match_pattern p_auth = {"smtp-auth", "smtp", MATCH_AUTH,
+    1, "t", 1};
+static const struct match_pattern p_inet = {"inet-auth", "smtp", MATCH_AUTH,
+    1, "t", 2};
+static const struct match_pattern p_http = {"http-auth", "http", MATCH_AUTH,
+    1, "t", 3};
+static const struct match_pattern p_rcpt = {"smtp-unknown-rcpt", "smtp",
+    MATCH_UNKNOWN_RCPT, 1, "t", 4};
+static const struct match_pattern p_rcpt_noip = {"smtp-unknown-rcpt-noip",
+    "smtp", MATCH_UNKNOWN_RCPT, 1, "t", 5};
+static const struct match_pattern p_open = {"smtp-connect", "smtp",
+    MATCH_SESSION_OPEN, 0, "t", 6};
+static const struct match_pattern p_close = {"smtp-disconnect", "smtp",
+    MATCH_SESSION_CLOSE, 0, "t", 7};
+
+struct out {
+	struct verdict v[512];
+	size_t n;
+	char attributed[64][ADDR_STRLEN];
+	uint64_t tags[64];
+	size_t na;
+};
+
+static void
+on_verdict(void *arg, const struct verdict *v)
+{
+	struct out *o = arg;
+
+	ck_assert_uint_lt(o->n, 512);
+	o->v[o->n++] = *v;
+}
+
+static void
+on_attributed(void *arg, uint64_t tag, const struct addr *a)
+{
+	struct out *o = arg;
+
+	if (o->na < 64) {
+		o->tags[o->na] = tag;
+		addr_format(a, o->attributed[o->na++], ADDR_STRLEN);
+	}
+}
+
+static struct out out;
+static struct decide_cb cb = {on_verdict, on_attributed, &out};
+static struct conf conf;
+static struct allow allow;
+
+static struct decide *
+engine(void)
+{
+	memset(&out, 0, sizeof(out));
+	conf_free(&conf);
+	ck_assert_int_eq(conf_defaults(&conf), 0);
+	allow_init(&allow);
+	return NULL;
+}
+
+static struct decide *
+start(void)
+{
+	struct decide *d = decide_new(&conf, seed, &allow);
+
+	ck_assert_ptr_nonnull(d);
+	return d;
+}
+
+static void
+event(struct decide *d, const struct match_pattern *p, const char *addr,
+    const char *user, long msgs, int64_t now, uint64_t tag)
+{
+	struct match_event ev;
+
+	memset(&ev, 0, sizeof(ev));
+	ev.pattern = p;
+	ev.messages = msgs;
+	if (addr != NULL) {
+		ck_assert_int_eq(addr_parse(addr, strlen(addr), &ev.addr), 0);
+		ev.has_addr = true;
+	}
+	if (user != NULL) {
+		ev.user = user;
+		ev.user_len = strlen(user);
+	}
+	decide_event(d, &ev, tag, now, &cb);
+}
+
+static const char *
+target(size_t i)
+{
+	static char buf[ADDR_STRLEN];
+
+	ck_assert_uint_lt(i, out.n);
+	addr_format(&out.v[i].target, buf, sizeof(buf));
+	return buf;
+}
+
+START_TEST(test_host_threshold_and_reason)
+{
+	struct decide *d;
+	char u[8];
+	int i;
+
+	engine();
+	d = start();
+	for (i = 0; i < 4; i++) {
+		snprintf(u, sizeof(u), "u%d", i);
+		event(d, &p_auth, "192.0.2.7", u, -1, 100 + i, 0);
+	}
+	ck_assert_uint_eq(out.n, 0);
+	event(d, &p_auth, "192.0.2.7", "u9", -1, 104, 0);
+	ck_assert_uint_eq(out.n, 1);
+	ck_assert_str_eq(target(0), "192.0.2.7");
+	ck_assert_uint_eq(out.v[0].seconds, 3600);
+	ck_assert_uint_eq(out.v[0].offences, 1);
+	ck_assert_str_eq(out.v[0].reason, "smtp-auth=5");
+	/* Banned already: more failures decide nothing new. */
+	event(d, &p_auth, "192.0.2.7", "u10", -1, 105, 0);
+	ck_assert_uint_eq(out.n, 1);
+	decide_free(d);
+}
+END_TEST
+
+START_TEST(test_decay_keeps_slow_guessers_out)
+{
+	struct decide *d;
+	char u[8];
+	int i;
+
+	engine();
+	d = start();
+	/* One failure every 15 minutes never reaches 5 with a 10 min
+	 * half-life. */
+	for (i = 0; i < 50; i++) {
+		snprintf(u, sizeof(u), "u%d", i);
+		event(d, &p_auth, "192.0.2.8", u, -1, i * 900, 0);
+	}
+	ck_assert_uint_eq(out.n, 0);
+	decide_free(d);
+}
+END_TEST
+
+START_TEST(test_dedupe_two_styles)
+{
+	struct decide_stats st;
+	struct decide *d;
+	int i;
+
+	engine();
+	d = start();
+	/* Each attempt logged in both styles in the same second. */
+	for (i = 0; i < 4; i++) {
+		event(d, &p_inet, "81.82.251.231", "drweb", -1, 1000 + 10 * i, 0);
+		event(d, &p_auth, "81.82.251.231", "drweb", -1, 1000 + 10 * i, 0);
+	}
+	ck_assert_uint_eq(out.n, 0);
+	decide_get_stats(d, &st);
+	ck_assert_uint_eq(st.deduped, 4);
+	decide_free(d);
+}
+END_TEST
+
+START_TEST(test_smtp_and_http_host)
+{
+	struct decide *d;
+
+	engine();
+	d = start();
+	event(d, &p_auth, "198.51.100.7", "a", -1, 0, 0);
+	event(d, &p_http, "198.51.100.7", "b", -1, 1, 0);
+	event(d, &p_auth, "198.51.100.7", "c", -1, 2, 0);
+	event(d, &p_http, "198.51.100.7", "d", -1, 3, 0);
+	event(d, &p_http, "198.51.100.7", "e", -1, 4, 0);
+	ck_assert_uint_eq(out.n, 1);
+	ck_assert_str_eq(target(0), "198.51.100.7");
+	ck_assert_ptr_nonnull(strstr(out.v[0].reason, "http-auth=3"));
+	ck_assert_ptr_nonnull(strstr(out.v[0].reason, "smtp-auth=2"));
+	decide_free(d);
+}
+END_TEST
+
+START_TEST(test_escalation)
+{
+	struct decide *d;
+	int64_t t = 0;
+	int round, i;
+	char u[8];
+
+	engine();
+	d = start();
+	ck_assert_uint_eq(decide_ban_seconds(d, 1), 3600);
+	ck_assert_uint_eq(decide_ban_seconds(d, 2), 4 * 3600);
+	ck_assert_uint_eq(decide_ban_seconds(d, 3), 16 * 3600);
+	ck_assert_uint_eq(decide_ban_seconds(d, 5), 256 * 3600);
+	ck_assert_uint_eq(decide_ban_seconds(d, 6), 30 * 86400);
+	ck_assert_uint_eq(decide_ban_seconds(d, 40), 30 * 86400);
+	/* A host that comes back after its ban expires gets a longer one. */
+	for (round = 0; round < 3; round++) {
+		for (i = 0; i < 5; i++) {
+			snprintf(u, sizeof(u), "u%d", i);
+			event(d, &p_auth, "203.0.113.5", u, -1, t + i, 0);
+		}
+		ck_assert_uint_eq(out.n, (size_t)round + 1);
+		ck_assert_uint_eq(out.v[round].offences, (uint32_t)round + 1);
+		t = out.v[round].at + out.v[round].seconds + 1;
+	}
+	ck_assert_uint_eq(out.v[1].seconds, 4 * out.v[0].seconds);
+	ck_assert_uint_eq(out.v[2].seconds, 4 * out.v[1].seconds);
+	decide_free(d);
+}
+END_TEST
+
+START_TEST(test_allowlist_absolute)
+{
+	struct verdict v;
+	struct decide *d;
+	struct addr a;
+	int i;
+
+	engine();
+	ck_assert_int_eq(addr_parse_prefix("192.0.2.0/28", false, &a), 0);
+	allow_add(&allow, &a);
+	d = start();
+	/* Far beyond every threshold, from allowlisted and loopback hosts. */
+	for (i = 0; i < 1000; i++) {
+		event(d, &p_auth, "192.0.2.5", "x", -1, i, 0);
+		event(d, &p_auth, "127.0.0.1", "y", -1, i, 0);
+		event(d, &p_auth, "::1", "z", -1, i, 0);
+	}
+	ck_assert_uint_eq(out.n, 0);
+	/* Manual bans are checked too. */
+	ck_assert_int_eq(addr_parse_prefix("192.0.2.5", false, &a), 0);
+	ck_assert_int_eq(decide_manual(d, VERDICT_BAN, &a, 60, 0, &v), -1);
+	ck_assert_int_eq(errno, EPERM);
+	ck_assert_int_eq(addr_parse_prefix("192.0.0.0/16", false, &a), 0);
+	ck_assert_int_eq(decide_manual(d, VERDICT_BAN, &a, 60, 0, &v), -1);
+	ck_assert_int_eq(addr_parse_prefix("198.51.100.0/24", false, &a), 0);
+	ck_assert_int_eq(decide_manual(d, VERDICT_BAN, &a, 60, 0, &v), 0);
+	ck_assert_uint_eq(v.seconds, 60);
+	ck_assert_str_eq(v.reason, "manual");
+	decide_free(d);
+}
+END_TEST
+
+/* A /24 that would be banned but holds an allowlisted address: the
+ * offending hosts are banned one by one instead. */
+START_TEST(test_netblock_split)
+{
+	struct decide_stats st;
+	struct decide *d;
+	struct addr a;
+	char ip[32];
+	size_t i;
+	int h, k;
+
+	engine();
+	ck_assert_int_eq(addr_parse_prefix("203.0.113.200", false, &a), 0);
+	allow_add(&allow, &a);
+	d = start();
+	for (h = 1; h <= 5; h++)
+		for (k = 0; k < 4; k++) {
+			snprintf(ip, sizeof(ip), "203.0.113.%d", h);
+			event(d, &p_rcpt, ip, NULL, -1, h * 10 + k, 0);
+		}
+	ck_assert_uint_ge(out.n, 1);
+	for (i = 0; i < out.n; i++) {
+		ck_assert_msg(addr_is_host(&out.v[i].target), "banned %s",
+		    target(i));
+		ck_assert_str_ne(target(i), "203.0.113.200");
+	}
+	decide_get_stats(d, &st);
+	ck_assert_uint_eq(st.splits, 1);
+	decide_free(d);
+}
+END_TEST
+
+/* The mission's attack: 50 unknown recipients from a new host every 5
+ * minutes, all in one /24. Each host is banned as it reaches the threshold
+ * (mid-burst), and the /24 soon after the third host. */
+START_TEST(test_scenario_rotating_harvest)
+{
+	struct decide *d;
+	bool net_banned = false;
+	size_t before, i;
+	int64_t t;
+	char ip[32];
+	int h, k, hosts_to_net = 0;
+
+	engine();
+	d = start();
+	for (h = 10; h < 20; h++) {
+		snprintf(ip, sizeof(ip), "198.51.100.%d", h);
+		before = out.n;
+		t = (h - 10) * 300;
+		event(d, &p_open, ip, NULL, -1, t, 0);
+		for (k = 0; k < 50; k++)
+			event(d, &p_rcpt, ip, NULL, -1, t + k / 50, 0);
+		event(d, &p_close, ip, NULL, 0, t + 1, 0);
+		for (i = before; i < out.n; i++)
+			if (!addr_is_host(&out.v[i].target)) {
+				ck_assert_str_eq(target(i), "198.51.100.0/24");
+				if (!net_banned)
+					hosts_to_net = h - 9;
+				net_banned = true;
+			}
+		if (!net_banned) {
+			/* The host itself, banned once. */
+			ck_assert_uint_eq(out.n, before + 1);
+			ck_assert_str_eq(target(before), ip);
+		}
+	}
+	ck_assert(net_banned);
+	ck_assert_int_le(hosts_to_net, 3);
+	decide_free(d);
+}
+END_TEST
+
+START_TEST(test_scenario_typos_never_banned)
+{
+	struct decide *d;
+	int day;
+
+	engine();
+	d = start();
+	for (day = 0; day < 30; day++) {
+		int64_t t = day * 86400;
+		event(d, &p_open, "192.0.2.50", NULL, -1, t, 0);
+		event(d, &p_rcpt, "192.0.2.50", NULL, -1, t + 1, 0);
+		event(d, &p_rcpt, "192.0.2.50", NULL, -1, t + 2, 0);
+		event(d, &p_close, "192.0.2.50", NULL, 1, t + 3, 0);
+	}
+	ck_assert_uint_eq(out.n, 0);
+	decide_free(d);
+}
+END_TEST
+
+START_TEST(test_attribution_single_session)
+{
+	struct decide *d;
+
+	engine();
+	d = start();
+	event(d, &p_open, "203.0.113.51", NULL, -1, 0, 1);
+	event(d, &p_rcpt_noip, NULL, "bob@example.com", -1, 1, 2);
+	ck_assert_uint_eq(out.na, 2);
+	ck_assert_uint_eq(out.tags[1], 2);
+	ck_assert_str_eq(out.attributed[1], "203.0.113.51");
+	decide_free(d);
+}
+END_TEST
+
+/* Two sessions open: rejections wait; the one that closes with 0 messages
+ * takes them; one that received mail takes none. */
+START_TEST(test_attribution_at_close)
+{
+	struct decide_stats st;
+	struct decide *d;
+	int i;
+
+	engine();
+	d = start();
+	event(d, &p_open, "198.51.100.121", NULL, -1, 0, 1);
+	event(d, &p_open, "203.0.113.51", NULL, -1, 10, 2);
+	for (i = 0; i < 6; i++)
+		event(d, &p_rcpt_noip, NULL, "x", -1, 11, 10 + (uint64_t)i);
+	ck_assert_uint_eq(out.na, 2);
+	decide_get_stats(d, &st);
+	ck_assert_uint_eq(st.pending, 6);
+	/* The legitimate session received mail: not blamed. */
+	event(d, &p_close, "198.51.100.121", NULL, 1, 12, 20);
+	ck_assert_uint_eq(out.na, 3);
+	event(d, &p_close, "203.0.113.51", NULL, 0, 13, 21);
+	ck_assert_uint_eq(out.na, 3 + 6 + 1);
+	for (i = 3; i < 9; i++) {
+		ck_assert_str_eq(out.attributed[i], "203.0.113.51");
+		ck_assert_uint_eq(out.tags[i], 10 + (uint64_t)(i - 3));
+	}
+	/* 6 rejections reach the threshold of 5: banned at the close. */
+	ck_assert_uint_eq(out.n, 1);
+	ck_assert_str_eq(target(0), "203.0.113.51");
+	decide_get_stats(d, &st);
+	ck_assert_uint_eq(st.pending, 0);
+	decide_free(d);
+}
+END_TEST
+
+START_TEST(test_history_roundtrip)
+{
+	struct decide *d, *e;
+	struct addr a;
+	int i;
+
+	engine();
+	d = start();
+	for (i = 0; i < 5; i++)
+		event(d, &p_auth, "192.0.2.99", i % 2 ? "a" : "b", -1, i * 2, 0);
+	ck_assert_uint_eq(out.n, 1);
+	/* Restore the history into a fresh engine: the next ban escalates
+	 * and a still-active ban is not decided again. */
+	e = start();
+	ck_assert_int_eq(addr_parse("192.0.2.99", 10, &a), 0);
+	ck_assert_int_eq(decide_restore(e, &a, 1, 8, 8 + 3600), 0);
+	for (i = 0; i < 5; i++)
+		event(e, &p_auth, "192.0.2.99", i % 2 ? "c" : "d", -1, 100 + i * 2,
+		    0);
+	ck_assert_uint_eq(out.n, 1);
+	for (i = 0; i < 5; i++)
+		event(e, &p_auth, "192.0.2.99", i % 2 ? "e" : "f", -1, 4000 + i * 2,
+		    0);
+	ck_assert_uint_eq(out.n, 2);
+	ck_assert_uint_eq(out.v[1].offences, 2);
+	ck_assert_uint_eq(out.v[1].seconds, 4 * 3600);
+	decide_free(d);
+	decide_free(e);
+}
+END_TEST
+
+static Suite *
+decide_suite(void)
+{
+	Suite *s = suite_create("decide");
+	TCase *tc;
+
+	tc = tcase_create("thresholds");
+	tcase_add_test(tc, test_host_threshold_and_reason);
+	tcase_add_test(tc, test_decay_keeps_slow_guessers_out);
+	tcase_add_test(tc, test_dedupe_two_styles);
+	tcase_add_test(tc, test_escalation);
+	tcase_add_test(tc, test_history_roundtrip);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("allowlist");
+	tcase_add_test(tc, test_allowlist_absolute);
+	tcase_add_test(tc, test_netblock_split);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("harvest");
+	tcase_add_test(tc, test_attribution_single_session);
+	tcase_add_test(tc, test_attribution_at_close);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("scenarios");
+	tcase_add_test(tc, test_scenario_rotating_harvest);
+	tcase_add_test(tc, test_scenario_typos_never_banned);
+	tcase_add_test(tc, test_smtp_and_http_host);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int
+main(void)
+{
+	SRunner *sr = srunner_create(decide_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
