@@ -1,150 +1,571 @@
 /*
- * tail: raw inotify log follower.
+ * tail: follow log files by name with raw inotify(7).
  *
- * Model: inotify only says "something changed". On any event, and on the
- * periodic rescan, every file is re-evaluated from what the filesystem says
- * now: first the open descriptor is drained to its end (so lines written to
- * a file just before it was renamed away are not lost), then the name is
- * looked up again. A different inode under the name is a rotation: the old
- * descriptor is closed and the new file read from offset 0. A name that is
- * gone while the open file has no links left is a deletion. A size below
- * our offset is a truncation (copytruncate, `archivelog`): read from 0.
- * This does not depend on the order or completeness of events, so a queue
- * overflow costs nothing but a rescan.
+ * Model. Events only say where to look; what to do is decided from what the
+ * filesystem says now, so lost, merged or reordered events (and
+ * IN_Q_OVERFLOW, which just marks every file) cost nothing but a look.
+ * A look at a file (file_sync) is: (1) make sure its directory, or while
+ * that is missing its nearest existing ancestor, is watched, then look again
+ * one level down since mkdir -p races the watch; (2) drain the open
+ * descriptor to its end, so lines written to a file just before it was
+ * renamed away are kept; (3) if the open file has no links left it was
+ * deleted: close it; (4) if the name now holds another inode, that is a
+ * rotation: close the old descriptor and read the new file from offset 0;
+ * if the name is gone but the old file still has links (renamed), keep
+ * reading it until a new file appears. A size below what we consumed is a
+ * truncation (copytruncate, archivelog): read again from 0.
  *
- * Watches: the file's directory, or its nearest existing ancestor while the
- * directory does not exist (re-checked after each watch is added, since
- * mkdir -p races it); and the open file itself, so writes to a renamed file
- * still wake us.
+ * Watches. A directory watch (one per directory inode, shared by files in
+ * it; inotify returns the same wd) and a watch on the open file, which
+ * follows the inode, so late writes to a renamed file still wake us. A
+ * watch is removed when no file uses it any more. IN_IGNORED (directory
+ * removed) forgets the wd and triggers a look, which falls back to the
+ * ancestor and walks down again when the directory comes back.
  *
- * console.log wrap (CONSOLE_LOG_MAX_KBYTES): Domino overwrites the file from
- * offset 0 while its size stays put, so the file is [new lines | old lines].
- * Heuristic: when the file was modified (mtime moved) but neither grew past
- * our offset nor shrank, or the bytes before our offset no longer hash to
- * the last line we read, the file has wrapped. We then read from 0 and stop
- * at the first line that we already read in the previous cycle (kept as a
- * set of line hashes, TAIL_SEEN_MAX per cycle), which marks where Domino is
- * writing; later writes are read from there. Limits: a cycle longer than
- * TAIL_SEEN_MAX lines may re-deliver old lines after a wrap; the fragment
- * of an old line just after Domino's write position is delivered once as a
- * line (the shipped patterns are anchored at the line start, so such a
- * suffix does not match); a wrap and a rewrite that leaves size, mtime and
- * the last line unchanged cannot be seen.
+ * Lines. Data is read with pread() into one fixed buffer; a line being
+ * assembled lives in a per-file buffer of MATCH_LINE_MAX + 2 bytes. Longer
+ * lines are counted, dropped, and reading resyncs after the next newline.
+ * An unterminated last line is kept until its newline arrives; if the file
+ * is rotated, truncated or wraps first, it is dropped and counted, never
+ * handed out (a cut line could carry a cut address).
+ *
+ * Positions. off is the offset just past the last complete line, fp the
+ * FNV-1a 64 of that line's last TAIL_FP_MAX bytes (the newline excluded),
+ * which can be checked later by reading at most TAIL_FP_MAX + 1 bytes back.
+ *
+ * console.log wrap (CONSOLE_LOG_MAX_KBYTES). Domino overwrites the file
+ * from offset 0 while the size stays put, so the file is [new | old]. We
+ * keep, per file, the end offsets and full-line hashes of its first
+ * TAIL_WRAP_LINES lines ("head"). Detection: when a look finds no growth
+ * (size equals what we consumed), and either the first line no longer
+ * matches the head or the line ending at our offset no longer hashes to fp,
+ * the file has wrapped. Recovery: read again from 0, but only up to where
+ * Domino writes. Old content keeps its offsets, so a line counts as old
+ * when a line with the same end offset and hash was there at the previous
+ * look (the "window": up to TAIL_WRAP_LINES lines, TAIL_WRAP_BYTES bytes
+ * past our offset, refreshed at every look). At each look we scan the
+ * window range and hand out the lines before the final run of old lines,
+ * except the last such line, which is held back: it may be Domino's
+ * half-written line glued to the tail of an old line. It is handed out once
+ * more is written after it (or dropped if it changes). Once our offset
+ * passes the old end of file, or only new data lies ahead, normal reading
+ * resumes.
+ * Limits: if Domino writes more than the window between two looks, the
+ * lines beyond the window are skipped (counted in wrap_overruns); a new line
+ * that ends exactly where an old line ended, with the same bytes, is taken
+ * for old; a held line waits for the next write; a wrap that rewrites the
+ * first line with identical bytes is only seen once our last line changes;
+ * a resume saved while a wrap was being followed may re-read old lines;
+ * a truncation followed by growth past our offset before we look is only
+ * seen as a wrap (its first lines may be read twice).
  */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "match.h"
 #include "tail.h"
 
-#define TAIL_READ 65536 /* bytes read per call */
+#define TAIL_READ_BUF 65536          /* bytes per pread() */
+#define TAIL_EVENT_BUF 4096          /* bytes per read() of inotify events */
+#define TAIL_LINE_BUF (MATCH_LINE_MAX + 1) /* raw line bytes kept, with \r */
+#define TAIL_WRAP_LINES 1024         /* lines in the head and wrap window */
+#define TAIL_WRAP_BYTES (256u << 10) /* bytes the window spans, at most */
+#define TAIL_WALK_MAX 64             /* descents per watch walk (mkdir -p) */
+#define TAIL_SYNC_MAX 4              /* name changes followed per look */
+#define NOLIMIT UINT64_MAX
+
+#define FNV_BASIS 0xcbf29ce484222325ULL
+#define FNV_PRIME 0x100000001b3ULL
+
 #define DIR_EVENTS (IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | \
-	IN_DELETE_SELF | IN_MOVE_SELF | IN_ATTRIB | IN_ONLYDIR)
+	IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
 #define FILE_EVENTS (IN_MODIFY | IN_ATTRIB | IN_MOVE_SELF | IN_DELETE_SELF)
 
-/* An open-addressing set of line hashes for one wrap cycle. */
-struct seen {
-	uint64_t *h;
-	size_t n;
+/* A line of a file: where it ends (past its newline) and its full hash. */
+struct tail_mark {
+	uint64_t end;
+	uint64_t hash;
 };
 
-struct tfile {
-	char *path;
-	char *dir;
-	int fd;
-	uint64_t dev, ino;
-	uint64_t offset;      /* end of the last whole line */
-	uint64_t rpos;        /* bytes consumed: offset plus a partial line */
-	uint64_t fingerprint;
-	size_t lastlen;       /* length of that line, for the wrap check */
-	uint64_t first;       /* hash of the file's first line, 0 if none */
-	int wd_file, wd_dir;
-	char *watched;        /* directory the dir watch is on */
-	struct timespec mtime;
-	bool circular;        /* wrapped at least once: stop at old lines */
-	struct seen cur, prev;
-	char *part;           /* partial line carried between reads */
-	size_t plen;
-	bool skipping;        /* inside an over-long line */
+struct tail_file {
+	char *path;             /* absolute, normalised */
+	size_t wlen;            /* path[0..wlen) is the watched dir; 0 is "/" */
+	int fd;                 /* -1 while no file is open */
+	int file_wd, dir_wd;    /* -1 when not watched */
+	dev_t dev;
+	ino_t ino;
+	uint64_t off;           /* past the last complete line */
+	uint64_t rd;            /* bytes consumed (off + partial line) */
+	uint64_t fp;            /* position fingerprint of the line ending at off */
+	uint64_t lhash;         /* running full hash of the line being read */
+	size_t plen;            /* bytes in line */
+	int skip;               /* 1: over-long line, 2: resync after a start */
+	bool ever_open;
+	bool need_read, need_sync;
+	bool wrapping;          /* following a wrap: stop where Domino writes */
+	uint64_t wrap_eof;      /* size when the wrap was seen */
+	struct tail_mark *head; /* first lines of the file, from offset 0 */
+	size_t head_n;
+	struct tail_mark *win;  /* lines past off at the previous look */
+	size_t win_n;
+	char line[TAIL_LINE_BUF + 1];
 };
 
 struct tail {
 	int ifd;
-	tail_line_cb cb;
+	tail_line_fn *cb;
 	void *arg;
-	struct tfile files[TAIL_MAX_FILES];
-	unsigned n;
+	struct tail_file **files;
+	unsigned nfiles, cap;
 	struct tail_stats st;
-	char buf[TAIL_READ];
+	struct tail_mark cur[TAIL_WRAP_LINES]; /* scratch for one scan */
+	char rbuf[TAIL_READ_BUF];
+	char sbuf[TAIL_FP_MAX + 1];
+	char pbuf[PATH_MAX];
 };
 
-uint64_t
-tail_hash(const char *p, size_t n)
+static uint64_t
+fnv(uint64_t h, const char *p, size_t n)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
 	size_t i;
 
 	for (i = 0; i < n; i++) {
 		h ^= (unsigned char)p[i];
-		h *= 0x100000001b3ULL;
+		h *= FNV_PRIME;
 	}
-	return h | 1; /* never 0: 0 means "no line yet" */
+	return h;
 }
 
-static bool
-seen_has(const struct seen *s, uint64_t h)
+/* pread() that retries EINTR. */
+static ssize_t
+xpread(int fd, char *buf, size_t n, uint64_t off)
 {
-	size_t i;
+	ssize_t r;
 
-	if (s->h == NULL)
-		return false;
-	for (i = h & (TAIL_SEEN_MAX - 1); s->h[i] != 0;
-	     i = (i + 1) & (TAIL_SEEN_MAX - 1))
-		if (s->h[i] == h)
-			return true;
-	return false;
+	do
+		r = pread(fd, buf, n, (off_t)off);
+	while (r == -1 && errno == EINTR);
+	return r;
+}
+
+/*
+ * Position fingerprint of the line ending at off (off - 1 must hold '\n').
+ * Returns 0, or -1 when off is not at the end of a line or on read error.
+ */
+static int
+fp_at(struct tail *t, int fd, uint64_t off, uint64_t *fp)
+{
+	size_t n, start;
+	char *nl;
+
+	if (off == 0) {
+		*fp = 0;
+		return 0;
+	}
+	n = off < sizeof(t->sbuf) ? (size_t)off : sizeof(t->sbuf);
+	if (xpread(fd, t->sbuf, n, off - n) != (ssize_t)n ||
+	    t->sbuf[n - 1] != '\n')
+		return -1;
+	nl = n > 1 ? memrchr(t->sbuf, '\n', n - 1) : NULL;
+	start = nl != NULL ? (size_t)(nl - t->sbuf) + 1 : 0;
+	*fp = fnv(FNV_BASIS, t->sbuf + start, n - 1 - start);
+	return 0;
+}
+
+/*
+ * Scan complete lines from offset from into t->cur: at most TAIL_WRAP_LINES
+ * lines ending within TAIL_WRAP_BYTES of from. *eof tells whether the end
+ * of the file was reached. Returns the number of lines, or -1.
+ */
+static ssize_t
+scan(struct tail *t, struct tail_file *f, uint64_t from, size_t max,
+    bool *eof)
+{
+	uint64_t pos = from, h = FNV_BASIS;
+	size_t n = 0, want, take;
+	const char *p, *end, *nl;
+	ssize_t r;
+
+	*eof = false;
+	while (n < max && pos - from < TAIL_WRAP_BYTES) {
+		want = sizeof(t->rbuf);
+		if (want > TAIL_WRAP_BYTES - (pos - from))
+			want = TAIL_WRAP_BYTES - (size_t)(pos - from);
+		if ((r = xpread(f->fd, t->rbuf, want, pos)) == -1)
+			return -1;
+		if (r == 0) {
+			*eof = true;
+			break;
+		}
+		end = t->rbuf + r;
+		for (p = t->rbuf; p < end && n < max; p += take + 1) {
+			nl = memchr(p, '\n', (size_t)(end - p));
+			take = (size_t)((nl != NULL ? nl : end) - p);
+			h = fnv(h, p, take);
+			if (nl == NULL)
+				break;
+			t->cur[n].end = pos + (uint64_t)(nl - t->rbuf) + 1;
+			t->cur[n++].hash = h;
+			h = FNV_BASIS;
+		}
+		pos += (uint64_t)r;
+	}
+	return (ssize_t)n;
+}
+
+/* Record a completed line [start, end) in the head if it extends it. */
+static void
+head_record(struct tail_file *f, uint64_t start, uint64_t end, uint64_t h)
+{
+	uint64_t last = f->head_n > 0 ? f->head[f->head_n - 1].end : 0;
+
+	if (f->head_n < TAIL_WRAP_LINES && start == last &&
+	    end <= TAIL_WRAP_BYTES) {
+		f->head[f->head_n].end = end;
+		f->head[f->head_n++].hash = h;
+	}
+}
+
+/* A newline was consumed: f->rd is just past it. */
+static void
+line_end(struct tail *t, unsigned idx, struct tail_file *f)
+{
+	uint64_t start = f->off, fp = 0;
+	size_t len = f->plen;
+
+	head_record(f, start, f->rd, f->lhash);
+	if (f->skip != 0) {
+		if (f->skip == 1)
+			t->st.long_lines++;
+		if (fp_at(t, f->fd, f->rd, &fp) == -1)
+			fp = 0;
+	} else {
+		fp = f->lhash;
+		if (len > 0 && f->line[len - 1] == '\r')
+			len--;
+		if (len > MATCH_LINE_MAX)
+			t->st.long_lines++;
+	}
+	f->off = f->rd;
+	f->fp = fp;
+	f->lhash = FNV_BASIS;
+	f->plen = 0;
+	if (f->skip == 0 && len <= MATCH_LINE_MAX) {
+		f->line[len] = '\0';
+		t->st.lines++;
+		t->cb(t->arg, idx, f->line, len);
+	}
+	f->skip = 0;
+}
+
+/*
+ * Read from f->rd up to limit (or the end of file), handing out complete
+ * lines. Returns 0, or -1 on a read error (counted).
+ */
+static int
+file_read(struct tail *t, unsigned idx, struct tail_file *f, uint64_t limit)
+{
+	const char *p, *end, *nl;
+	size_t want, take;
+	ssize_t r;
+
+	while (f->fd >= 0 && f->rd < limit) {
+		want = sizeof(t->rbuf);
+		if (limit != NOLIMIT && limit - f->rd < want)
+			want = (size_t)(limit - f->rd);
+		if ((r = xpread(f->fd, t->rbuf, want, f->rd)) == -1) {
+			t->st.read_errors++;
+			return -1;
+		}
+		if (r == 0)
+			break;
+		end = t->rbuf + r;
+		for (p = t->rbuf; p < end; p += take + 1) {
+			nl = memchr(p, '\n', (size_t)(end - p));
+			take = (size_t)((nl != NULL ? nl : end) - p);
+			f->lhash = fnv(f->lhash, p, take);
+			if (f->skip == 0 && f->plen + take > TAIL_LINE_BUF) {
+				f->skip = 1;
+				f->plen = 0;
+			}
+			if (f->skip == 0) {
+				memcpy(f->line + f->plen, p, take);
+				f->plen += take;
+			}
+			f->rd += take;
+			if (nl == NULL)
+				break;
+			f->rd++;
+			line_end(t, idx, f);
+		}
+	}
+	return 0;
+}
+
+/* Forget the partial line and restart reading at offset 0. */
+static void
+file_rewind(struct tail *t, struct tail_file *f)
+{
+	if (f->plen > 0 || f->skip == 1 || f->rd > f->off)
+		t->st.partial_dropped++;
+	f->off = f->rd = f->fp = 0;
+	f->lhash = FNV_BASIS;
+	f->plen = 0;
+	f->skip = 0;
+	f->head_n = 0;
+	f->win_n = 0;
+	f->wrapping = false;
+}
+
+/* Has the file been overwritten in place below our offset? */
+static bool
+file_wrapped(struct tail *t, struct tail_file *f)
+{
+	uint64_t fp;
+	bool eof;
+
+	if (f->head_n > 0 && (scan(t, f, 0, 1, &eof) != 1 ||
+	    t->cur[0].end != f->head[0].end ||
+	    t->cur[0].hash != f->head[0].hash))
+		return true;
+	return f->off > 0 && (fp_at(t, f->fd, f->off, &fp) == -1 ||
+	    fp != f->fp);
+}
+
+/*
+ * One look at a file that wrapped: find where Domino writes (see the top of
+ * the file), hand out the new lines before it and refresh the window.
+ */
+static void
+wrap_read(struct tail *t, unsigned idx, struct tail_file *f)
+{
+	uint64_t wend, limit;
+	size_t i, j, m, tr;
+	ssize_t n;
+	bool eof, done = false;
+
+	if ((n = scan(t, f, f->off, TAIL_WRAP_LINES, &eof)) == -1) {
+		t->st.read_errors++;
+		return;
+	}
+	wend = f->win_n > 0 ? f->win[f->win_n - 1].end : 0;
+	/* Lines up to wend are old when the window has them unchanged;
+	 * [tr, m) is the final run of old lines. */
+	for (i = j = m = tr = 0; i < (size_t)n && t->cur[i].end <= wend; i++) {
+		while (j < f->win_n && f->win[j].end < t->cur[i].end)
+			j++;
+		m = i + 1;
+		if (j == f->win_n || f->win[j].end != t->cur[i].end ||
+		    f->win[j].hash != t->cur[i].hash)
+			tr = i + 1;
+	}
+	if (n == 0) {
+		/* Nothing but a partial line ahead: no old content. */
+		done = true;
+		limit = NOLIMIT;
+	} else if (tr < m) {
+		/* Hold back the line just before the old run. */
+		limit = tr >= 2 ? t->cur[tr - 2].end : f->off;
+	} else if ((eof && m == (size_t)n) || (m > 0 && wend >= f->wrap_eof)) {
+		/* Only new lines up to the end of file, or past the old one. */
+		done = true;
+		limit = NOLIMIT;
+	} else if (m == 0) {
+		/* No window to compare with yet: build it, read nothing. */
+		limit = f->off;
+	} else {
+		/* Every windowed line changed: Domino overran the window. */
+		t->st.wrap_overruns++;
+		limit = t->cur[m - 1].end;
+	}
+	file_read(t, idx, f, limit);
+	for (i = f->win_n = 0; i < (size_t)n; i++)
+		if (t->cur[i].end > f->off)
+			f->win[f->win_n++] = t->cur[i];
+	if (done || f->off >= f->wrap_eof) {
+		f->wrapping = false;
+		f->win_n = 0;
+		file_read(t, idx, f, NOLIMIT);
+	}
+}
+
+/* Check an open file for truncation and wraps, then read what is new. */
+static void
+file_check(struct tail *t, unsigned idx, struct tail_file *f)
+{
+	struct stat st;
+
+	if (f->fd < 0)
+		return;
+	if (fstat(f->fd, &st) == -1) {
+		t->st.read_errors++;
+		return;
+	}
+	if ((uint64_t)st.st_size < f->rd) {
+		t->st.truncations++;
+		file_rewind(t, f);
+	} else if (!f->wrapping && (uint64_t)st.st_size == f->rd &&
+	    f->rd > 0 && file_wrapped(t, f)) {
+		struct tail_mark *m = f->win;
+
+		t->st.wraps++;
+		f->win = f->head;
+		f->head = m;
+		f->win_n = f->head_n;
+		f->head_n = 0;
+		if (f->plen > 0 || f->skip == 1 || f->rd > f->off)
+			t->st.partial_dropped++;
+		f->off = f->rd = f->fp = 0;
+		f->lhash = FNV_BASIS;
+		f->plen = 0;
+		f->skip = 0;
+		f->wrapping = true;
+		f->wrap_eof = (uint64_t)st.st_size;
+	}
+	if (f->wrapping)
+		wrap_read(t, idx, f);
+	else
+		file_read(t, idx, f, NOLIMIT);
+}
+
+/* Remove watch wd unless some file still uses it. */
+static void
+watch_release(struct tail *t, int wd)
+{
+	unsigned i;
+
+	if (wd < 0)
+		return;
+	for (i = 0; i < t->nfiles; i++)
+		if (t->files[i]->file_wd == wd || t->files[i]->dir_wd == wd)
+			return;
+	inotify_rm_watch(t->ifd, wd);
+}
+
+/* Length of the parent of path[0..n) ("/" is 0). */
+static size_t
+parent_len(const char *path, size_t n)
+{
+	while (n > 0 && path[n - 1] != '/')
+		n--;
+	return n > 0 ? n - 1 : 0;
+}
+
+/* Watch f's directory or, while it is missing, its nearest ancestor. */
+static void
+file_watch_dir(struct tail *t, struct tail_file *f)
+{
+	size_t full = parent_len(f->path, strlen(f->path)), len, next;
+	struct stat st;
+	unsigned walk;
+	int wd, old;
+
+	for (walk = 0; walk < TAIL_WALK_MAX; walk++) {
+		for (len = full;; len = parent_len(f->path, len)) {
+			memcpy(t->pbuf, f->path, len);
+			t->pbuf[len] = '\0';
+			wd = inotify_add_watch(t->ifd, len > 0 ? t->pbuf : "/",
+			    DIR_EVENTS);
+			if (wd >= 0 || len == 0)
+				break;
+		}
+		old = f->dir_wd;
+		f->dir_wd = wd;
+		f->wlen = len;
+		if (old != wd)
+			watch_release(t, old);
+		if (wd < 0 || len == full)
+			return;
+		/* Watching an ancestor: did the next level appear meanwhile? */
+		next = len + 1;
+		while (f->path[next] != '/')
+			next++;
+		memcpy(t->pbuf, f->path, next);
+		t->pbuf[next] = '\0';
+		if (stat(t->pbuf, &st) == -1 || !S_ISDIR(st.st_mode))
+			return;
+	}
 }
 
 static void
-seen_add(struct seen *s, uint64_t h)
+file_close(struct tail *t, struct tail_file *f)
 {
-	size_t i;
+	int wd = f->file_wd;
 
-	if (s->h == NULL &&
-	    (s->h = calloc(TAIL_SEEN_MAX, sizeof(*s->h))) == NULL)
-		return;
-	/* Keep the table at most half full: past that, start the cycle's
-	 * record afresh (the documented TAIL_SEEN_MAX limit). */
-	if (s->n >= TAIL_SEEN_MAX / 2) {
-		memset(s->h, 0, TAIL_SEEN_MAX * sizeof(*s->h));
-		s->n = 0;
+	file_rewind(t, f);
+	f->file_wd = -1;
+	watch_release(t, wd);
+	if (f->fd >= 0)
+		close(f->fd);
+	f->fd = -1;
+}
+
+/* Open f->path at offset 0. Returns 0, or -1 with errno. */
+static int
+file_open(struct tail *t, struct tail_file *f)
+{
+	struct stat st;
+	int fd;
+
+	if ((fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK |
+	    O_NOCTTY)) == -1)
+		return -1;
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		errno = EINVAL;
+		return -1;
 	}
-	for (i = h & (TAIL_SEEN_MAX - 1); s->h[i] != 0;
-	     i = (i + 1) & (TAIL_SEEN_MAX - 1))
-		if (s->h[i] == h)
+	f->fd = fd;
+	f->dev = st.st_dev;
+	f->ino = st.st_ino;
+	f->file_wd = inotify_add_watch(t->ifd, f->path, FILE_EVENTS);
+	file_rewind(t, f);
+	f->ever_open = true;
+	return 0;
+}
+
+/* One full look at a file: see the top of the file. */
+static void
+file_sync(struct tail *t, unsigned idx, struct tail_file *f)
+{
+	struct stat st, ost;
+	unsigned n;
+
+	for (n = 0; n < TAIL_SYNC_MAX; n++) {
+		file_watch_dir(t, f);
+		if (f->fd >= 0) {
+			file_check(t, idx, f);
+			if (fstat(f->fd, &ost) == 0 && ost.st_nlink == 0)
+				file_close(t, f);
+		}
+		if (stat(f->path, &st) == -1 || !S_ISREG(st.st_mode))
 			return;
-	s->h[i] = h;
-	s->n++;
+		if (f->fd >= 0 && st.st_dev == f->dev && st.st_ino == f->ino)
+			return;
+		if (f->ever_open)
+			t->st.rotations++;
+		if (f->fd >= 0)
+			file_close(t, f);
+		if (file_open(t, f) == -1)
+			return;
+	}
 }
 
 struct tail *
-tail_open(tail_line_cb cb, void *arg)
+tail_open(tail_line_fn *cb, void *arg)
 {
-	struct tail *t = calloc(1, sizeof(*t));
+	struct tail *t;
 
-	if (t == NULL)
+	if ((t = calloc(1, sizeof(*t))) == NULL)
 		return NULL;
-	t->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (t->ifd == -1) {
+	if ((t->ifd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) == -1) {
 		free(t);
 		return NULL;
 	}
@@ -154,16 +575,16 @@ tail_open(tail_line_cb cb, void *arg)
 }
 
 static void
-close_file(struct tail *t, struct tfile *f)
+file_free(struct tail_file *f)
 {
-	if (f->wd_file >= 0)
-		inotify_rm_watch(t->ifd, f->wd_file);
-	f->wd_file = -1;
+	if (f == NULL)
+		return;
 	if (f->fd >= 0)
 		close(f->fd);
-	f->fd = -1;
-	f->plen = 0;
-	f->skipping = false;
+	free(f->path);
+	free(f->head);
+	free(f->win);
+	free(f);
 }
 
 void
@@ -173,17 +594,9 @@ tail_close(struct tail *t)
 
 	if (t == NULL)
 		return;
-	for (i = 0; i < t->n; i++) {
-		struct tfile *f = &t->files[i];
-		if (f->fd >= 0)
-			close(f->fd);
-		free(f->path);
-		free(f->dir);
-		free(f->watched);
-		free(f->part);
-		free(f->cur.h);
-		free(f->prev.h);
-	}
+	for (i = 0; i < t->nfiles; i++)
+		file_free(t->files[i]);
+	free(t->files);
 	close(t->ifd);
 	free(t);
 }
@@ -194,344 +607,191 @@ tail_fd(const struct tail *t)
 	return t->ifd;
 }
 
-/* Watch f's directory or, while it is missing, its nearest ancestor. */
-static void
-watch_dir(struct tail *t, struct tfile *f)
+/* Absolute, without "//" or a trailing "/"; refuse "." and "..". */
+static char *
+normalise(const char *path)
 {
-	char path[PATH_MAX], *slash;
-	struct stat st;
-	int wd;
+	char cwd[PATH_MAX], *out, *o;
+	const char *p, *c;
+	size_t n;
 
-	snprintf(path, sizeof(path), "%s", f->dir);
-	for (;;) {
-		if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-			if (f->watched != NULL && strcmp(f->watched, path) == 0)
-				return;
-			wd = inotify_add_watch(t->ifd, path, DIR_EVENTS);
-			if (wd == -1)
-				return;
-			f->wd_dir = wd;
-			free(f->watched);
-			f->watched = strdup(path);
-			/* A deeper directory may have appeared meanwhile. */
-			if (strcmp(path, f->dir) == 0)
-				return;
-			snprintf(path, sizeof(path), "%s", f->dir);
-			continue;
-		}
-		slash = strrchr(path, '/');
-		if (slash == NULL || slash == path) {
-			snprintf(path, sizeof(path), "/");
-			if (stat(path, &st) == 0 && f->watched != NULL &&
-			    strcmp(f->watched, "/") == 0)
-				return;
-			continue;
-		}
-		*slash = '\0';
-	}
-}
-
-static void
-deliver(struct tail *t, unsigned idx, struct tfile *f, const char *line,
-    size_t len)
-{
-	uint64_t h;
-
-	if (len > 0 && line[len - 1] == '\r')
-		len--;
-	h = tail_hash(line, len);
-	f->fingerprint = h;
-	f->lastlen = len;
-	seen_add(&f->cur, h);
-	t->st.lines++;
-	t->cb(t->arg, idx, line, len);
-}
-
-/*
- * Read from f->rpos to the end of the file, delivering whole lines. In
- * circular mode, stop before the first line of the previous cycle.
- */
-static size_t
-read_file(struct tail *t, unsigned idx, struct tfile *f)
-{
-	size_t delivered = 0, take = 0, len;
-	const char *p, *end, *nl = NULL;
-	ssize_t r;
-
-	if (f->fd < 0)
-		return 0;
-	for (;;) {
-		r = pread(f->fd, t->buf, sizeof(t->buf), (off_t)f->rpos);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		end = t->buf + r;
-		for (p = t->buf; p < end; p += take + (nl != NULL)) {
-			nl = memchr(p, '\n', (size_t)(end - p));
-			take = (size_t)((nl != NULL ? nl : end) - p);
-			if (!f->skipping && f->plen + take > MATCH_LINE_MAX) {
-				t->st.long_lines++;
-				f->skipping = true;
-				f->plen = 0;
-			}
-			if (!f->skipping) {
-				memcpy(f->part + f->plen, p, take);
-				f->plen += take;
-			}
-			if (nl == NULL) {
-				f->rpos += take;
-				continue;
-			}
-			if (f->skipping) {
-				/* The end of an over-long line: resync. */
-				f->skipping = false;
-				f->rpos += take + 1;
-				f->offset = f->rpos;
-				continue;
-			}
-			len = f->plen;
-			if (len > 0 && f->part[len - 1] == '\r')
-				len--;
-			if (f->circular && seen_has(&f->prev,
-					       tail_hash(f->part, len))) {
-				/* Old content: where Domino writes next. */
-				f->plen = 0;
-				f->rpos = f->offset;
-				return delivered;
-			}
-			f->rpos += take + 1;
-			f->offset = f->rpos;
-			if (f->offset == f->plen + 1)
-				f->first = tail_hash(f->part, len);
-			deliver(t, idx, f, f->part, f->plen);
-			f->plen = 0;
-			delivered++;
-		}
-	}
-	return delivered;
-}
-
-/* Hash of the line that ends at off (which must follow a newline), or 0;
- * its length in *lenp. */
-static uint64_t
-line_before(int fd, uint64_t off, size_t *lenp)
-{
-	char buf[MATCH_LINE_MAX + 2], *nl;
-	size_t n = off < sizeof(buf) ? (size_t)off : sizeof(buf), len, start;
-	ssize_t r;
-
-	if (off == 0)
-		return 0;
-	r = pread(fd, buf, n, (off_t)(off - n));
-	if (r != (ssize_t)n || buf[n - 1] != '\n')
-		return 0;
-	nl = n > 1 ? memrchr(buf, '\n', n - 1) : NULL;
-	if (nl == NULL && n < off)
-		return 0; /* longer than any line we deliver */
-	start = nl != NULL ? (size_t)(nl - buf) + 1 : 0;
-	len = n - 1 - start;
-	if (len > 0 && buf[start + len - 1] == '\r')
-		len--;
-	*lenp = len;
-	return tail_hash(buf + start, len);
-}
-
-/* Hash of the file's first whole line, or 0. */
-static uint64_t
-first_line(int fd)
-{
-	char buf[MATCH_LINE_MAX + 2], *nl;
-	size_t len;
-	ssize_t r;
-
-	r = pread(fd, buf, sizeof(buf), 0);
-	if (r <= 0 || (nl = memchr(buf, '\n', (size_t)r)) == NULL)
-		return 0;
-	len = (size_t)(nl - buf);
-	if (len > 0 && buf[len - 1] == '\r')
-		len--;
-	return tail_hash(buf, len);
-}
-
-/* Does the line ending at f->offset still hash to f->fingerprint? */
-static bool
-last_line_intact(struct tfile *f)
-{
-	size_t len;
-
-	if (f->offset == 0 || f->fingerprint == 0)
-		return true;
-	return line_before(f->fd, f->offset, &len) == f->fingerprint;
-}
-
-static void
-start_over(struct tfile *f)
-{
-	f->offset = 0;
-	f->rpos = 0;
-	f->first = 0;
-	f->plen = 0;
-	f->skipping = false;
-	f->fingerprint = 0;
-	f->lastlen = 0;
-}
-
-static int
-open_file(struct tail *t, struct tfile *f)
-{
-	struct stat st;
-	int fd;
-
-	fd = open(f->path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd == -1)
-		return -1;
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		close(fd);
+	if (path[0] == '\0') {
 		errno = EINVAL;
-		return -1;
+		return NULL;
 	}
-	f->fd = fd;
-	f->dev = (uint64_t)st.st_dev;
-	f->ino = (uint64_t)st.st_ino;
-	f->mtime = st.st_mtim;
-	f->wd_file = inotify_add_watch(t->ifd, f->path, FILE_EVENTS);
-	return 0;
+	if (path[0] != '/' && getcwd(cwd, sizeof(cwd)) == NULL)
+		return NULL;
+	n = (path[0] != '/' ? strlen(cwd) + 1 : 0) + strlen(path) + 1;
+	if (n >= PATH_MAX) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	if ((out = malloc(n)) == NULL)
+		return NULL;
+	o = out;
+	if (path[0] != '/') {
+		memcpy(o, cwd, strlen(cwd));
+		o += strlen(cwd);
+	}
+	for (p = path; *p != '\0'; p = c) {
+		while (*p == '/')
+			p++;
+		for (c = p; *c != '\0' && *c != '/'; c++)
+			;
+		if (c == p)
+			break;
+		if ((c - p == 1 && p[0] == '.') ||
+		    (c - p == 2 && p[0] == '.' && p[1] == '.')) {
+			free(out);
+			errno = EINVAL;
+			return NULL;
+		}
+		if (o == out || o[-1] != '/')
+			*o++ = '/';
+		memcpy(o, p, (size_t)(c - p));
+		o += c - p;
+	}
+	*o = '\0';
+	if (o == out || strcmp(out, "/") == 0) {
+		free(out);
+		errno = EINVAL;
+		return NULL;
+	}
+	return out;
 }
 
-/* Re-evaluate one file: see the comment at the top. */
-static size_t
-check(struct tail *t, unsigned idx)
-{
-	struct tfile *f = &t->files[idx];
-	size_t n = 0;
-	struct stat st, cur;
-	bool same, changed;
-
-	watch_dir(t, f);
-	n += read_file(t, idx, f);
-	if (stat(f->path, &st) == -1 || !S_ISREG(st.st_mode)) {
-		/* Gone: keep a renamed file open for late writes; drop a
-		 * deleted one. */
-		if (f->fd >= 0 && fstat(f->fd, &cur) == 0 && cur.st_nlink == 0)
-			close_file(t, f);
-		return n;
-	}
-	same = f->fd >= 0 && (uint64_t)st.st_dev == f->dev &&
-	    (uint64_t)st.st_ino == f->ino;
-	if (!same) {
-		if (f->fd >= 0)
-			t->st.rotations++;
-		close_file(t, f);
-		if (open_file(t, f) == -1)
-			return n;
-		start_over(f);
-		f->circular = false;
-		return n + read_file(t, idx, f);
-	}
-	if ((uint64_t)st.st_size < f->rpos) {
-		t->st.truncations++;
-		start_over(f);
-		f->circular = false;
-		f->mtime = st.st_mtim;
-		return n + read_file(t, idx, f);
-	}
-	changed = st.st_mtim.tv_sec != f->mtime.tv_sec ||
-	    st.st_mtim.tv_nsec != f->mtime.tv_nsec;
-	f->mtime = st.st_mtim;
-	if (!changed)
-		return n;
-	/* Written below our position: the first line or our last line was
-	 * overwritten in place (a touch, or appends, change neither). */
-	if ((f->first != 0 && first_line(f->fd) != f->first) ||
-	    !last_line_intact(f)) {
-		t->st.wraps++;
-		free(f->prev.h);
-		f->prev = f->cur;
-		f->cur.h = NULL;
-		f->cur.n = 0;
-		f->circular = true;
-		start_over(f);
-		n += read_file(t, idx, f);
-	}
-	return n;
-}
-
-/* Position f at the end of its file, after the last whole line. */
+/* Place a newly added, open file according to tail_add()'s rules. */
 static void
-seek_end(struct tfile *f, uint64_t size)
+file_start(struct tail *t, struct tail_file *f, bool from_start,
+    const struct tail_pos *resume)
 {
-	char buf[MATCH_LINE_MAX + 2], *nl;
-	size_t n = size < sizeof(buf) ? (size_t)size : sizeof(buf);
-	ssize_t r;
+	uint64_t size, fp;
+	struct stat st;
+	size_t n;
+	char *nl;
+	bool eof;
+	ssize_t k;
 
-	f->first = first_line(f->fd);
-	r = pread(f->fd, buf, n, (off_t)(size - n));
-	if (r != (ssize_t)n || (nl = memrchr(buf, '\n', n)) == NULL) {
-		f->offset = f->rpos = size > n ? size : 0;
+	if (fstat(f->fd, &st) == -1)
 		return;
+	size = (uint64_t)st.st_size;
+	if (resume != NULL) {
+		if (resume->dev == f->dev && resume->ino == f->ino &&
+		    resume->offset <= size &&
+		    fp_at(t, f->fd, resume->offset, &fp) == 0 &&
+		    fp == resume->fingerprint) {
+			f->off = f->rd = resume->offset;
+			f->fp = fp;
+		} else if (resume->dev == f->dev && resume->ino == f->ino) {
+			t->st.truncations++;
+		} else {
+			t->st.rotations++;
+		}
+	} else if (!from_start && size > 0) {
+		/* The end of the last complete line: a line being written is
+		 * read once complete. */
+		n = size < TAIL_LINE_BUF + 1 ? (size_t)size : TAIL_LINE_BUF + 1;
+		if (xpread(f->fd, t->rbuf, n, size - n) == (ssize_t)n &&
+		    (nl = memrchr(t->rbuf, '\n', n)) != NULL)
+			f->off = size - n + (uint64_t)(nl - t->rbuf) + 1;
+		else if (n == size)
+			f->off = 0;
+		else {
+			f->off = size;
+			f->skip = 2;
+		}
+		f->rd = f->off;
+		if (fp_at(t, f->fd, f->off, &f->fp) == -1)
+			f->fp = 0;
 	}
-	f->offset = f->rpos = size - n + (size_t)(nl - buf) + 1;
-	f->fingerprint = line_before(f->fd, f->offset, &f->lastlen);
+	if (f->off > 0 && (k = scan(t, f, 0, TAIL_WRAP_LINES, &eof)) > 0) {
+		/* The head of the file, for wrap detection. */
+		for (n = 0; n < (size_t)k && t->cur[n].end <= f->off; n++)
+			f->head[n] = t->cur[n];
+		f->head_n = n;
+	}
 }
 
 int
 tail_add(struct tail *t, const char *path, bool from_start,
     const struct tail_pos *resume)
 {
-	struct tfile *f;
-	struct stat st;
-	char *slash;
+	struct tail_file *f, **nf;
+	unsigned ncap;
 
-	if (t->n == TAIL_MAX_FILES) {
-		errno = E2BIG;
+	if (t->nfiles == t->cap) {
+		ncap = t->cap == 0 ? 4 : t->cap * 2;
+		if ((nf = realloc(t->files, ncap * sizeof(*nf))) == NULL)
+			return -1;
+		t->files = nf;
+		t->cap = ncap;
+	}
+	if ((f = calloc(1, sizeof(*f))) == NULL)
+		return -1;
+	f->fd = f->file_wd = f->dir_wd = -1;
+	f->lhash = FNV_BASIS;
+	if ((f->path = normalise(path)) == NULL ||
+	    (f->head = calloc(TAIL_WRAP_LINES, sizeof(*f->head))) == NULL ||
+	    (f->win = calloc(TAIL_WRAP_LINES, sizeof(*f->win))) == NULL) {
+		file_free(f);
 		return -1;
 	}
-	f = &t->files[t->n];
-	memset(f, 0, sizeof(*f));
-	f->fd = f->wd_file = f->wd_dir = -1;
-	f->path = strdup(path);
-	f->dir = strdup(path);
-	f->part = malloc(MATCH_LINE_MAX + 1);
-	if (f->path == NULL || f->dir == NULL || f->part == NULL)
-		goto fail;
-	slash = strrchr(f->dir, '/');
-	if (slash == NULL)
-		snprintf(f->dir, strlen(path) + 1, ".");
-	else if (slash == f->dir)
-		slash[1] = '\0';
-	else
-		*slash = '\0';
-	watch_dir(t, f);
-	if (open_file(t, f) == 0 && fstat(f->fd, &st) == 0) {
-		if (resume != NULL && resume->dev == f->dev &&
-		    resume->ino == f->ino &&
-		    resume->offset <= (uint64_t)st.st_size) {
-			f->offset = f->rpos = resume->offset;
-			f->fingerprint = resume->fingerprint;
-			f->first = first_line(f->fd);
-			if (resume->offset > 0 &&
-			    line_before(f->fd, f->offset, &f->lastlen) !=
-				resume->fingerprint)
-				start_over(f);
-		} else if (resume == NULL && !from_start) {
-			seek_end(f, (uint64_t)st.st_size);
-		}
-	}
-	return (int)t->n++;
-fail:
-	free(f->path);
-	free(f->dir);
-	free(f->part);
-	errno = ENOMEM;
-	return -1;
+	t->files[t->nfiles++] = f;
+	file_watch_dir(t, f);
+	if (file_open(t, f) == 0)
+		file_start(t, f, from_start, resume);
+	f->need_read = true;
+	return (int)(t->nfiles - 1);
 }
 
-size_t
+/* Mark the files an event concerns. */
+static void
+event_mark(struct tail *t, const struct inotify_event *e)
+{
+	struct tail_file *f;
+	const char *c;
+	size_t clen;
+	unsigned i;
+
+	for (i = 0; i < t->nfiles; i++) {
+		f = t->files[i];
+		if ((e->mask & IN_Q_OVERFLOW) != 0) {
+			f->need_sync = true;
+			continue;
+		}
+		if (e->wd == f->file_wd) {
+			if ((e->mask & IN_IGNORED) != 0)
+				f->file_wd = -1;
+			if ((e->mask & ~IN_MODIFY) != 0)
+				f->need_sync = true;
+			f->need_read = true;
+		}
+		if (e->wd != f->dir_wd)
+			continue;
+		if ((e->mask & IN_IGNORED) != 0)
+			f->dir_wd = -1;
+		if ((e->mask & (IN_IGNORED | IN_DELETE_SELF | IN_MOVE_SELF)) !=
+		    0 || e->len == 0) {
+			f->need_sync = true;
+			continue;
+		}
+		/* The name inside the watched directory that leads to us. */
+		c = f->path + f->wlen + 1;
+		clen = strcspn(c, "/");
+		if (strncmp(e->name, c, clen) == 0 && e->name[clen] == '\0')
+			f->need_sync = true;
+	}
+}
+
+int
 tail_process(struct tail *t)
 {
-	char ev[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+	char ev[TAIL_EVENT_BUF]
+	    __attribute__((aligned(__alignof__(struct inotify_event))));
 	const struct inotify_event *e;
+	struct tail_file *f;
+	int rc = 0, saved = 0;
+	unsigned i;
 	ssize_t r;
 	char *p;
 
@@ -539,59 +799,64 @@ tail_process(struct tail *t)
 		r = read(t->ifd, ev, sizeof(ev));
 		if (r == -1 && errno == EINTR)
 			continue;
+		if (r == -1 && errno != EAGAIN) {
+			saved = errno;
+			rc = -1;
+		}
 		if (r <= 0)
 			break;
 		for (p = ev; p < ev + r; p += sizeof(*e) + e->len) {
-			e = (const struct inotify_event *)p;
-			if (e->mask & IN_Q_OVERFLOW)
+			e = (const struct inotify_event *)(void *)p;
+			if ((e->mask & IN_Q_OVERFLOW) != 0)
 				t->st.overflows++;
+			event_mark(t, e);
 		}
 	}
-	return tail_rescan(t);
-}
-
-size_t
-tail_rescan(struct tail *t)
-{
-	size_t n = 0;
-	unsigned i;
-
-	for (i = 0; i < t->n; i++)
-		n += check(t, i);
-	return n;
+	for (i = 0; i < t->nfiles; i++) {
+		f = t->files[i];
+		if (f->need_sync)
+			file_sync(t, i, f);
+		else if (f->need_read)
+			file_check(t, i, f);
+		f->need_sync = f->need_read = false;
+	}
+	if (rc == -1)
+		errno = saved;
+	return rc;
 }
 
 int
-tail_get_pos(const struct tail *t, unsigned idx, struct tail_pos *pos)
+tail_rescan(struct tail *t)
 {
-	const struct tfile *f;
+	unsigned i;
 
-	if (idx >= t->n) {
+	for (i = 0; i < t->nfiles; i++)
+		t->files[i]->need_sync = true;
+	return tail_process(t);
+}
+
+int
+tail_pos(const struct tail *t, unsigned index, struct tail_pos *pos)
+{
+	const struct tail_file *f;
+
+	if (index >= t->nfiles) {
 		errno = EINVAL;
 		return -1;
 	}
-	f = &t->files[idx];
-	pos->dev = f->dev;
-	pos->ino = f->ino;
-	pos->offset = f->offset;
-	pos->fingerprint = f->offset == 0 ? 0 : f->fingerprint;
+	f = t->files[index];
+	memset(pos, 0, sizeof(*pos));
+	if (f->fd >= 0) {
+		pos->dev = f->dev;
+		pos->ino = f->ino;
+		pos->offset = f->off;
+		pos->fingerprint = f->fp;
+	}
 	return 0;
 }
 
-const char *
-tail_path(const struct tail *t, unsigned idx)
-{
-	return idx < t->n ? t->files[idx].path : NULL;
-}
-
-unsigned
-tail_count(const struct tail *t)
-{
-	return t->n;
-}
-
 void
-tail_get_stats(const struct tail *t, struct tail_stats *st)
+tail_stats(const struct tail *t, struct tail_stats *st)
 {
 	*st = t->st;
 }
