@@ -1,42 +1,50 @@
 /*
  * dominoban test: run pattern files over log files, the admin's tool for
- * writing and checking patterns. Files are read in large chunks and handed
- * whole to match_buffer(), so benign lines cost no per-line work; a partial
- * last line is carried into the next chunk.
+ * writing and checking patterns. Nothing is banned.
  *
  * With --events the output is one line per event and nothing else:
- * LINE_NUMBER<TAB>PATTERN_ID<TAB>ADDRESS. Scripts depend on it: keep it.
+ * LINE_NUMBER<TAB>PATTERN_ID<TAB>ADDRESS, in line order. Scripts depend on
+ * it: keep it. A rejection that carries no address is attributed to an SMTP
+ * session as the daemon would (decide.h); its line is printed once that is
+ * settled, with "-" if it never is.
  */
 #include "config.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sysexits.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cmd.h"
 #include "conf.h"
+#include "decide.h"
 #include "log.h"
+#include "logtime.h"
 #include "match.h"
+#include "scan.h"
 
-#define TEST_CHUNK (4u << 20)       /* bytes read at once */
 #define TEST_MAX_DIRS 16
 #define TEST_SHOW_SUSPICIOUS 20     /* unmatched suspicious lines shown */
+#define TEST_QUEUE 65536            /* events waiting for attribution */
+
+struct queued {
+	uint64_t seq, line;
+	const char *id;
+	struct addr a;
+	bool resolved;
+};
 
 struct test_run {
-	struct matcher *m;
+	struct scan scan;
 	bool events;
-	const char *buf;            /* chunk being matched */
-	const char *counted;        /* newlines counted up to here */
-	uint64_t line;              /* line number at counted */
-	uint64_t nevents;
-	const char *last_hit_end;   /* end of the last matched line */
-	uint64_t suspicious;
+	struct decide *d;
+	struct queued *q;           /* ring of TEST_QUEUE */
+	size_t head, n;
+	uint64_t seq;
+	int64_t now;                /* last timestamp seen in the log */
+	uint64_t nevents, suspicious;
 	unsigned shown;
 };
 
@@ -82,20 +90,13 @@ is_suspicious(const char *line, size_t len)
 	return false;
 }
 
-/* Count the lines between counted and p (which starts a line). */
+/* Unmatched lines between two matches: report the suspicious ones. */
 static void
-advance(struct test_run *r, const char *p)
+on_gap(void *arg, const char *from, const char *to)
 {
-	r->line += match_count_newlines(r->counted, (size_t)(p - r->counted));
-	r->counted = p;
-}
-
-/* Report unmatched suspicious lines in [from, to). */
-static void
-scan_suspicious(struct test_run *r, const char *from, const char *to)
-{
-	char esc[256];
+	struct test_run *r = arg;
 	const char *le;
+	char esc[256];
 
 	for (; from < to; from = le + 1) {
 		le = memchr(from, '\n', (size_t)(to - from));
@@ -105,11 +106,50 @@ scan_suspicious(struct test_run *r, const char *from, const char *to)
 			continue;
 		r->suspicious++;
 		if (r->shown++ < TEST_SHOW_SUSPICIOUS) {
-			advance(r, from);
 			log_escape(esc, sizeof(esc), from, (size_t)(le - from));
 			printf("  unmatched line %llu: %s\n",
-			    (unsigned long long)r->line + 1, esc);
+			    (unsigned long long)scan_line_number(&r->scan, from),
+			    esc);
 		}
+	}
+}
+
+static void
+print_head(struct test_run *r, bool force)
+{
+	char a[ADDR_STRLEN];
+	struct queued *e;
+
+	while (r->n > 0) {
+		e = &r->q[r->head];
+		if (!e->resolved && !force && r->n < TEST_QUEUE)
+			return;
+		if (e->resolved)
+			addr_format(&e->a, a, sizeof(a));
+		else
+			snprintf(a, sizeof(a), "-");
+		printf("%llu\t%s\t%s\n", (unsigned long long)e->line, e->id, a);
+		r->head = (r->head + 1) % TEST_QUEUE;
+		r->n--;
+	}
+}
+
+static void
+on_attributed(void *arg, uint64_t seq, const struct addr *a)
+{
+	struct test_run *r = arg;
+	size_t i, k;
+
+	/* Waiting events are few and recent: search from the newest. */
+	for (i = r->n; i-- > 0;) {
+		k = (r->head + i) % TEST_QUEUE;
+		if (r->q[k].seq == seq) {
+			r->q[k].a = *a;
+			r->q[k].resolved = true;
+			return;
+		}
+		if (r->q[k].seq < seq)
+			return;
 	}
 }
 
@@ -117,76 +157,55 @@ static void
 on_event(void *arg, const char *line, size_t len, const struct match_event *ev)
 {
 	struct test_run *r = arg;
-	char a[ADDR_STRLEN] = "-";
+	struct decide_cb cb = {NULL, on_attributed, r};
+	struct queued *e;
+	int64_t t;
 
 	r->nevents++;
-	if (!r->events) {
-		scan_suspicious(r, r->last_hit_end, line);
-		r->last_hit_end = line + len + 1;
+	if (!r->events)
 		return;
-	}
-	advance(r, line);
-	if (ev->has_addr)
-		addr_format(&ev->addr, a, sizeof(a));
-	printf("%llu\t%s\t%s\n", (unsigned long long)r->line + 1,
-	    ev->pattern->id, a);
+	if ((t = logtime_parse(line, len, CONF_DATE_DMY)) != -1)
+		r->now = t;
+	if (r->n == TEST_QUEUE)
+		print_head(r, true);
+	e = &r->q[(r->head + r->n++) % TEST_QUEUE];
+	e->seq = ++r->seq;
+	e->line = scan_line_number(&r->scan, line);
+	e->id = ev->pattern->id;
+	e->resolved = false;
+	decide_event(r->d, ev, e->seq, r->now, &cb);
+	print_head(r, false);
 }
 
 static void
-run_chunk(struct test_run *r, const char *buf, size_t len)
+summary(const struct test_run *r, double secs)
 {
-	r->buf = buf;
-	r->counted = buf;
-	r->last_hit_end = buf;
-	match_buffer(r->m, buf, len, on_event, r);
-	if (!r->events && r->last_hit_end < buf + len)
-		scan_suspicious(r, r->last_hit_end, buf + len);
-	advance(r, buf + len);
-}
+	struct match_stats st;
+	uint64_t hits;
+	size_t i;
 
-static int
-test_file(struct test_run *r, const char *path, char *buf)
-{
-	size_t have = 0, whole;
-	const char *nl;
-	ssize_t n;
-	int fd;
-
-	fd = strcmp(path, "-") == 0 ? 0 : open(path, O_RDONLY | O_CLOEXEC);
-	if (fd == -1) {
-		log_warn("%s", path);
-		return EX_NOINPUT;
+	match_get_stats(r->scan.m, &st);
+	printf("lines read:        %llu\n", (unsigned long long)st.lines);
+	printf("events:            %llu\n", (unsigned long long)r->nevents);
+	printf("matches per pattern:\n");
+	for (i = 0; i < match_count(r->scan.m); i++) {
+		const struct match_pattern *p =
+		    match_pattern_at(r->scan.m, i, &hits);
+		printf("  %-26s %-13s %10llu\n", p->id, match_kind_name(p->kind),
+		    (unsigned long long)hits);
 	}
-	r->line = 0;
-	for (;;) {
-		n = read(fd, buf + have, TEST_CHUNK - have);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			log_warn("%s", path);
-			if (fd != 0)
-				close(fd);
-			return EX_IOERR;
-		}
-		have += (size_t)n;
-		if (n == 0 || have == TEST_CHUNK) {
-			/* Match whole lines; keep the partial last one. A
-			 * chunk with no newline at all is one over-long
-			 * line: match_buffer skips and counts it. */
-			nl = n == 0 ? buf + have : memrchr(buf, '\n', have);
-			whole = nl == NULL ? have : (size_t)(nl - buf) +
-			    (n == 0 ? 0 : 1);
-			if (whole > 0)
-				run_chunk(r, buf, whole);
-			memmove(buf, buf + whole, have - whole);
-			have -= whole;
-		}
-		if (n == 0)
-			break;
-	}
-	if (fd != 0)
-		close(fd);
-	return EX_OK;
+	printf("unmatched suspicious lines: %llu%s\n",
+	    (unsigned long long)r->suspicious,
+	    r->suspicious > TEST_SHOW_SUSPICIOUS ? " (the first ones are "
+	    "shown above)" : "");
+	printf("over-long lines skipped: %llu\n",
+	    (unsigned long long)st.too_long);
+	printf("addresses refused: %llu, limit hits: %llu\n",
+	    (unsigned long long)st.bad_addr, (unsigned long long)st.limit_hits);
+	printf("regex engine:      %s\n",
+	    match_jit(r->scan.m) ? "PCRE2 JIT" : "PCRE2 interpreter");
+	printf("time:              %.3f s, %.0f lines/s\n", secs,
+	    secs > 0 ? (double)st.lines / secs : 0.0);
 }
 
 int
@@ -199,16 +218,16 @@ cmd_test(const struct cmd_global *g, int argc, char **argv)
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
+	static const uint8_t seed[16] = {0x64, 0x6f, 0x6d, 0x69, 0x6e, 0x6f};
 	const char *dirs[TEST_MAX_DIRS];
-	char defaults[] = CONF_DEFAULT_PATTERNS, *tok, *save, *buf;
+	char defaults[] = CONF_DEFAULT_PATTERNS, *tok, *save;
 	struct test_run r;
 	struct errs err;
-	struct match_stats st;
 	struct timespec t0, t1;
+	struct allow allow;
+	struct conf conf;
 	unsigned flags = 0;
 	size_t ndirs = 0, i;
-	uint64_t hits;
-	double secs;
 	int c, rc = EX_OK, frc;
 
 	(void)g;
@@ -246,53 +265,40 @@ cmd_test(const struct cmd_global *g, int argc, char **argv)
 		     tok != NULL && ndirs < TEST_MAX_DIRS;
 		     tok = strtok_r(NULL, " ", &save))
 			dirs[ndirs++] = tok;
-	r.m = match_load(dirs, ndirs, flags, &err);
-	if (r.m == NULL) {
+	r.scan.m = match_load(dirs, ndirs, flags, &err);
+	if (r.scan.m == NULL) {
 		fprintf(stderr, "dominoban test: patterns refused:\n%s",
 		    err.text);
 		return EX_CONFIG;
 	}
-	if ((buf = malloc(TEST_CHUNK)) == NULL)
-		fatal(EX_OSERR, "malloc");
+	r.scan.cb = on_event;
+	r.scan.arg = &r;
+	if (r.events) {
+		allow_init(&allow);
+		if (conf_defaults(&conf) == -1 ||
+		    (r.d = decide_new(&conf, seed, &allow)) == NULL ||
+		    (r.q = calloc(TEST_QUEUE, sizeof(*r.q))) == NULL)
+			fatal(EX_OSERR, "out of memory");
+		conf_free(&conf);
+	} else {
+		r.scan.gap = on_gap;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	for (i = (size_t)optind; i < (size_t)argc; i++) {
 		if (!r.events && argc - optind > 1)
 			printf("%s:\n", argv[i]);
-		frc = test_file(&r, argv[i], buf);
-		if (frc != EX_OK)
+		if ((frc = scan_file(&r.scan, argv[i])) != EX_OK)
 			rc = frc;
+		if (r.events)
+			print_head(&r, true);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	free(buf);
-	if (!r.events) {
-		secs = (double)(t1.tv_sec - t0.tv_sec) +
-		    (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-		match_get_stats(r.m, &st);
-		printf("lines read:        %llu\n",
-		    (unsigned long long)st.lines);
-		printf("events:            %llu\n",
-		    (unsigned long long)r.nevents);
-		printf("matches per pattern:\n");
-		for (i = 0; i < match_count(r.m); i++) {
-			const struct match_pattern *p =
-			    match_pattern_at(r.m, i, &hits);
-			printf("  %-26s %-13s %10llu\n", p->id,
-			    match_kind_name(p->kind), (unsigned long long)hits);
-		}
-		printf("unmatched suspicious lines: %llu%s\n",
-		    (unsigned long long)r.suspicious,
-		    r.suspicious > TEST_SHOW_SUSPICIOUS ? " (first ones shown "
-		    "above)" : "");
-		printf("over-long lines skipped: %llu\n",
-		    (unsigned long long)st.too_long);
-		printf("addresses refused: %llu, limit hits: %llu\n",
-		    (unsigned long long)st.bad_addr,
-		    (unsigned long long)st.limit_hits);
-		printf("regex engine:      %s\n",
-		    match_jit(r.m) ? "PCRE2 JIT" : "PCRE2 interpreter");
-		printf("time:              %.3f s, %.0f lines/s\n", secs,
-		    secs > 0 ? (double)st.lines / secs : 0.0);
-	}
-	match_free(r.m);
+	if (!r.events)
+		summary(&r, (double)(t1.tv_sec - t0.tv_sec) +
+			(double)(t1.tv_nsec - t0.tv_nsec) / 1e9);
+	decide_free(r.d);
+	free(r.q);
+	scan_free(&r.scan);
+	match_free(r.scan.m);
 	return rc;
 }

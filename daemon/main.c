@@ -27,7 +27,7 @@ static const struct subcommand subcommands[] = {
 	{"status", NULL, "show the daemon's state and counters"},
 	{"reload", NULL, "re-read configuration and patterns"},
 	{"test", cmd_test, "run pattern files over log files"},
-	{"replay", NULL, "run detection and policy over old logs (dry run)"},
+	{"replay", cmd_replay, "run detection and policy over old logs (dry run)"},
 	{"version", NULL, "print the version"},
 };
 

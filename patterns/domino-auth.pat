@@ -17,7 +17,7 @@ service = smtp
 kind = auth
 weight = 1
 prefilter = Authentication failed for user
-regex = ^%{prefix}SMTP Server(?: \[[0-9A-Fa-f:-]{1,40}\])?:? Authentication failed for user (?<user>.*) ?; connecting host \[?%{ip}\]? *$
+regex = ^%{prefix}SMTP Server(?: \[[0-9A-Fa-f:-]{1,40}\])?:? Authentication failed for user (?<user>.*) ; connecting host \[?%{ip}\]? *$
 
 # <proto>: <user> [<ip>] authentication failure using internet password
 # VERIFIED for smtp, http and ldap; imap and pop3 use the same shape
