@@ -20,12 +20,12 @@ struct subcommand {
 };
 
 static const struct subcommand subcommands[] = {
-	{"run", NULL, "follow the logs and ban attackers (the daemon)"},
-	{"list", NULL, "list active bans"},
-	{"ban", NULL, "ban an address or prefix by hand"},
-	{"unban", NULL, "lift a ban"},
-	{"status", NULL, "show the daemon's state and counters"},
-	{"reload", NULL, "re-read configuration and patterns"},
+	{"run", cmd_run, "follow the logs and ban attackers (the daemon)"},
+	{"list", cmd_list, "list active bans"},
+	{"ban", cmd_ban, "ban an address or prefix by hand"},
+	{"unban", cmd_unban, "lift a ban"},
+	{"status", cmd_status, "show the daemon's state and counters"},
+	{"reload", cmd_reload, "re-read configuration and patterns"},
 	{"test", cmd_test, "run pattern files over log files"},
 	{"replay", cmd_replay, "run detection and policy over old logs (dry run)"},
 	{"version", NULL, "print the version"},
@@ -88,7 +88,8 @@ main(int argc, char **argv)
 		usage(stderr);
 		return EX_USAGE;
 	}
-	if (strcmp(argv[optind], "version") == 0) {
+	if (strcmp(argv[optind], "version") == 0 ||
+	    strcmp(argv[optind], "--version") == 0) {
 		printf("dominoban %s\n", PACKAGE_VERSION);
 		return EX_OK;
 	}

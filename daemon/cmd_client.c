@@ -1,0 +1,162 @@
+/*
+ * The CLI commands that talk to a running daemon: list, ban, unban,
+ * status, reload. Each finds the control socket through the same
+ * configuration file as the daemon, sends one request (ctl.h), prints the
+ * reply, and exits with the code the daemon gave (sysexits), or 69
+ * (EX_UNAVAILABLE) when no daemon is running.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+
+#include "cmd.h"
+#include "conf.h"
+#include "ctl.h"
+
+struct client_cmd {
+	const char *name, *args, *help;
+	bool json;       /* takes --json */
+	bool duration;   /* takes --for DURATION */
+	int nargs;       /* positional arguments */
+};
+
+static const struct client_cmd cmds[] = {
+    {"list", "[--json]", "List the active bans: address or prefix, time left, "
+	"times banned, reason.", true, false, 0},
+    {"status", "[--json]", "Show the daemon's files and positions, counters "
+	"per pattern, tracked\nrecords, active bans, packets dropped and the "
+	"regex engine.", true, false, 0},
+    {"ban", "ADDRESS[/LEN] [--for DURATION]", "Ban an address or prefix by "
+	"hand (the allowlist still applies). DURATION\nis seconds or 10m, "
+	"1h, 30d...; default: the escalated ban time.", false, true, 1},
+    {"unban", "ADDRESS[/LEN]", "Lift a ban.", false, false, 1},
+    {"reload", "", "Re-read the configuration and the patterns; on any error "
+	"the running ones\nstay and the errors are printed.", false, false, 0},
+};
+
+static void
+usage(FILE *f, const struct client_cmd *c)
+{
+	fprintf(f, "usage: dominoban [--config FILE] %s %s\n\n%s\n\n"
+		   "  -h, --help   show this help\n", c->name, c->args, c->help);
+}
+
+/* The socket path from the configuration (defaults when the default
+ * file is missing). */
+static int
+socket_path(const struct cmd_global *g, char *out, size_t size)
+{
+	struct conf c;
+	struct errs e = {.count = 0};
+
+	if (conf_load(&c, g->config, &e) == -1) {
+		if (errno != ENOENT || g->config_given) {
+			fprintf(stderr, "dominoban: configuration refused:\n%s",
+			    e.text);
+			conf_free(&c);
+			return errno == ENOENT ? EX_NOINPUT : EX_CONFIG;
+		}
+		conf_free(&c);
+		if (conf_defaults(&c) == -1)
+			return EX_OSERR;
+	}
+	snprintf(out, size, "%s", c.control_socket);
+	conf_free(&c);
+	return EX_OK;
+}
+
+static int
+run_client(const struct client_cmd *cc, const struct cmd_global *g, int argc,
+    char **argv)
+{
+	static const struct option opts[] = {
+	    {"json", no_argument, NULL, 'j'},
+	    {"for", required_argument, NULL, 'F'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
+	};
+	char path[4096], req[CTL_REQUEST_MAX], msg[512], *body;
+	bool json = false;
+	double secs = 0;
+	int c, rc;
+
+	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+		switch (c) {
+		case 'j':
+			if (!cc->json)
+				goto bad;
+			json = true;
+			break;
+		case 'F':
+			if (!cc->duration || conf_parse_duration(optarg, 1,
+				10.0 * 365 * 86400, &secs) == -1) {
+				fprintf(stderr, "dominoban %s: bad duration "
+				    "'%s'\n", cc->name, optarg);
+				return EX_USAGE;
+			}
+			break;
+		case 'h':
+			usage(stdout, cc);
+			return EX_OK;
+		default:
+			goto bad;
+		}
+	}
+	if (argc - optind != cc->nargs)
+		goto bad;
+	/* Arguments travel as one request line: no blanks inside them. */
+	if (cc->nargs == 1 && (strlen(argv[optind]) > 64 ||
+				  strpbrk(argv[optind], " \t\r\n") != NULL))
+		goto bad;
+	if ((rc = socket_path(g, path, sizeof(path))) != EX_OK)
+		return rc;
+	if (cc->nargs == 1 && secs > 0)
+		snprintf(req, sizeof(req), "%s %s %.0f", cc->name, argv[optind],
+		    secs);
+	else if (cc->nargs == 1)
+		snprintf(req, sizeof(req), "%s %s", cc->name, argv[optind]);
+	else
+		snprintf(req, sizeof(req), "%s%s", cc->name, json ? " json" : "");
+	rc = ctl_call(path, req, &body, msg, sizeof(msg));
+	if (rc == -1) {
+		if (errno == ENOENT || errno == ECONNREFUSED) {
+			fprintf(stderr, "dominoban is not running (no daemon at "
+			    "%s)\n", path);
+			return EX_UNAVAILABLE;
+		}
+		if (errno == EACCES) {
+			fprintf(stderr, "dominoban: %s: permission denied (root "
+			    "or the control group may use it)\n", path);
+			return EX_NOPERM;
+		}
+		fprintf(stderr, "dominoban: %s: %s\n", path, strerror(errno));
+		return EX_UNAVAILABLE;
+	}
+	fputs(body, stdout);
+	free(body);
+	if (rc != 0)
+		fprintf(stderr, "dominoban %s: %s\n", cc->name, msg);
+	else if (!json && strcmp(cc->name, "status") != 0)
+		fprintf(stderr, "%s\n", msg);
+	return rc;
+bad:
+	usage(stderr, cc);
+	return EX_USAGE;
+}
+
+#define CLIENT(fn, i)                                                          \
+	int fn(const struct cmd_global *g, int argc, char **argv)             \
+	{                                                                      \
+		return run_client(&cmds[i], g, argc, argv);                    \
+	}
+
+CLIENT(cmd_list, 0)
+CLIENT(cmd_status, 1)
+CLIENT(cmd_ban, 2)
+CLIENT(cmd_unban, 3)
+CLIENT(cmd_reload, 4)

@@ -1,0 +1,484 @@
+/*
+ * ctl: see ctl.h for the protocol and the trust rules.
+ *
+ * Each client has a fixed request buffer and a reply buffer. Reads stop at
+ * the first '\n'; a request that is too long, holds a byte outside
+ * printable ASCII, or names an unknown verb gets an error reply. Replies are
+ * written without blocking; a client that does not read is dropped by
+ * ctl_sweep() after CTL_IDLE_MAX seconds, as is one that never finishes
+ * its request. Beyond CTL_CLIENTS_MAX connections, new ones are accepted
+ * and closed at once so the backlog cannot fill.
+ *
+ * Group membership is read from /proc/PID/status (no NSS lookup, which
+ * could block on a directory server).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sysexits.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ctl.h"
+
+#define CTL_VERBS_MAX 32
+
+struct verb {
+	char name[32];
+	bool privileged;
+	ctl_handler fn;
+	void *arg;
+};
+
+struct client {
+	struct ctl *ctl;
+	int fd;
+	bool privileged;
+	char req[CTL_REQUEST_MAX + 1];
+	size_t rlen;
+	struct ctl_reply reply;
+	size_t sent;
+	bool replying;
+	int64_t since;
+	struct client *next;
+};
+
+struct ctl {
+	struct loop *loop;
+	int fd;
+	char path[108];
+	gid_t gid;
+	bool have_gid;
+	struct verb verbs[CTL_VERBS_MAX];
+	size_t nverbs;
+	struct client *clients;
+	size_t nclients;
+	uint64_t served, refused, bad;
+};
+
+static int64_t
+mono(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec;
+}
+
+void
+ctl_reply_printf(struct ctl_reply *r, const char *fmt, ...)
+{
+	va_list ap;
+	size_t cap;
+	char *p;
+	int n;
+
+	for (;;) {
+		va_start(ap, fmt);
+		n = vsnprintf(r->buf == NULL ? NULL : r->buf + r->len,
+		    r->buf == NULL ? 0 : r->cap - r->len, fmt, ap);
+		va_end(ap);
+		if (n < 0)
+			return;
+		if (r->buf != NULL && (size_t)n < r->cap - r->len) {
+			r->len += (size_t)n;
+			return;
+		}
+		cap = r->cap == 0 ? 4096 : r->cap * 2;
+		while (cap < r->len + (size_t)n + 1)
+			cap *= 2;
+		if (cap > CTL_REPLY_MAX || (p = realloc(r->buf, cap)) == NULL)
+			return; /* cut: the reply stays bounded */
+		r->buf = p;
+		r->cap = cap;
+	}
+}
+
+int
+ctl_reply_status(struct ctl_reply *r, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	r->code = code;
+	va_start(ap, fmt);
+	vsnprintf(r->msg, sizeof(r->msg), fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+static void
+client_free(struct ctl *c, struct client *cl)
+{
+	struct client **p;
+
+	for (p = &c->clients; *p != NULL; p = &(*p)->next) {
+		if (*p == cl) {
+			*p = cl->next;
+			break;
+		}
+	}
+	loop_del(c->loop, cl->fd);
+	close(cl->fd);
+	free(cl->reply.buf);
+	free(cl);
+	c->nclients--;
+}
+
+/* Is uid's process pid in group gid (primary or supplementary)? */
+static bool
+in_group(pid_t pid, gid_t gid, gid_t peer_gid)
+{
+	char path[64], line[4096], *p, *end;
+	bool found = false;
+	FILE *f;
+
+	if (peer_gid == gid)
+		return true;
+	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
+	if ((f = fopen(path, "re")) == NULL)
+		return false;
+	while (fgets(line, sizeof(line), f) != NULL) {
+		if (strncmp(line, "Groups:", 7) != 0)
+			continue;
+		for (p = line + 7; *p != '\0' && !found; p = end) {
+			long v = strtol(p, &end, 10);
+			if (end == p)
+				break;
+			found = (gid_t)v == gid;
+		}
+		break;
+	}
+	fclose(f);
+	return found;
+}
+
+/* Split the request into words; 0, or -1 when malformed. */
+static int
+split(char *req, char **argv, int *argc)
+{
+	char *p;
+
+	*argc = 0;
+	for (p = req; *p != '\0'; p++)
+		if (*p < 0x21 && *p != ' ')
+			return -1;
+		else if ((unsigned char)*p > 0x7e)
+			return -1;
+	for (p = strtok(req, " "); p != NULL; p = strtok(NULL, " ")) {
+		if (*argc == CTL_ARGS_MAX)
+			return -1;
+		argv[(*argc)++] = p;
+	}
+	return *argc > 0 ? 0 : -1;
+}
+
+static void
+start_reply(struct ctl *c, struct client *cl)
+{
+	char *argv[CTL_ARGS_MAX], head[300];
+	struct ctl_reply *r = &cl->reply;
+	struct verb *v = NULL;
+	int argc, n;
+	size_t i;
+
+	r->code = 0;
+	snprintf(r->msg, sizeof(r->msg), "ok");
+	if (split(cl->req, argv, &argc) == -1) {
+		c->bad++;
+		ctl_reply_status(r, EX_USAGE, "malformed request");
+	} else {
+		for (i = 0; i < c->nverbs; i++)
+			if (strcmp(c->verbs[i].name, argv[0]) == 0)
+				v = &c->verbs[i];
+		if (v == NULL) {
+			c->bad++;
+			ctl_reply_status(r, EX_USAGE, "unknown command");
+		} else if (v->privileged && !cl->privileged) {
+			ctl_reply_status(r, EX_NOPERM, "permission denied: "
+			    "%s needs root or the control group", v->name);
+		} else {
+			v->fn(v->arg, argc, argv, r);
+		}
+	}
+	/* Put the status line in front of the body. */
+	n = snprintf(head, sizeof(head), "%d %s\n", r->code, r->msg);
+	ctl_reply_printf(r, "%*s", n, "");
+	if (r->buf != NULL && r->len >= (size_t)n) {
+		memmove(r->buf + n, r->buf, r->len - (size_t)n);
+		memcpy(r->buf, head, (size_t)n);
+	}
+	cl->replying = true;
+	cl->sent = 0;
+	loop_mod(c->loop, cl->fd, EPOLLOUT);
+}
+
+static void
+on_client(void *arg, int fd, uint32_t events)
+{
+	struct client *cl = arg;
+	struct ctl *c = cl->ctl;
+	ssize_t r;
+	char *nl;
+
+	if (cl->replying) {
+		r = send(fd, cl->reply.buf + cl->sent, cl->reply.len - cl->sent,
+		    MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (r > 0)
+			cl->sent += (size_t)r;
+		if ((r == -1 && errno != EAGAIN && errno != EINTR) ||
+		    cl->sent >= cl->reply.len)
+			client_free(c, cl);
+		return;
+	}
+	if (events & (EPOLLERR | EPOLLHUP) && !(events & EPOLLIN)) {
+		client_free(c, cl);
+		return;
+	}
+	r = recv(fd, cl->req + cl->rlen, CTL_REQUEST_MAX - cl->rlen,
+	    MSG_DONTWAIT);
+	if (r == 0 || (r == -1 && errno != EAGAIN && errno != EINTR)) {
+		client_free(c, cl);
+		return;
+	}
+	if (r > 0)
+		cl->rlen += (size_t)r;
+	cl->req[cl->rlen] = '\0';
+	if ((nl = memchr(cl->req, '\n', cl->rlen)) != NULL) {
+		*nl = '\0';
+		if (memchr(cl->req, '\0', (size_t)(nl - cl->req)) != NULL)
+			cl->req[0] = '\x01'; /* NUL inside: malformed */
+		start_reply(c, cl);
+	} else if (cl->rlen == CTL_REQUEST_MAX) {
+		c->bad++;
+		cl->req[0] = '\x01';
+		cl->req[1] = '\0';
+		start_reply(c, cl);
+	}
+}
+
+static void
+on_accept(void *arg, int fd, uint32_t events)
+{
+	struct ctl *c = arg;
+	struct client *cl;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	int s;
+
+	(void)events;
+	while ((s = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) !=
+	    -1) {
+		if (c->nclients >= CTL_CLIENTS_MAX ||
+		    getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1 ||
+		    (cl = calloc(1, sizeof(*cl))) == NULL) {
+			c->refused++;
+			close(s);
+			continue;
+		}
+		cl->ctl = c;
+		cl->fd = s;
+		cl->since = mono();
+		cl->privileged = cred.uid == 0 || cred.uid == geteuid() ||
+		    (c->have_gid && in_group(cred.pid, c->gid, cred.gid));
+		if (loop_add(c->loop, s, EPOLLIN, on_client, cl) == -1) {
+			close(s);
+			free(cl);
+			continue;
+		}
+		cl->next = c->clients;
+		c->clients = cl;
+		c->nclients++;
+		c->served++;
+	}
+}
+
+struct ctl *
+ctl_open(struct loop *l, const char *path, const char *group)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	struct ctl *c;
+	struct group *gr;
+	mode_t old;
+	int fd, probe;
+
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		errno = ENAMETOOLONG;
+		return NULL;
+	}
+	strcpy(sun.sun_path, path);
+	/* Someone answering there already? Then do not steal the socket. */
+	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (probe != -1 &&
+	    connect(probe, (struct sockaddr *)&sun, sizeof(sun)) == 0) {
+		close(probe);
+		errno = EADDRINUSE;
+		return NULL;
+	}
+	if (probe != -1)
+		close(probe);
+	unlink(path);
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	c->loop = l;
+	strcpy(c->path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	old = umask(0117);
+	if (fd == -1 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    listen(fd, 128) == -1) {
+		umask(old);
+		if (fd != -1)
+			close(fd);
+		free(c);
+		return NULL;
+	}
+	umask(old);
+	c->fd = fd;
+	if (group != NULL && *group != '\0' && (gr = getgrnam(group)) != NULL) {
+		c->gid = gr->gr_gid;
+		c->have_gid = true;
+		/* Best effort: if it fails, only root and our uid can
+		 * connect (mode 0660), which is the safe side. */
+		if (chown(path, (uid_t)-1, c->gid) == -1)
+			errno = 0;
+	}
+	chmod(path, 0660);
+	if (loop_add(l, fd, EPOLLIN, on_accept, c) == -1) {
+		close(fd);
+		unlink(path);
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+void
+ctl_close(struct ctl *c)
+{
+	if (c == NULL)
+		return;
+	while (c->clients != NULL)
+		client_free(c, c->clients);
+	loop_del(c->loop, c->fd);
+	close(c->fd);
+	unlink(c->path);
+	free(c);
+}
+
+int
+ctl_register(struct ctl *c, const char *verb, bool privileged, ctl_handler fn,
+    void *arg)
+{
+	struct verb *v;
+
+	if (c->nverbs == CTL_VERBS_MAX || strlen(verb) >= sizeof(v->name)) {
+		errno = ENOSPC;
+		return -1;
+	}
+	v = &c->verbs[c->nverbs++];
+	strcpy(v->name, verb);
+	v->privileged = privileged;
+	v->fn = fn;
+	v->arg = arg;
+	return 0;
+}
+
+void
+ctl_sweep(struct ctl *c, int64_t now)
+{
+	struct client *cl, *next;
+
+	(void)now;
+	for (cl = c->clients; cl != NULL; cl = next) {
+		next = cl->next;
+		if (mono() - cl->since > CTL_IDLE_MAX)
+			client_free(c, cl);
+	}
+}
+
+void
+ctl_stats(const struct ctl *c, uint64_t *served, uint64_t *refused,
+    uint64_t *bad)
+{
+	*served = c->served;
+	*refused = c->refused;
+	*bad = c->bad;
+}
+
+int
+ctl_call(const char *path, const char *request, char **body, char *msg,
+    size_t msglen)
+{
+	struct sockaddr_un sun = {.sun_family = AF_UNIX};
+	size_t len = 0, cap = 0, want = strlen(request);
+	char *buf = NULL, *p, *nl;
+	struct pollfd pfd;
+	int fd, code, saved;
+	ssize_t r;
+
+	*body = NULL;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(sun.sun_path, path);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd == -1)
+		return -1;
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    send(fd, request, want, MSG_NOSIGNAL) != (ssize_t)want ||
+	    send(fd, "\n", 1, MSG_NOSIGNAL) != 1)
+		goto fail;
+	for (;;) {
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, CTL_TIMEOUT_MS) != 1) {
+			errno = ETIMEDOUT;
+			goto fail;
+		}
+		if (len + 65536 + 1 > cap) {
+			cap = cap == 0 ? 65536 * 2 : cap * 2;
+			if (cap > CTL_REPLY_MAX + 65536 ||
+			    (p = realloc(buf, cap)) == NULL)
+				goto fail;
+			buf = p;
+		}
+		r = read(fd, buf + len, cap - len - 1);
+		if (r == -1 && errno == EINTR)
+			continue;
+		if (r == -1)
+			goto fail;
+		if (r == 0)
+			break;
+		len += (size_t)r;
+	}
+	close(fd);
+	if (buf == NULL || (nl = memchr(buf, '\n', len)) == NULL) {
+		free(buf);
+		errno = EPROTO;
+		return -1;
+	}
+	buf[len] = '\0';
+	*nl = '\0';
+	code = (int)strtol(buf, &p, 10);
+	snprintf(msg, msglen, "%s", *p == ' ' ? p + 1 : p);
+	memmove(buf, nl + 1, len - (size_t)(nl + 1 - buf) + 1);
+	*body = buf;
+	return code;
+fail:
+	saved = errno;
+	close(fd);
+	free(buf);
+	errno = saved;
+	return -1;
+}
