@@ -11,74 +11,26 @@
 #include <check.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <net/if.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "netns.h"
 #include "nft.h"
 
 static const uint16_t ports[] = {2525, 25};
-
-static int
-write_file(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY), rc;
-
-	if (fd == -1)
-		return -1;
-	rc = write(fd, text, strlen(text)) == (ssize_t)strlen(text) ? 0 : -1;
-	close(fd);
-	return rc;
-}
-
-/* A private network namespace (and user namespace when not root). */
-static int
-enter_netns(void)
-{
-	char map[64];
-	uid_t uid = getuid();
-	gid_t gid = getgid();
-	struct ifreq ifr;
-	int fd;
-
-	if (uid == 0) {
-		if (unshare(CLONE_NEWNET) == -1)
-			return -1;
-	} else {
-		if (unshare(CLONE_NEWUSER | CLONE_NEWNET) == -1)
-			return -1;
-		write_file("/proc/self/setgroups", "deny");
-		snprintf(map, sizeof(map), "0 %u 1", (unsigned)uid);
-		if (write_file("/proc/self/uid_map", map) == -1)
-			return -1;
-		snprintf(map, sizeof(map), "0 %u 1", (unsigned)gid);
-		if (write_file("/proc/self/gid_map", map) == -1)
-			return -1;
-	}
-	/* lo up, for the connect tests. */
-	fd = socket(AF_INET, SOCK_DGRAM, 0);
-	memset(&ifr, 0, sizeof(ifr));
-	strcpy(ifr.ifr_name, "lo");
-	ifr.ifr_flags = IFF_UP | IFF_LOOPBACK | IFF_RUNNING;
-	ioctl(fd, SIOCSIFFLAGS, &ifr);
-	close(fd);
-	return 0;
-}
 
 static struct nft *
 setup(void)
 {
 	struct nft *n;
 
-	ck_assert_int_eq(enter_netns(), 0);
+	ck_assert_int_eq(netns_enter(), 0);
 	n = nft_open("dbtest");
 	ck_assert_ptr_nonnull(n);
 	ck_assert_int_eq(nft_setup(n, ports, 2, false, -10), 0);
@@ -283,7 +235,7 @@ START_TEST(test_other_tables_untouched)
 {
 	struct nft *n;
 
-	ck_assert_int_eq(enter_netns(), 0);
+	ck_assert_int_eq(netns_enter(), 0);
 	if (!have_nft())
 		return;
 	ck_assert_int_eq(system("nft add table inet other && "
@@ -390,18 +342,6 @@ START_TEST(test_watch_flush)
 	nft_close(n);
 }
 END_TEST
-
-static bool
-netns_available(void)
-{
-	pid_t pid = fork();
-	int st;
-
-	if (pid == 0)
-		_exit(enter_netns() == 0 ? 0 : 1);
-	return pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) &&
-	    WEXITSTATUS(st) == 0;
-}
 
 int
 main(void)
