@@ -458,8 +458,36 @@ nomem:
 	return -1;
 }
 
+/* Check, copy (NUL-terminated, so the parser may cut it into lines) and
+ * parse one file's len bytes. */
 static int
-read_file(const char *path, char **out, struct errs *e)
+add_text(struct matcher *m, const char *file, const char *text, size_t len,
+    bool jit, bool *jit_ok, struct errs *e)
+{
+	char *copy;
+	int rc;
+
+	if (len > MATCH_FILE_MAX) {
+		errs_add(e, file, 0, "larger than %u bytes", MATCH_FILE_MAX);
+		return -1;
+	}
+	if (memchr(text, '\0', len) != NULL) {
+		errs_add(e, file, 0, "binary file (NUL byte)");
+		return -1;
+	}
+	if ((copy = malloc(len + 1)) == NULL) {
+		errs_add(e, file, 0, "out of memory");
+		return -1;
+	}
+	memcpy(copy, text, len);
+	copy[len] = '\0';
+	rc = load_text(m, file, copy, jit, jit_ok, e);
+	free(copy);
+	return rc;
+}
+
+static int
+read_file(const char *path, char **out, size_t *outlen, struct errs *e)
 {
 	struct stat st;
 	size_t off = 0;
@@ -493,13 +521,8 @@ read_file(const char *path, char **out, struct errs *e)
 		off += (size_t)r;
 	}
 	close(fd);
-	buf[off] = '\0';
-	if (memchr(buf, '\0', off) != NULL) {
-		errs_add(e, path, 0, "binary file (NUL byte)");
-		free(buf);
-		return -1;
-	}
 	*out = buf;
+	*outlen = off;
 	return 0;
 }
 
@@ -590,6 +613,33 @@ build_literals(struct matcher *m)
 	}
 }
 
+/* Every file is in: refuse on any error, else make m ready to match. */
+static struct matcher *
+load_done(struct matcher *m, bool jit, struct errs *err)
+{
+	if (err->count > 0 || m->npats == 0) {
+		errno = err->count > 0 ? EINVAL : ENOENT;
+		if (err->count == 0)
+			snprintf(err->text, sizeof(err->text),
+			    "no *.pat pattern file found\n");
+		goto fail;
+	}
+	m->jit = jit;
+	m->md = pcre2_match_data_create(32, NULL);
+	m->mctx = pcre2_match_context_create(NULL);
+	if (m->md == NULL || m->mctx == NULL) {
+		errno = ENOMEM;
+		goto fail;
+	}
+	pcre2_set_match_limit(m->mctx, MATCH_LIMIT);
+	pcre2_set_depth_limit(m->mctx, MATCH_DEPTH_LIMIT);
+	build_literals(m);
+	return m;
+fail:
+	match_free(m);
+	return NULL;
+}
+
 struct matcher *
 match_load(const char *const *dirs, size_t ndirs, unsigned flags,
     struct errs *err)
@@ -598,7 +648,7 @@ match_load(const char *const *dirs, size_t ndirs, unsigned flags,
 	const char *owners[MAX_FILES];
 	bool jit = (flags & MATCH_NO_JIT) == 0, jit_ok = jit;
 	struct matcher *m;
-	size_t n, i, k;
+	size_t n, i, k, len;
 	char *sorted[MAX_FILES];
 
 	memset(err, 0, sizeof(*err));
@@ -613,34 +663,28 @@ match_load(const char *const *dirs, size_t ndirs, unsigned flags,
 			if (names[k] == sorted[i])
 				break;
 		snprintf(path, sizeof(path), "%s/%s", owners[k], sorted[i]);
-		if (read_file(path, &text, err) == 0) {
-			load_text(m, path, text, jit, &jit_ok, err);
+		if (read_file(path, &text, &len, err) == 0) {
+			add_text(m, path, text, len, jit, &jit_ok, err);
 			free(text);
 		}
 	}
 	for (i = 0; i < n; i++)
 		free(names[i]);
-	if (err->count > 0 || m->npats == 0) {
-		errno = err->count > 0 ? EINVAL : ENOENT;
-		if (err->count == 0)
-			snprintf(err->text, sizeof(err->text),
-			    "no *.pat pattern file found\n");
-		goto fail;
-	}
-	m->jit = jit && jit_ok;
-	m->md = pcre2_match_data_create(32, NULL);
-	m->mctx = pcre2_match_context_create(NULL);
-	if (m->md == NULL || m->mctx == NULL) {
-		errno = ENOMEM;
-		goto fail;
-	}
-	pcre2_set_match_limit(m->mctx, MATCH_LIMIT);
-	pcre2_set_depth_limit(m->mctx, MATCH_DEPTH_LIMIT);
-	build_literals(m);
-	return m;
-fail:
-	match_free(m);
-	return NULL;
+	return load_done(m, jit && jit_ok, err);
+}
+
+struct matcher *
+match_load_text(const char *name, const char *text, size_t len,
+    unsigned flags, struct errs *err)
+{
+	bool jit = (flags & MATCH_NO_JIT) == 0, jit_ok = jit;
+	struct matcher *m;
+
+	memset(err, 0, sizeof(*err));
+	if ((m = calloc(1, sizeof(*m))) == NULL)
+		return NULL;
+	add_text(m, name, text, len, jit, &jit_ok, err);
+	return load_done(m, jit && jit_ok, err);
 }
 
 void

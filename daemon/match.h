@@ -63,7 +63,7 @@ struct match_stats {
 	uint64_t limit_hits;   /* matches stopped by the PCRE2 limits */
 };
 
-/* Flags for match_load(). */
+/* Flags for match_load() and match_load_text(). */
 #define MATCH_NO_JIT 0x1       /* never use the JIT (tests, hardened hosts) */
 
 struct matcher;
@@ -77,6 +77,14 @@ struct matcher;
  */
 struct matcher *match_load(const char *const *dirs, size_t ndirs,
     unsigned flags, struct errs *err);
+
+/*
+ * The same parser on one file's text held in memory (len bytes, no NUL
+ * needed; a NUL byte refuses it); name is used in messages. Returns the
+ * matcher, or NULL with errno EINVAL and every problem in err.
+ */
+struct matcher *match_load_text(const char *name, const char *text,
+    size_t len, unsigned flags, struct errs *err);
 
 /* Release a matcher and everything it owns. */
 void match_free(struct matcher *m);

@@ -224,6 +224,67 @@ START_TEST(test_override_by_name)
 }
 END_TEST
 
+/* match_load_text() is the parser match_load() uses, on memory. */
+START_TEST(test_load_text)
+{
+	static const char one[] = "[t]\nservice = smtp\nkind = auth\n"
+				  "regex = ^t %{ip}$\nnot part of the text";
+	static const char nul[] = "[t]\nservice = smtp\0\nkind = auth\n";
+	static const char bad[] = "[t]\nservice = smtp\nkind = auth\n"
+				  "regex = (%{ip}\n";
+	static const char *files[] = {"domino-auth.pat", "domino-smtp.pat",
+	    "domino-tls.pat"};
+	struct match_event ev;
+	struct matcher *m;
+	struct errs e;
+	size_t i, n = 0, len;
+	char path[512], *text;
+	FILE *f;
+
+	/* Only len bytes are read: the tail would be a syntax error. */
+	m = match_load_text("mem.pat", one, strlen(one) - 20, 0, &e);
+	ck_assert_msg(m != NULL, "%s", e.text);
+	ck_assert_uint_eq(match_count(m), 1);
+	ck_assert_str_eq(match_pattern_at(m, 0, NULL)->file, "mem.pat");
+	ck_assert_int_eq(match_line(m, "t 192.0.2.9", 11, &ev), 1);
+	ck_assert_int_eq(ev.addr.a[3], 9);
+	match_free(m);
+	ck_assert_ptr_null(match_load_text("mem.pat", one, strlen(one), 0, &e));
+	ck_assert_ptr_nonnull(strstr(e.text, "mem.pat:5: expected"));
+
+	ck_assert_ptr_null(match_load_text("mem.pat", nul, sizeof(nul) - 1, 0,
+	    &e));
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_ptr_nonnull(strstr(e.text, "mem.pat: binary file"));
+	ck_assert_ptr_null(match_load_text("mem.pat", bad, strlen(bad), 0, &e));
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_ptr_nonnull(strstr(e.text, "mem.pat:4: regex error"));
+	ck_assert_ptr_null(match_load_text("mem.pat", "", 0, 0, &e));
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_ptr_nonnull(strstr(e.text, "no [pattern] section"));
+
+	/* Each shipped file loads from memory; together they make the same
+	 * patterns as the directory. */
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", shipped[0], files[i]);
+		f = fopen(path, "r");
+		ck_assert_ptr_nonnull(f);
+		text = malloc(MATCH_FILE_MAX);
+		ck_assert_ptr_nonnull(text);
+		len = fread(text, 1, MATCH_FILE_MAX, f);
+		fclose(f);
+		m = match_load_text(path, text, len, MATCH_NO_JIT, &e);
+		ck_assert_msg(m != NULL, "%s", e.text);
+		n += match_count(m);
+		match_free(m);
+		free(text);
+	}
+	m = load_shipped(MATCH_NO_JIT);
+	ck_assert_uint_eq(n, match_count(m));
+	match_free(m);
+}
+END_TEST
+
 START_TEST(test_prefilter_and_counts)
 {
 	struct matcher *m = load_shipped(0);
@@ -386,6 +447,7 @@ match_suite(void)
 	tcase_add_test(tc, test_errors_carry_location);
 	tcase_add_test(tc, test_bad_file_refused_whole);
 	tcase_add_test(tc, test_override_by_name);
+	tcase_add_test(tc, test_load_text);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("hostile");
 	tcase_set_timeout(tc, 60);
