@@ -6,11 +6,13 @@
  * printable ASCII, or names an unknown verb gets an error reply. Replies are
  * written without blocking; a client that does not read is dropped by
  * ctl_sweep() after CTL_IDLE_MAX seconds, as is one that never finishes
- * its request. Beyond CTL_CLIENTS_MAX connections, new ones are accepted
- * and closed at once so the backlog cannot fill.
+ * its request. At CTL_CLIENTS_MAX connections the oldest is dropped for
+ * each new one, and when descriptors run out a spare one is used to shed
+ * the pending connection, so the backlog can neither fill nor spin.
  *
- * Group membership is read from /proc/PID/status (no NSS lookup, which
- * could block on a directory server).
+ * Group membership comes with the connection (SO_PEERCRED and
+ * SO_PEERGROUPS), never from an NSS lookup, which could block on a
+ * directory server.
  */
 #include "config.h"
 
@@ -65,6 +67,7 @@ struct ctl {
 	struct client *clients;
 	size_t nclients;
 	uint64_t served, refused, bad;
+	int spare;                 /* reserve descriptor for EMFILE */
 };
 
 static int64_t
@@ -135,31 +138,31 @@ client_free(struct ctl *c, struct client *cl)
 	c->nclients--;
 }
 
-/* Is uid's process pid in group gid (primary or supplementary)? */
+/* Is the peer on fd in group gid (primary or supplementary)? The
+ * supplementary groups come from SO_PEERGROUPS (Linux 4.13): no /proc
+ * read (hidden by ProtectProc=) and no NSS lookup (which could block). */
 static bool
-in_group(pid_t pid, gid_t gid, gid_t peer_gid)
+in_group(int fd, gid_t gid, gid_t peer_gid)
 {
-	char path[64], line[4096], *p, *end;
+	gid_t small[64], *groups = small;
+	socklen_t len = sizeof(small);
 	bool found = false;
-	FILE *f;
+	size_t i;
 
 	if (peer_gid == gid)
 		return true;
-	snprintf(path, sizeof(path), "/proc/%ld/status", (long)pid);
-	if ((f = fopen(path, "re")) == NULL)
-		return false;
-	while (fgets(line, sizeof(line), f) != NULL) {
-		if (strncmp(line, "Groups:", 7) != 0)
-			continue;
-		for (p = line + 7; *p != '\0' && !found; p = end) {
-			long v = strtol(p, &end, 10);
-			if (end == p)
-				break;
-			found = (gid_t)v == gid;
-		}
-		break;
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) == -1) {
+		if (errno != ERANGE || len > CTL_PEER_GROUPS_MAX * sizeof(gid_t) ||
+		    (groups = malloc(len)) == NULL)
+			return false;
+		if (getsockopt(fd, SOL_SOCKET, SO_PEERGROUPS, groups, &len) ==
+		    -1)
+			len = 0;
 	}
-	fclose(f);
+	for (i = 0; i < len / sizeof(gid_t) && !found; i++)
+		found = groups[i] == gid;
+	if (groups != small)
+		free(groups);
 	return found;
 }
 
@@ -267,6 +270,38 @@ on_client(void *arg, int fd, uint32_t events)
 	}
 }
 
+/* At the cap, the oldest connection makes room for the new one: a flood
+ * of idle clients can delay an admin's request, never lock it out. */
+static void
+evict_oldest(struct ctl *c)
+{
+	struct client *cl, *oldest = NULL;
+
+	for (cl = c->clients; cl != NULL; cl = cl->next)
+		if (oldest == NULL || cl->since <= oldest->since)
+			oldest = cl;
+	if (oldest != NULL) {
+		c->refused++;
+		client_free(c, oldest);
+	}
+}
+
+/* Out of descriptors: take the pending connection with the spare one and
+ * close it, or the level-triggered listener would spin. */
+static void
+shed(struct ctl *c, int fd)
+{
+	int s;
+
+	if (c->spare != -1) {
+		close(c->spare);
+		if ((s = accept4(fd, NULL, NULL, SOCK_CLOEXEC)) != -1)
+			close(s);
+		c->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
+	}
+	c->refused++;
+}
+
 static void
 on_accept(void *arg, int fd, uint32_t events)
 {
@@ -277,10 +312,16 @@ on_accept(void *arg, int fd, uint32_t events)
 	int s;
 
 	(void)events;
-	while ((s = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) !=
-	    -1) {
-		if (c->nclients >= CTL_CLIENTS_MAX ||
-		    getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1 ||
+	for (;;) {
+		if ((s = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) ==
+		    -1) {
+			if (errno == EMFILE || errno == ENFILE)
+				shed(c, fd);
+			return;
+		}
+		if (c->nclients >= CTL_CLIENTS_MAX)
+			evict_oldest(c);
+		if (getsockopt(s, SOL_SOCKET, SO_PEERCRED, &cred, &len) == -1 ||
 		    (cl = calloc(1, sizeof(*cl))) == NULL) {
 			c->refused++;
 			close(s);
@@ -290,7 +331,7 @@ on_accept(void *arg, int fd, uint32_t events)
 		cl->fd = s;
 		cl->since = mono();
 		cl->privileged = cred.uid == 0 || cred.uid == geteuid() ||
-		    (c->have_gid && in_group(cred.pid, c->gid, cred.gid));
+		    (c->have_gid && in_group(s, c->gid, cred.gid));
 		if (loop_add(c->loop, s, EPOLLIN, on_client, cl) == -1) {
 			close(s);
 			free(cl);
@@ -331,14 +372,17 @@ ctl_open(struct loop *l, const char *path, const char *group)
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return NULL;
 	c->loop = l;
+	c->spare = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	strcpy(c->path, path);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	old = umask(0117);
 	if (fd == -1 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    listen(fd, 128) == -1) {
+	    listen(fd, CTL_BACKLOG) == -1) {
 		umask(old);
 		if (fd != -1)
 			close(fd);
+		if (c->spare != -1)
+			close(c->spare);
 		free(c);
 		return NULL;
 	}
@@ -356,6 +400,8 @@ ctl_open(struct loop *l, const char *path, const char *group)
 	if (loop_add(l, fd, EPOLLIN, on_accept, c) == -1) {
 		close(fd);
 		unlink(path);
+		if (c->spare != -1)
+			close(c->spare);
 		free(c);
 		return NULL;
 	}
@@ -371,6 +417,8 @@ ctl_close(struct ctl *c)
 		client_free(c, c->clients);
 	loop_del(c->loop, c->fd);
 	close(c->fd);
+	if (c->spare != -1)
+		close(c->spare);
 	unlink(c->path);
 	free(c);
 }

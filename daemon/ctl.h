@@ -26,7 +26,9 @@
 #define CTL_REQUEST_MAX 4096        /* bytes in a request line */
 #define CTL_ARGS_MAX 16             /* words in a request */
 #define CTL_REPLY_MAX (64u << 20)   /* bytes in a reply */
-#define CTL_CLIENTS_MAX 256         /* connections served at once */
+#define CTL_CLIENTS_MAX 1024        /* connections served at once */
+#define CTL_PEER_GROUPS_MAX 65536   /* supplementary groups read per peer */
+#define CTL_BACKLOG 1024            /* pending connections */
 #define CTL_IDLE_MAX 5              /* seconds a client may stall */
 #define CTL_TIMEOUT_MS 10000        /* the CLI waits this long for a reply */
 

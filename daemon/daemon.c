@@ -3,9 +3,10 @@
  *
  *   start: config -> patterns -> allowlist -> state -> nft setup -> restore
  *          live bans (one batch) -> tails -> control socket -> READY=1
- *   loop:  inotify -> tail -> match -> decide -> verdicts queued;
- *          after the iteration, all queued bans go to the kernel at once
- *   tick:  expiry of our ban list, tail rescan, client sweep, state file
+ *   loop:  inotify -> tail -> match -> decide -> bans queued; after the
+ *          iteration, all queued bans go to the kernel at once, then the
+ *          banned peers' sessions are cut (enforce.c)
+ *   tick:  expiry of our bans, tail rescan, client sweep, state file
  *          (debounced), kernel re-check, watchdog
  *   nft notices of deletions behind our back: rebuild at once
  *
@@ -25,129 +26,25 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "allow.h"
 #include "cmd.h"
-#include "conf.h"
-#include "ctl.h"
 #include "daemon.h"
-#include "decide.h"
-#include "log.h"
-#include "loop.h"
-#include "match.h"
-#include "nft.h"
 #include "notify.h"
 #include "state.h"
-#include "tail.h"
 
-struct ban {
-	struct addr target;
-	int64_t expires;
-	uint32_t offences;
-	char reason[VERDICT_REASON_MAX];
-};
-
-struct pend {
-	struct nft_elem e;
-	bool refresh;
-};
-
-struct daemon {
-	struct conf conf;
-	const char *config_path;
-	bool config_given, from_start;
-	struct loop *loop;
-	struct matcher *m;
-	struct decide *d;
-	struct allow allow;
-	struct nft *nft;            /* NULL in dry run */
-	struct tail *tail;
-	char **followed;            /* paths, in tail index order */
-	size_t nfollowed;
-	struct ctl *ctl;
-	int sigfd, timerfd, watchfd;
-	struct ban *bans;
-	size_t nbans, capbans;
-	struct pend *pend;
-	size_t npend, cappend;
-	int64_t started, last_save, dirty_since, last_recheck, last_dog;
-	bool dirty;
-	uint64_t lines, events, verdicts, ban_errors, repairs;
-	uint64_t watchdog_usec;
-	struct log_limit warn_limit;
-};
-
-static int64_t
-now_s(void)
+int64_t
+daemon_now(void)
 {
 	return (int64_t)time(NULL);
 }
 
 /* ---- bans -------------------------------------------------------------- */
-
-static struct ban *
-ban_find(struct daemon *dm, const struct addr *a)
-{
-	size_t i;
-
-	for (i = 0; i < dm->nbans; i++)
-		if (addr_cmp(&dm->bans[i].target, a) == 0)
-			return &dm->bans[i];
-	return NULL;
-}
-
-static struct ban *
-ban_put(struct daemon *dm, const struct addr *a)
-{
-	struct ban *b = ban_find(dm, a), *v;
-
-	if (b != NULL)
-		return b;
-	if (dm->nbans == dm->capbans) {
-		size_t cap = dm->capbans ? dm->capbans * 2 : 256;
-		if ((v = realloc(dm->bans, cap * sizeof(*v))) == NULL)
-			return NULL;
-		dm->bans = v;
-		dm->capbans = cap;
-	}
-	b = &dm->bans[dm->nbans++];
-	memset(b, 0, sizeof(*b));
-	b->target = *a;
-	return b;
-}
-
-static void
-ban_drop(struct daemon *dm, struct ban *b)
-{
-	*b = dm->bans[--dm->nbans];
-}
-
-static void
-queue(struct daemon *dm, const struct addr *a, uint32_t seconds, bool refresh)
-{
-	struct pend *v;
-
-	if (dm->nft == NULL)
-		return;
-	if (dm->npend == dm->cappend) {
-		size_t cap = dm->cappend ? dm->cappend * 2 : 64;
-		if ((v = realloc(dm->pend, cap * sizeof(*v))) == NULL) {
-			log_warn("ban queue");
-			return;
-		}
-		dm->pend = v;
-		dm->cappend = cap;
-	}
-	memset(&dm->pend[dm->npend], 0, sizeof(dm->pend[0]));
-	dm->pend[dm->npend].e.target = *a;
-	dm->pend[dm->npend].e.timeout_ms = (uint64_t)seconds * 1000;
-	dm->pend[dm->npend++].refresh = refresh;
-}
 
 static void
 log_ban(const char *what, const struct addr *a, uint32_t seconds,
@@ -161,65 +58,62 @@ log_ban(const char *what, const struct addr *a, uint32_t seconds,
 	    seconds, offences, r, dry ? " dry_run=yes" : "");
 }
 
-static void
-on_verdict(void *arg, const struct verdict *v)
+void
+daemon_ban(struct daemon *dm, const struct verdict *v)
 {
-	struct daemon *dm = arg;
-	struct ban *b;
+	struct ban *b = bans_find(dm->bans, &v->target);
+	bool again = b != NULL && b->expires > v->at;
 
-	dm->verdicts++;
 	log_ban("ban", &v->target, v->seconds, v->offences, v->reason,
 	    dm->conf.dry_run);
-	if ((b = ban_put(dm, &v->target)) == NULL) {
+	if (b == NULL && (b = bans_put(dm->bans, &v->target)) == NULL) {
 		log_warn("ban list");
 		return;
 	}
 	b->expires = v->at + v->seconds;
 	b->offences = v->offences;
 	snprintf(b->reason, sizeof(b->reason), "%s", v->reason);
-	queue(dm, &v->target, v->seconds, false);
+	/* Given again while the kernel may hold it: move its expiry. */
+	enforce_ban(dm->enf, &v->target, v->seconds, again);
 	dm->dirty = true;
 }
 
-/* Send everything queued in this iteration in one call (one batch). */
+static void
+on_verdict(void *arg, const struct verdict *v)
+{
+	struct daemon *dm = arg;
+
+	dm->verdicts++;
+	daemon_ban(dm, v);
+}
+
+/* After each loop iteration: everything decided goes out in one batch. */
 static void
 flush(void *arg)
 {
 	struct daemon *dm = arg;
-	struct nft_elem *e;
-	char s[ADDR_STRLEN];
-	size_t i, k, n;
-	int pass;
 
-	if (dm->npend == 0)
-		return;
-	if ((e = calloc(dm->npend, sizeof(*e))) == NULL) {
-		log_warn("flush");
-		dm->npend = 0;
-		return;
-	}
-	for (pass = 0; pass < 2; pass++) {
-		for (i = 0, n = 0; i < dm->npend; i++)
-			if (dm->pend[i].refresh == (pass == 1))
-				e[n++] = dm->pend[i].e;
-		if (n == 0)
-			continue;
-		if (nft_ban(dm->nft, e, n, pass == 1) == 0)
-			continue;
-		for (k = 0; k < n; k++) {
-			if (e[k].error == 0)
-				continue;
-			dm->ban_errors++;
-			addr_format(&e[k].target, s, sizeof(s));
-			errno = e[k].error;
-			log_warn("ban failed addr=%s", s);
-		}
-	}
-	free(e);
-	dm->npend = 0;
+	enforce_flush(dm->enf, dm->bans, daemon_now());
 }
 
 /* ---- lines ---------------------------------------------------------- */
+
+/* Debug record of one event, for tests and for an admin checking a
+ * pattern: the user is attacker text, so it is escaped. */
+static void
+log_event(unsigned idx, const struct match_event *ev)
+{
+	char a[ADDR_STRLEN], u[2 * 256];
+
+	if (ev->has_addr)
+		addr_format(&ev->addr, a, sizeof(a));
+	else
+		snprintf(a, sizeof(a), "-");
+	log_escape(u, sizeof(u), ev->user != NULL ? ev->user : "",
+	    ev->user != NULL ? ev->user_len : 0);
+	log_debug("event file=%u pattern=%s addr=%s user=\"%s\"", idx,
+	    ev->pattern->id, a, u);
+}
 
 static void
 on_line(void *arg, unsigned idx, const char *line, size_t len)
@@ -228,13 +122,14 @@ on_line(void *arg, unsigned idx, const char *line, size_t len)
 	struct decide_cb cb = {on_verdict, NULL, dm};
 	struct match_event ev;
 
-	(void)idx;
 	dm->lines++;
 	dm->dirty = true;
 	if (match_line(dm->m, line, len, &ev) != 1)
 		return;
 	dm->events++;
-	decide_event(dm->d, &ev, dm->events, now_s(), &cb);
+	if (log_enabled(LOG_LEVEL_DEBUG))
+		log_event(idx, &ev);
+	decide_event(dm->d, &ev, dm->events, daemon_now(), &cb);
 }
 
 static void
@@ -245,52 +140,11 @@ on_tail(void *arg, int fd, uint32_t events)
 	(void)fd;
 	(void)events;
 	if (tail_process(dm->tail) == -1 &&
-	    log_limit_allow(&dm->warn_limit, now_s()))
+	    log_limit_allow(&dm->warn_limit, daemon_now()))
 		log_warn("tail");
 }
 
-/* ---- the kernel: restore, re-check, repair -------------------------- */
-
-/* Put every live ban that the kernel lacks back (one batch). */
-static void
-reassert(struct daemon *dm, const char *why)
-{
-	struct nft_entry *have = NULL;
-	int64_t now = now_s();
-	ssize_t k, j;
-	size_t i, missing = 0;
-	bool found;
-
-	if (dm->nft == NULL)
-		return;
-	k = nft_list(dm->nft, &have);
-	for (i = 0; i < dm->nbans; i++) {
-		if (dm->bans[i].expires <= now)
-			continue;
-		found = false;
-		for (j = 0; k > 0 && j < k && !found; j++)
-			found = addr_cmp(&have[j].target, &dm->bans[i].target) ==
-			    0;
-		if (found)
-			continue;
-		queue(dm, &dm->bans[i].target,
-		    (uint32_t)(dm->bans[i].expires - now), false);
-		missing++;
-	}
-	free(have);
-	if (missing > 0) {
-		dm->repairs++;
-		log_info("repair reason=%s restored=%zu", why, missing);
-		flush(dm);
-	}
-}
-
-static int
-setup_table(struct daemon *dm)
-{
-	return nft_setup(dm->nft, dm->conf.ports, dm->conf.nports,
-	    dm->conf.action == CONF_ACTION_REJECT, dm->conf.priority);
-}
+/* ---- the kernel: repair after deletions behind our back -------------- */
 
 static void
 on_watch(void *arg, int fd, uint32_t events)
@@ -299,13 +153,13 @@ on_watch(void *arg, int fd, uint32_t events)
 
 	(void)fd;
 	(void)events;
-	if (nft_watch_read(dm->nft) != 1)
+	if (!enforce_watch_read(dm->enf))
 		return;
 	log_warnx("nftables table %s changed behind our back; rebuilding",
 	    dm->conf.table);
-	if (setup_table(dm) == -1)
+	if (enforce_setup(dm->enf, &dm->conf) == -1)
 		log_warn("nft setup");
-	reassert(dm, "notification");
+	enforce_reassert(dm->enf, dm->bans, daemon_now(), "notification");
 }
 
 /* ---- state ------------------------------------------------------------ */
@@ -321,6 +175,7 @@ add_offence(void *arg, const struct addr *a, uint32_t count, int64_t last,
 static void
 save_state(struct daemon *dm)
 {
+	const struct ban *b;
 	struct state s;
 	struct tail_pos pos;
 	unsigned i;
@@ -331,40 +186,76 @@ save_state(struct daemon *dm)
 		if (tail_pos(dm->tail, i, &pos) == 0 && pos.ino != 0)
 			state_add_tail(&s, dm->followed[i], (uint64_t)pos.dev,
 			    (uint64_t)pos.ino, pos.offset, pos.fingerprint);
-	for (k = 0; k < dm->nbans; k++)
-		state_add_ban(&s, &dm->bans[k].target, dm->bans[k].expires,
-		    dm->bans[k].offences, dm->bans[k].reason);
+	for (k = 0; k < bans_count(dm->bans); k++) {
+		b = bans_at(dm->bans, k);
+		state_add_ban(&s, &b->target, b->expires, b->offences,
+		    b->reason);
+	}
 	decide_foreach_history(dm->d, add_offence, &s);
 	if (state_save(dm->conf.state_dir, &s) == -1)
 		log_warn("state %s", dm->conf.state_dir);
 	state_clear(&s);
 	dm->dirty = false;
-	dm->last_save = now_s();
+	dm->last_save = daemon_now();
+}
+
+/* Bans restored from the state file, every one in the kernel again (one
+ * batch after a reboot); the history keeps them from being re-decided. */
+static void
+restore_bans(struct daemon *dm, const struct state *st, int64_t now)
+{
+	struct ban *b;
+	size_t i;
+
+	for (i = 0; i < st->nbans; i++) {
+		if (st->bans[i].expires <= now ||
+		    allow_overlaps(&dm->allow, &st->bans[i].target) ||
+		    (b = bans_put(dm->bans, &st->bans[i].target)) == NULL)
+			continue;
+		b->expires = st->bans[i].expires;
+		b->offences = st->bans[i].offences;
+		snprintf(b->reason, sizeof(b->reason), "%s", st->bans[i].reason);
+		decide_restore(dm->d, &b->target, b->offences > 0 ?
+		    b->offences : 1, now, b->expires);
+	}
+	if (bans_count(dm->bans) > 0) {
+		log_info("restoring bans=%zu", bans_count(dm->bans));
+		enforce_reassert(dm->enf, dm->bans, now, "restore");
+	}
 }
 
 /* ---- housekeeping ----------------------------------------------------- */
 
 static void
+expire(struct daemon *dm, int64_t now)
+{
+	const struct ban *b;
+	size_t i;
+
+	for (i = 0; i < bans_count(dm->bans);) {
+		b = bans_at(dm->bans, i);
+		if (b->expires > now) {
+			i++;
+			continue;
+		}
+		log_ban("unban", &b->target, 0, b->offences, "expired",
+		    dm->conf.dry_run);
+		bans_del(dm->bans, &b->target);
+		dm->dirty = true;
+	}
+}
+
+static void
 on_tick(void *arg, int fd, uint32_t events)
 {
 	struct daemon *dm = arg;
-	int64_t now = now_s();
+	int64_t now = daemon_now();
 	uint64_t ticks;
-	size_t i;
 
 	(void)events;
 	if (read(fd, &ticks, sizeof(ticks)) == -1 && errno != EAGAIN)
 		log_warn("timer");
-	for (i = 0; i < dm->nbans;) {
-		if (dm->bans[i].expires > now) {
-			i++;
-			continue;
-		}
-		log_ban("unban", &dm->bans[i].target, 0, dm->bans[i].offences,
-		    "expired", dm->conf.dry_run);
-		ban_drop(dm, &dm->bans[i]);
-		dm->dirty = true;
-	}
+	expire(dm, now);
 	tail_rescan(dm->tail);
 	ctl_sweep(dm->ctl, now);
 	if (dm->dirty) {
@@ -378,7 +269,7 @@ on_tick(void *arg, int fd, uint32_t events)
 	}
 	if (now - dm->last_recheck >= DAEMON_RECHECK) {
 		dm->last_recheck = now;
-		reassert(dm, "recheck");
+		enforce_reassert(dm->enf, dm->bans, now, "recheck");
 	}
 	if (dm->watchdog_usec > 0 &&
 	    (uint64_t)(now - dm->last_dog) * 2000000 >= dm->watchdog_usec) {
@@ -457,13 +348,13 @@ load_conf(struct daemon *dm, struct conf *c, struct errs *e)
 	return 0;
 }
 
+/* Follow the configured logs not followed yet, resuming from st. */
 static void
 add_logs(struct daemon *dm, const struct state *st)
 {
 	const struct tail_pos *resume;
 	struct tail_pos pos;
 	size_t i, k;
-
 	char **v;
 
 	for (i = 0; i < dm->conf.nlogs; i++) {
@@ -499,16 +390,15 @@ add_logs(struct daemon *dm, const struct state *st)
 	}
 }
 
-/* Re-read configuration and patterns; on any error keep what runs. */
-static void
-reload(struct daemon *dm, struct ctl_reply *r)
+void
+daemon_reload(struct daemon *dm, struct ctl_reply *r)
 {
 	struct matcher *m;
 	struct conf c;
 	struct errs e;
 
 	if (load_conf(dm, &c, &e) == -1) {
-		log_warnx("reload refused: configuration errors");
+		log_warnx("reload refused: configuration errors: %s", e.text);
 		if (r != NULL) {
 			ctl_reply_status(r, EX_CONFIG, "configuration refused; "
 			    "the running one stays");
@@ -517,7 +407,7 @@ reload(struct daemon *dm, struct ctl_reply *r)
 		return;
 	}
 	if ((m = load_patterns(&c, &e)) == NULL) {
-		log_warnx("reload refused: pattern errors");
+		log_warnx("reload refused: pattern errors: %s", e.text);
 		if (r != NULL) {
 			ctl_reply_status(r, EX_CONFIG, "patterns refused; the "
 			    "running ones stay");
@@ -537,7 +427,7 @@ reload(struct daemon *dm, struct ctl_reply *r)
 	dm->conf = c;
 	build_allow(&dm->conf, &dm->allow);
 	decide_set_allow(dm->d, &dm->allow);
-	if (dm->nft != NULL && setup_table(dm) == -1)
+	if (enforce_setup(dm->enf, &dm->conf) == -1)
 		log_warn("nft setup");
 	add_logs(dm, NULL);
 	log_info("reload patterns=%zu logs=%zu", match_count(dm->m),
@@ -545,260 +435,6 @@ reload(struct daemon *dm, struct ctl_reply *r)
 	if (r != NULL)
 		ctl_reply_status(r, 0, "reloaded: %zu patterns, %zu logs",
 		    match_count(dm->m), dm->nfollowed);
-}
-
-/* ---- control socket handlers ------------------------------------------ */
-
-static void
-format_secs(int64_t s, char *buf, size_t size)
-{
-	if (s >= 86400)
-		snprintf(buf, size, "%lldd%lldh", (long long)(s / 86400),
-		    (long long)(s % 86400 / 3600));
-	else if (s >= 3600)
-		snprintf(buf, size, "%lldh%lldm", (long long)(s / 3600),
-		    (long long)(s % 3600 / 60));
-	else if (s >= 60)
-		snprintf(buf, size, "%lldm%llds", (long long)(s / 60),
-		    (long long)(s % 60));
-	else
-		snprintf(buf, size, "%llds", (long long)s);
-}
-
-/* A JSON string: quote, backslash and control bytes escaped. */
-static void
-json_str(struct ctl_reply *r, const char *s)
-{
-	ctl_reply_printf(r, "\"");
-	for (; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\')
-			ctl_reply_printf(r, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
-			ctl_reply_printf(r, "\\u%04x", (unsigned char)*s);
-		else
-			ctl_reply_printf(r, "%c", *s);
-	}
-	ctl_reply_printf(r, "\"");
-}
-
-static void
-h_list(void *arg, int argc, char **argv, struct ctl_reply *r)
-{
-	struct daemon *dm = arg;
-	bool json = argc > 1 && strcmp(argv[1], "json") == 0;
-	char a[ADDR_STRLEN], left[32];
-	int64_t now = now_s();
-	size_t i;
-
-	if (json)
-		ctl_reply_printf(r, "[");
-	else if (dm->nbans > 0)
-		ctl_reply_printf(r, "%-40s %10s %5s  %s\n", "ADDRESS", "REMAINING",
-		    "BANS", "REASON");
-	for (i = 0; i < dm->nbans; i++) {
-		const struct ban *b = &dm->bans[i];
-		if (b->expires <= now)
-			continue;
-		addr_format(&b->target, a, sizeof(a));
-		if (json) {
-			ctl_reply_printf(r, "%s{\"address\":\"%s\",\"remaining\":"
-			    "%lld,\"offences\":%u,\"reason\":", i ? "," : "", a,
-			    (long long)(b->expires - now), b->offences);
-			json_str(r, b->reason);
-			ctl_reply_printf(r, "}");
-		} else {
-			format_secs(b->expires - now, left, sizeof(left));
-			ctl_reply_printf(r, "%-40s %10s %5u  %s\n", a, left,
-			    b->offences, b->reason);
-		}
-	}
-	if (json)
-		ctl_reply_printf(r, "]\n");
-	ctl_reply_status(r, 0, "%zu active bans%s", dm->nbans,
-	    dm->conf.dry_run ? " (dry run: nothing in the firewall)" : "");
-}
-
-static void
-h_status(void *arg, int argc, char **argv, struct ctl_reply *r)
-{
-	struct daemon *dm = arg;
-	bool json = argc > 1 && strcmp(argv[1], "json") == 0;
-	struct nft_counters ctr = {0, 0};
-	struct decide_stats ds;
-	struct tail_stats ts;
-	struct match_stats ms;
-	struct tail_pos pos;
-	uint64_t hits, served, refused, bad;
-	size_t i;
-
-	decide_get_stats(dm->d, &ds);
-	tail_stats(dm->tail, &ts);
-	match_get_stats(dm->m, &ms);
-	ctl_stats(dm->ctl, &served, &refused, &bad);
-	if (dm->nft != NULL && nft_counters(dm->nft, &ctr) == -1)
-		memset(&ctr, 0, sizeof(ctr));
-	if (json) {
-		ctl_reply_printf(r, "{\"version\":\"%s\",\"uptime\":%lld,"
-		    "\"dry_run\":%s,\"table\":", PACKAGE_VERSION,
-		    (long long)(now_s() - dm->started),
-		    dm->conf.dry_run ? "true" : "false");
-		json_str(r, dm->conf.table);
-		ctl_reply_printf(r, ",\"regex_engine\":\"%s\",\"files\":[",
-		    match_jit(dm->m) ? "jit" : "interpreter");
-		for (i = 0; i < dm->nfollowed; i++) {
-			memset(&pos, 0, sizeof(pos));
-			tail_pos(dm->tail, (unsigned)i, &pos);
-			ctl_reply_printf(r, "%s{\"path\":", i ? "," : "");
-			json_str(r, dm->followed[i]);
-			ctl_reply_printf(r, ",\"inode\":%llu,\"offset\":%llu}",
-			    (unsigned long long)pos.ino,
-			    (unsigned long long)pos.offset);
-		}
-		ctl_reply_printf(r, "],\"patterns\":{");
-		for (i = 0; i < match_count(dm->m); i++) {
-			const struct match_pattern *p =
-			    match_pattern_at(dm->m, i, &hits);
-			ctl_reply_printf(r, "%s\"%s\":%llu", i ? "," : "", p->id,
-			    (unsigned long long)hits);
-		}
-		ctl_reply_printf(r, "},\"lines\":%llu,\"events\":%llu,"
-		    "\"long_lines\":%llu,\"records\":%zu,\"evictions\":%llu,"
-		    "\"active_bans\":%zu,\"bans_decided\":%llu,\"ban_errors\":"
-		    "%llu,\"repairs\":%llu,\"packets_dropped\":%llu,"
-		    "\"bytes_dropped\":%llu,\"unattributed_pending\":%zu}\n",
-		    (unsigned long long)dm->lines, (unsigned long long)dm->events,
-		    (unsigned long long)ts.long_lines, ds.records,
-		    (unsigned long long)ds.evictions, dm->nbans,
-		    (unsigned long long)dm->verdicts,
-		    (unsigned long long)dm->ban_errors,
-		    (unsigned long long)dm->repairs,
-		    (unsigned long long)ctr.packets,
-		    (unsigned long long)ctr.bytes, ds.pending);
-		ctl_reply_status(r, 0, "ok");
-		return;
-	}
-	ctl_reply_printf(r, "dominoban %s, up %llds%s\n", PACKAGE_VERSION,
-	    (long long)(now_s() - dm->started),
-	    dm->conf.dry_run ? ", DRY RUN (no firewall changes)" : "");
-	ctl_reply_printf(r, "nftables table:  inet %s\n", dm->conf.table);
-	ctl_reply_printf(r, "regex engine:    %s\n", match_jit(dm->m) ?
-	    "PCRE2 JIT" : "PCRE2 interpreter (JIT refused)");
-	for (i = 0; i < dm->nfollowed; i++) {
-		memset(&pos, 0, sizeof(pos));
-		tail_pos(dm->tail, (unsigned)i, &pos);
-		ctl_reply_printf(r, "following:       %s (inode %llu, offset "
-		    "%llu)\n", dm->followed[i], (unsigned long long)pos.ino,
-		    (unsigned long long)pos.offset);
-	}
-	ctl_reply_printf(r, "lines read:      %llu (%llu over-long dropped)\n",
-	    (unsigned long long)dm->lines, (unsigned long long)ts.long_lines);
-	ctl_reply_printf(r, "events:          %llu\n",
-	    (unsigned long long)dm->events);
-	for (i = 0; i < match_count(dm->m); i++) {
-		const struct match_pattern *p = match_pattern_at(dm->m, i, &hits);
-		if (hits > 0)
-			ctl_reply_printf(r, "  %-26s %llu\n", p->id,
-			    (unsigned long long)hits);
-	}
-	ctl_reply_printf(r, "tracked records: %zu (%llu evicted)\n", ds.records,
-	    (unsigned long long)ds.evictions);
-	ctl_reply_printf(r, "active bans:     %zu (%llu decided, %llu "
-	    "failed)\n", dm->nbans, (unsigned long long)dm->verdicts,
-	    (unsigned long long)dm->ban_errors);
-	ctl_reply_printf(r, "packets dropped: %llu (%llu bytes)\n",
-	    (unsigned long long)ctr.packets, (unsigned long long)ctr.bytes);
-	ctl_reply_printf(r, "repairs:         %llu\n",
-	    (unsigned long long)dm->repairs);
-	ctl_reply_printf(r, "control socket:  %llu served, %llu refused, %llu "
-	    "bad requests\n", (unsigned long long)served,
-	    (unsigned long long)refused, (unsigned long long)bad);
-	ctl_reply_status(r, 0, "ok");
-}
-
-static void
-h_ban(void *arg, int argc, char **argv, struct ctl_reply *r)
-{
-	struct daemon *dm = arg;
-	unsigned long secs = 0;
-	struct verdict v;
-	struct addr a;
-	struct ban *b;
-	char *end;
-
-	if (argc < 2 || argc > 3 || addr_parse_prefix(argv[1], false, &a) == -1) {
-		ctl_reply_status(r, EX_USAGE, "usage: ban ADDRESS[/LEN] "
-		    "[SECONDS] (host bits of a prefix must be zero)");
-		return;
-	}
-	if (argc == 3) {
-		errno = 0;
-		secs = strtoul(argv[2], &end, 10);
-		if (errno != 0 || *end != '\0' || secs == 0 ||
-		    secs > 10ul * 365 * 86400) {
-			ctl_reply_status(r, EX_USAGE, "bad duration");
-			return;
-		}
-	}
-	if (decide_manual(dm->d, VERDICT_BAN, &a, (uint32_t)secs, now_s(),
-		&v) == -1) {
-		ctl_reply_status(r, EX_NOPERM, "%s is on the allowlist: not "
-		    "banned", argv[1]);
-		return;
-	}
-	log_ban("ban", &v.target, v.seconds, v.offences, "manual",
-	    dm->conf.dry_run);
-	if ((b = ban_put(dm, &a)) != NULL) {
-		b->expires = v.at + v.seconds;
-		b->offences = v.offences;
-		snprintf(b->reason, sizeof(b->reason), "manual");
-	}
-	queue(dm, &a, v.seconds, true);
-	flush(dm);
-	dm->dirty = true;
-	ctl_reply_status(r, 0, "banned %s for %u s%s", argv[1], v.seconds,
-	    dm->conf.dry_run ? " (dry run)" : "");
-}
-
-static void
-h_unban(void *arg, int argc, char **argv, struct ctl_reply *r)
-{
-	struct daemon *dm = arg;
-	struct nft_elem e;
-	struct verdict v;
-	struct addr a;
-	struct ban *b;
-
-	if (argc != 2 || addr_parse_prefix(argv[1], false, &a) == -1) {
-		ctl_reply_status(r, EX_USAGE, "usage: unban ADDRESS[/LEN]");
-		return;
-	}
-	decide_manual(dm->d, VERDICT_UNBAN, &a, 0, now_s(), &v);
-	b = ban_find(dm, &a);
-	if (dm->nft != NULL) {
-		memset(&e, 0, sizeof(e));
-		e.target = a;
-		if (nft_unban(dm->nft, &e, 1) != 0 && b == NULL) {
-			ctl_reply_status(r, EX_DATAERR, "%s is not banned",
-			    argv[1]);
-			return;
-		}
-	} else if (b == NULL) {
-		ctl_reply_status(r, EX_DATAERR, "%s is not banned", argv[1]);
-		return;
-	}
-	log_ban("unban", &a, 0, v.offences, "manual", dm->conf.dry_run);
-	if (b != NULL)
-		ban_drop(dm, b);
-	dm->dirty = true;
-	ctl_reply_status(r, 0, "unbanned %s", argv[1]);
-}
-
-static void
-h_reload(void *arg, int argc, char **argv, struct ctl_reply *r)
-{
-	(void)argc;
-	(void)argv;
-	reload(arg, r);
 }
 
 /* ---- signals and main -------------------------------------------------- */
@@ -809,11 +445,12 @@ on_signal(void *arg, int fd, uint32_t events)
 	struct daemon *dm = arg;
 	struct signalfd_siginfo si;
 
+	(void)fd;
 	(void)events;
-	while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+	while (read(dm->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
 			notify_send("RELOADING=1");
-			reload(dm, NULL);
+			daemon_reload(dm, NULL);
 			notify_send("READY=1");
 		} else {
 			log_info("stop signal=%u", si.ssi_signo);
@@ -835,8 +472,90 @@ usage(FILE *f)
 	    "exit\n"
 	    "      --from-start  read the logs from their beginning (first "
 	    "start)\n"
-	    "  -d, --debug       log debug records\n"
+	    "  -d, --debug       log debug records (one per event)\n"
 	    "  -h, --help        show this help\n");
+}
+
+/* Every control client needs a descriptor: raise the soft limit. */
+static void
+raise_nofile(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1 || rl.rlim_cur >= DAEMON_NOFILE)
+		return;
+	rl.rlim_cur = rl.rlim_max < DAEMON_NOFILE ? rl.rlim_max : DAEMON_NOFILE;
+	setrlimit(RLIMIT_NOFILE, &rl);
+}
+
+/* Load state; a corrupt file is kept aside and we start clean. */
+static void
+load_state(struct daemon *dm, struct state *st, int64_t now)
+{
+	char err[512];
+	size_t i;
+
+	memset(st, 0, sizeof(*st));
+	if (mkdir(dm->conf.state_dir, 0700) == -1 && errno != EEXIST)
+		log_warn("state directory %s", dm->conf.state_dir);
+	switch (state_load(dm->conf.state_dir, st, now, err, sizeof(err))) {
+	case -1:
+		log_warnx("state refused, starting clean: %s", err);
+		memset(st, 0, sizeof(*st));
+		break;
+	case 0:
+		log_info("no state file yet: first start");
+		break;
+	default:
+		log_info("state loaded bans=%zu offences=%zu tails=%zu",
+		    st->nbans, st->noffences, st->ntails);
+	}
+	for (i = 0; i < st->noffences; i++)
+		decide_restore(dm->d, &st->offences[i].target,
+		    st->offences[i].count, st->offences[i].last, 0);
+}
+
+/* Signals, timer, tail and nft notices into the loop. */
+static void
+wire_loop(struct daemon *dm)
+{
+	sigset_t mask;
+
+	sigemptyset(&mask);
+	sigaddset(&mask, SIGTERM);
+	sigaddset(&mask, SIGINT);
+	sigaddset(&mask, SIGHUP);
+	sigprocmask(SIG_BLOCK, &mask, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	dm->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
+	dm->timerfd = loop_timerfd(DAEMON_TICK_MS);
+	if (dm->sigfd == -1 || dm->timerfd == -1 ||
+	    loop_add(dm->loop, dm->sigfd, EPOLLIN, on_signal, dm) == -1 ||
+	    loop_add(dm->loop, dm->timerfd, EPOLLIN, on_tick, dm) == -1 ||
+	    loop_add(dm->loop, tail_fd(dm->tail), EPOLLIN, on_tail, dm) == -1)
+		fatal(EX_OSERR, "event loop");
+	if ((dm->watchfd = enforce_watch_fd(dm->enf)) != -1 &&
+	    loop_add(dm->loop, dm->watchfd, EPOLLIN, on_watch, dm) == -1)
+		fatal(EX_OSERR, "event loop");
+	loop_set_after(dm->loop, flush, dm);
+}
+
+static void
+daemon_free(struct daemon *dm)
+{
+	size_t i;
+
+	ctl_close(dm->ctl);
+	tail_close(dm->tail);
+	loop_free(dm->loop);
+	enforce_close(dm->enf);
+	bans_free(dm->bans);
+	decide_free(dm->d);
+	match_free(dm->m);
+	for (i = 0; i < dm->nfollowed; i++)
+		free(dm->followed[i]);
+	free(dm->followed);
+	conf_free(&dm->conf);
 }
 
 int
@@ -853,12 +572,9 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 	struct daemon dm;
 	struct state st;
 	struct errs e;
-	char err[512];
 	uint8_t seed[16];
-	sigset_t mask;
 	bool check = false;
 	int64_t now;
-	size_t i;
 	int c;
 
 	memset(&dm, 0, sizeof(dm));
@@ -911,61 +627,24 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 	if (!match_jit(dm.m))
 		log_warnx("PCRE2 JIT refused (SELinux execmem or "
 		    "MemoryDenyWriteExecute?): using the interpreter");
+	raise_nofile();
 	build_allow(&dm.conf, &dm.allow);
 	if (getrandom(seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
 		fatal(EX_OSERR, "getrandom");
-	if ((dm.d = decide_new(&dm.conf, seed, &dm.allow)) == NULL)
-		fatal(EX_OSERR, "decide");
-	now = now_s();
+	if ((dm.d = decide_new(&dm.conf, seed, &dm.allow)) == NULL ||
+	    (dm.bans = bans_new(seed)) == NULL)
+		fatal(EX_OSERR, "out of memory");
+	now = daemon_now();
 	dm.started = dm.last_save = dm.last_recheck = dm.last_dog = now;
+	load_state(&dm, &st, now);
 
-	/* State: a corrupt file is kept aside and we start clean. */
-	if (mkdir(dm.conf.state_dir, 0700) == -1 && errno != EEXIST)
-		log_warn("state directory %s", dm.conf.state_dir);
-	switch (state_load(dm.conf.state_dir, &st, now, err, sizeof(err))) {
-	case -1:
-		log_warnx("state refused, starting clean: %s", err);
-		memset(&st, 0, sizeof(st));
-		break;
-	case 0:
-		log_info("no state file yet: first start");
-		break;
-	default:
-		log_info("state loaded bans=%zu offences=%zu tails=%zu",
-		    st.nbans, st.noffences, st.ntails);
-	}
-	for (i = 0; i < st.noffences; i++)
-		decide_restore(dm.d, &st.offences[i].target,
-		    st.offences[i].count, st.offences[i].last, 0);
-
-	if (!dm.conf.dry_run) {
-		if ((dm.nft = nft_open(dm.conf.table)) == NULL)
-			fatal(EX_OSERR, "netlink");
-		if (setup_table(&dm) == -1)
-			fatal(errno == EPERM ? EX_NOPERM : EX_UNAVAILABLE,
-			    "cannot set up nftables table inet %s (CAP_NET_ADMIN "
-			    "needed)", dm.conf.table);
-	} else {
+	if ((dm.enf = enforce_open(&dm.conf)) == NULL)
+		fatal(errno == EPERM ? EX_NOPERM : EX_UNAVAILABLE,
+		    "cannot set up nftables table inet %s (CAP_NET_ADMIN "
+		    "needed)", dm.conf.table);
+	if (dm.conf.dry_run)
 		log_info("dry run: no firewall changes will be made");
-	}
-	/* Restore every ban that has not expired, with its remaining time,
-	 * in one batch; the history keeps it from being decided again. */
-	for (i = 0; i < st.nbans; i++) {
-		struct ban *b;
-		if (st.bans[i].expires <= now ||
-		    allow_overlaps(&dm.allow, &st.bans[i].target) ||
-		    (b = ban_put(&dm, &st.bans[i].target)) == NULL)
-			continue;
-		b->expires = st.bans[i].expires;
-		b->offences = st.bans[i].offences;
-		snprintf(b->reason, sizeof(b->reason), "%s", st.bans[i].reason);
-		decide_restore(dm.d, &b->target, b->offences > 0 ?
-		    b->offences : 1, now, b->expires);
-	}
-	if (dm.nbans > 0) {
-		log_info("restoring bans=%zu", dm.nbans);
-		reassert(&dm, "restore");
-	}
+	restore_bans(&dm, &st, now);
 
 	if ((dm.loop = loop_new()) == NULL ||
 	    (dm.tail = tail_open(on_line, &dm)) == NULL)
@@ -979,28 +658,9 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 		    "control socket %s%s", dm.conf.control_socket,
 		    errno == EADDRINUSE ? ": another dominoban answers there" :
 		    "");
-	ctl_register(dm.ctl, "list", false, h_list, &dm);
-	ctl_register(dm.ctl, "status", false, h_status, &dm);
-	ctl_register(dm.ctl, "ban", true, h_ban, &dm);
-	ctl_register(dm.ctl, "unban", true, h_unban, &dm);
-	ctl_register(dm.ctl, "reload", true, h_reload, &dm);
-
-	sigemptyset(&mask);
-	sigaddset(&mask, SIGTERM);
-	sigaddset(&mask, SIGINT);
-	sigaddset(&mask, SIGHUP);
-	sigprocmask(SIG_BLOCK, &mask, NULL);
-	signal(SIGPIPE, SIG_IGN);
-	dm.sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
-	dm.timerfd = loop_timerfd(DAEMON_TICK_MS);
-	if (dm.sigfd == -1 || dm.timerfd == -1 ||
-	    loop_add(dm.loop, dm.sigfd, EPOLLIN, on_signal, &dm) == -1 ||
-	    loop_add(dm.loop, dm.timerfd, EPOLLIN, on_tick, &dm) == -1 ||
-	    loop_add(dm.loop, tail_fd(dm.tail), EPOLLIN, on_tail, &dm) == -1)
-		fatal(EX_OSERR, "event loop");
-	if (dm.nft != NULL && (dm.watchfd = nft_watch_fd(dm.nft)) != -1)
-		loop_add(dm.loop, dm.watchfd, EPOLLIN, on_watch, &dm);
-	loop_set_after(dm.loop, flush, &dm);
+	if (daemon_ctl_register(&dm) == -1)
+		fatal(EX_SOFTWARE, "control verbs");
+	wire_loop(&dm);
 	dm.watchdog_usec = notify_watchdog_usec();
 
 	tail_process(dm.tail);
@@ -1014,18 +674,7 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 
 	notify_send("STOPPING=1");
 	save_state(&dm);
-	ctl_close(dm.ctl);
-	tail_close(dm.tail);
-	loop_free(dm.loop);
-	nft_close(dm.nft);
-	decide_free(dm.d);
-	match_free(dm.m);
-	for (i = 0; i < dm.nfollowed; i++)
-		free(dm.followed[i]);
-	free(dm.followed);
-	free(dm.bans);
-	free(dm.pend);
-	conf_free(&dm.conf);
+	daemon_free(&dm);
 	log_info("stopped");
 	return EX_OK;
 }

@@ -1,11 +1,27 @@
 /*
- * daemon: `dominoban run`, the glue. It owns every module instance (conf,
- * loop, tail, matcher, decide, nft, ctl) and carries each log line through
- * match and decide; the bans decided in one loop iteration go to the
- * kernel in one batch. See docs/ARCHITECTURE.md.
+ * daemon: `dominoban run`, the glue. struct daemon owns every module
+ * instance (conf, loop, tail, matcher, decide, bans, enforce, ctl) and
+ * carries each log line through match and decide; the bans decided in one
+ * loop iteration go to the kernel in one batch. daemon.c runs it;
+ * daemon_ctl.c answers the control socket. See docs/ARCHITECTURE.md.
  */
 #ifndef DB_DAEMON_H
 #define DB_DAEMON_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "allow.h"
+#include "bans.h"
+#include "conf.h"
+#include "ctl.h"
+#include "decide.h"
+#include "enforce.h"
+#include "log.h"
+#include "loop.h"
+#include "match.h"
+#include "tail.h"
 
 /* Interval of the housekeeping timer: expiry, rescans, state, repairs. */
 #define DAEMON_TICK_MS 1000
@@ -15,5 +31,45 @@
  * least this often while anything changes. */
 #define DAEMON_STATE_DEBOUNCE 2
 #define DAEMON_STATE_PERIOD 60
+/* Open files the daemon asks for (soft RLIMIT_NOFILE, within the hard
+ * limit): the control socket's clients need one each. */
+#define DAEMON_NOFILE 4096
+
+struct daemon {
+	struct conf conf;
+	const char *config_path;
+	bool config_given, from_start;
+	struct loop *loop;
+	struct matcher *m;
+	struct decide *d;
+	struct allow allow;
+	struct bans *bans;          /* what we banned: the truth for the kernel */
+	struct enforce *enf;
+	struct tail *tail;
+	char **followed;            /* paths, in tail index order */
+	size_t nfollowed;
+	struct ctl *ctl;
+	int sigfd, timerfd, watchfd;
+	int64_t started, last_save, dirty_since, last_recheck, last_dog;
+	bool dirty;                 /* state changed since the last save */
+	uint64_t lines, events, verdicts;
+	uint64_t watchdog_usec;
+	struct log_limit warn_limit;
+};
+
+/* Record the ban of verdict v (new, or given again) and queue it for the
+ * kernel; it goes out at the end of the loop iteration. */
+void daemon_ban(struct daemon *dm, const struct verdict *v);
+
+/* Re-read configuration and patterns; on any error the running ones stay
+ * and the error goes to r (which may be NULL) and the log. */
+void daemon_reload(struct daemon *dm, struct ctl_reply *r);
+
+/* Register the control verbs (list, status, ban, unban, reload) on dm->ctl.
+ * 0, or -1 with errno. */
+int daemon_ctl_register(struct daemon *dm);
+
+/* Current time in seconds since the epoch. */
+int64_t daemon_now(void);
 
 #endif

@@ -41,18 +41,34 @@ vlog(enum log_level level, const char *fmt, va_list ap, int err)
 	    [LOG_LEVEL_INFO] = "info",
 	    [LOG_LEVEL_DEBUG] = "debug",
 	};
-	char msg[2048];
+	char msg[2048], line[2300];
+	int n;
 
 	if (level > log_max)
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (log_journal)
-		fprintf(stderr, "<%d>%s", (int)level, msg);
+		n = snprintf(line, sizeof(line), "<%d>%s%s%s\n", (int)level, msg,
+		    err != 0 ? ": " : "", err != 0 ? strerror(err) : "");
 	else
-		fprintf(stderr, "%s: %s: %s", log_ident, names[level], msg);
-	if (err != 0)
-		fprintf(stderr, ": %s", strerror(err));
-	fputc('\n', stderr);
+		n = snprintf(line, sizeof(line), "%s: %s: %s%s%s\n", log_ident,
+		    names[level], msg, err != 0 ? ": " : "",
+		    err != 0 ? strerror(err) : "");
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(line)) {
+		n = (int)sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
+	/* One write per record, so records from a dying process are never
+	 * interleaved or half written mid-line by our own buffering. */
+	fwrite(line, 1, (size_t)n, stderr);
+}
+
+bool
+log_enabled(enum log_level level)
+{
+	return level <= log_max;
 }
 
 #define DEFINE_LOG(name, level, with_errno)                                    \

@@ -23,6 +23,9 @@ void log_init(const char *ident, enum log_level max);
 /* Change the most verbose level printed. */
 void log_set_level(enum log_level max);
 
+/* True when records of level are printed (to skip costly formatting). */
+bool log_enabled(enum log_level level);
+
 /* Informational record. */
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Debug record, dropped unless the level is LOG_LEVEL_DEBUG. */
