@@ -32,6 +32,11 @@
  * Positions. off is the offset just past the last complete line, fp the
  * FNV-1a 64 of that line's last TAIL_FP_MAX bytes (the newline excluded),
  * which can be checked later by reading at most TAIL_FP_MAX + 1 bytes back.
+ * A saved position whose file was rotated meanwhile is looked up by inode
+ * in the file's directory (resume_rotated); the rotated file, when found
+ * intact, is followed as if we had never stopped. A rotated file moved to
+ * another directory, or compressed, cannot be found: the new file is then
+ * read from its start.
  *
  * console.log wrap (CONSOLE_LOG_MAX_KBYTES). Domino overwrites the file
  * from offset 0 while the size stays put, so the file is [new | old]. We
@@ -61,9 +66,11 @@
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/inotify.h>
@@ -79,6 +86,7 @@
 #define TAIL_WRAP_BYTES (256u << 10) /* bytes the window spans, at most */
 #define TAIL_WALK_MAX 64             /* descents per watch walk (mkdir -p) */
 #define TAIL_SYNC_MAX 4              /* name changes followed per look */
+#define TAIL_ROTATED_SCAN 4096       /* directory entries searched for a rotated file */
 #define NOLIMIT UINT64_MAX
 
 #define FNV_BASIS 0xcbf29ce484222325ULL
@@ -660,6 +668,67 @@ normalise(const char *path)
 	return out;
 }
 
+/*
+ * The file was rotated while we were stopped. If the old file (dev, ino of
+ * the saved position) is still in the same directory under another name
+ * (logrotate's notes.log.1, the start script's notes_YYMMDD_HHMMSS.log)
+ * and still ends our last line where we left it, follow it instead: the
+ * first look drains it to its end, then moves on to the new file from
+ * offset 0 like any rotation. Returns true when switched.
+ */
+static bool
+resume_rotated(struct tail *t, struct tail_file *f,
+    const struct tail_pos *resume)
+{
+	char dir[PATH_MAX], old[PATH_MAX];
+	const char *slash = strrchr(f->path, '/');
+	struct dirent *de;
+	struct stat st;
+	unsigned seen = 0;
+	uint64_t fp;
+	DIR *d;
+	int fd = -1;
+
+	if (slash == NULL || (size_t)(slash - f->path) >= sizeof(dir))
+		return false;
+	memcpy(dir, f->path, (size_t)(slash - f->path));
+	dir[slash - f->path] = '\0';
+	if ((d = opendir(dir[0] != '\0' ? dir : "/")) == NULL)
+		return false;
+	while ((de = readdir(d)) != NULL && seen++ < TAIL_ROTATED_SCAN) {
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) ==
+		    -1 || !S_ISREG(st.st_mode) || st.st_dev != resume->dev ||
+		    st.st_ino != resume->ino ||
+		    (uint64_t)st.st_size < resume->offset)
+			continue;
+		fd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC |
+		    O_NONBLOCK | O_NOCTTY);
+		if (fd != -1 && (fp_at(t, fd, resume->offset, &fp) == -1 ||
+		    fp != resume->fingerprint)) {
+			close(fd);
+			fd = -1;
+		}
+		if (fd != -1 && snprintf(old, sizeof(old), "%s/%s", dir,
+		    de->d_name) >= (int)sizeof(old)) {
+			close(fd);
+			fd = -1;
+		}
+		break;
+	}
+	closedir(d);
+	if (fd == -1)
+		return false;
+	file_close(t, f);
+	f->fd = fd;
+	f->dev = resume->dev;
+	f->ino = resume->ino;
+	f->off = f->rd = resume->offset;
+	f->fp = fp;
+	f->file_wd = inotify_add_watch(t->ifd, old, FILE_EVENTS);
+	f->need_sync = true;
+	return true;
+}
+
 /* Place a newly added, open file according to tail_add()'s rules. */
 static void
 file_start(struct tail *t, struct tail_file *f, bool from_start,
@@ -684,6 +753,8 @@ file_start(struct tail *t, struct tail_file *f, bool from_start,
 			f->fp = fp;
 		} else if (resume->dev == f->dev && resume->ino == f->ino) {
 			t->st.truncations++;
+		} else if (resume_rotated(t, f, resume)) {
+			return;
 		} else {
 			t->st.rotations++;
 		}

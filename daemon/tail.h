@@ -79,7 +79,11 @@ int tail_fd(const struct tail *t);
  * For a file that exists now:
  * - with resume, if dev and ino match, the offset is within the file and
  *   the line ending at it still has the fingerprint, reading resumes there;
- *   otherwise the file was rotated or rewritten and is read from offset 0;
+ *   if the name holds another file (rotated while we were stopped) and the
+ *   old one is still in the same directory under another name with the
+ *   fingerprint intact, the rest of the old file is read first, then the
+ *   new one from offset 0; otherwise the file was rotated or rewritten and
+ *   is read from offset 0;
  * - else from offset 0 when from_start, or else from the end of the last
  *   complete line (a line being written is read once it is complete).
  * Nothing is read yet: call tail_process() once afterwards.

@@ -477,14 +477,31 @@ START_TEST(test_resume)
 	ck_assert_int_eq(tail_pos(t, 0, &pos), 0);
 	tail_close(t);
 
-	/* Rotated while we were down: the new file from its start. */
-	snprintf(old, sizeof(old), "%s/old.log", dir);
+	/* Rotated while we were down, with lines written to the old file
+	 * before it was renamed: the rest of the old file (found in the
+	 * same directory by its inode), then the new file from its start. */
+	snprintf(old, sizeof(old), "%s/notes_261201_101500.log", dir);
+	append(path, "late\n");
 	ck_assert_int_eq(rename(path, old), 0);
 	create(path, "fresh\n");
 	reset();
 	t = start(path, false, &pos);
+	pump(t, 2);
+	ck_assert_str_eq(g.text, "late|fresh|");
+	ck_assert_uint_eq(stats(t).rotations, 1);
+	ck_assert_int_eq(tail_pos(t, 0, &pos), 0);
+	tail_close(t);
+
+	/* Rotated, and the old file gone (gzipped away): the new file from
+	 * its start. */
+	ck_assert_int_eq(unlink(old), 0);
+	ck_assert_int_eq(rename(path, old), 0);
+	sh("gzip '%s'", old);
+	create(path, "newest\n");
+	reset();
+	t = start(path, false, &pos);
 	pump(t, 1);
-	ck_assert_str_eq(g.text, "fresh|");
+	ck_assert_str_eq(g.text, "newest|");
 	tail_close(t);
 
 	/* Same inode, other content before the offset: from the start. */
