@@ -405,6 +405,10 @@ load_text(struct matcher *m, const char *file, char *text, bool jit,
 				errs_add(e, fname, lineno, "weight must be a "
 				    "number from 0 to 1000");
 		} else if (strcmp(key, "prefilter") == 0) {
+			/* A repeated key replaces the earlier value, as
+			 * for the other single-valued keys. */
+			free(p->prefilter);
+			p->prefilter = NULL;
 			if (*val == '\0' || strlen(val) > 128)
 				errs_add(e, fname, lineno, "prefilter must be "
 				    "1 to 128 bytes");

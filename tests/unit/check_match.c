@@ -285,6 +285,26 @@ START_TEST(test_load_text)
 }
 END_TEST
 
+/* Found by fuzz-pattern: a second prefilter line leaked the first. The
+ * last one counts, like any repeated key (leaks show under ASan and
+ * valgrind). */
+START_TEST(test_repeated_prefilter)
+{
+	static const char text[] = "[t]\nservice = smtp\nkind = auth\n"
+				   "prefilter = first\nprefilter = second\n"
+				   "regex = %{ip}$\n";
+	struct match_event ev;
+	struct matcher *m;
+	struct errs e;
+
+	m = match_load_text("mem.pat", text, strlen(text), 0, &e);
+	ck_assert_msg(m != NULL, "%s", e.text);
+	ck_assert_int_eq(match_line(m, "second 192.0.2.1", 16, &ev), 1);
+	ck_assert_int_eq(match_line(m, "first 192.0.2.1", 15, &ev), 0);
+	match_free(m);
+}
+END_TEST
+
 START_TEST(test_prefilter_and_counts)
 {
 	struct matcher *m = load_shipped(0);
@@ -448,6 +468,7 @@ match_suite(void)
 	tcase_add_test(tc, test_bad_file_refused_whole);
 	tcase_add_test(tc, test_override_by_name);
 	tcase_add_test(tc, test_load_text);
+	tcase_add_test(tc, test_repeated_prefilter);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("hostile");
 	tcase_set_timeout(tc, 60);
