@@ -71,3 +71,96 @@ expect_eq() {
 	[ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"
 	echo "ok: $1"
 }
+
+# ---- daemon helpers (dominoban run in a test's private directory) ---------
+
+# db_lines: prefix each message line on stdin with a Domino console prefix
+# and the current time, as the console writes them.
+db_lines() {
+	awk -v ts="$(date '+%d.%m.%Y %H:%M:%S')" \
+		'{ printf "[004711:000010-00007F3A9C5FE700] %s   %s\n", ts, $0 }'
+}
+
+# db_start CONF ERRFILE [RUN_ARGS...]: start `dominoban run` in the
+# background with stderr appended to ERRFILE and wait until it answers
+# `status`; sets DB_PID. Fails with the daemon's stderr if it does not come
+# up within 10 s.
+db_start() {
+	local conf=$1 err=$2
+	shift 2
+	"$DOMINOBAN" --config "$conf" run --foreground "$@" 2>>"$err" &
+	DB_PID=$!
+	DAEMON_PIDS="$DAEMON_PIDS $DB_PID"
+	if ! wait_until 10 db_alive_answers "$conf" "$DB_PID"; then
+		cat "$err" >&2
+		fail "the daemon did not come up (config $conf)"
+	fi
+}
+db_alive_answers() {
+	kill -0 "$2" 2>/dev/null && "$DOMINOBAN" --config "$1" status
+}
+
+# db_stop [SIGNAL]: stop the daemon started last (SIGTERM by default) and
+# wait for it; sets DB_RC to its exit status.
+db_stop() {
+	kill "-${1:-TERM}" "$DB_PID" 2>/dev/null
+	wait "$DB_PID" 2>/dev/null
+	DB_RC=$?
+	DAEMON_PIDS=$(echo "$DAEMON_PIDS" | sed "s/\\b$DB_PID\\b//")
+}
+
+# set_elements TABLE SET: the elements of an nftables set, one a line,
+# without their timeouts (the test oracle; empty when the set is missing).
+set_elements() {
+	nft list set inet "$1" "$2" 2>/dev/null | tr ',{}' '\n\n\n' |
+		sed -n '/elements =/,$p' | awk 'NF && $1 != "elements" { print $1 }'
+}
+
+# in_set TABLE SET ELEMENT: is ELEMENT in the kernel set?
+in_set() {
+	set_elements "$1" "$2" | grep -qxF "$3"
+}
+
+# db_prepare TABLE: the common start of a daemon test, after enter_netns:
+# a private directory (T), an empty log (LOG), the probe (PROBE), the
+# table name (TABLE), the config path (DB_CONF) and the CLI (DB). Skips
+# without nft(8), the test oracle.
+db_prepare() {
+	make_tmpdir
+	command -v nft >/dev/null || skip "nft(8) not installed (the test oracle)"
+	TABLE=$1
+	PROBE=$TOP_BUILDDIR/tools/tcpprobe
+	[ -x "$PROBE" ] || fail "$PROBE not built"
+	LOG=$T/notes.log
+	: >"$LOG"
+	DB_CONF=$T/dominoban.conf
+	DB="$DOMINOBAN --config $DB_CONF"
+}
+
+# db_config: write DB_CONF for a daemon of this test alone: it follows
+# DB_LOGS (default LOG) with the shipped patterns, keeps its socket and state
+# in T and owns TABLE. Lines on stdin follow (sections may repeat).
+db_config() {
+	{
+		printf '[daemon]\nlogs = %s\npatterns = %s\n' "${DB_LOGS:-$LOG}" \
+			"${DB_PATTERNS:-$TOP_SRCDIR/patterns}"
+		printf 'control_socket = %s\nstate_dir = %s\n[nft]\ntable = %s\n' \
+			"$T/control.sock" "$T/state" "$TABLE"
+		cat
+	} >"$DB_CONF"
+}
+
+# db_listen ADDR PORT: a TCP listener (killed at exit), ready on return.
+db_listen() {
+	"$PROBE" listen "$1" "$2" >"$T/listen-$2.out" &
+	DAEMON_PIDS="$DAEMON_PIDS $!"
+	wait_until 5 grep -q LISTENING "$T/listen-$2.out" ||
+		fail "no listener on $1 port $2"
+}
+
+# rc_of CMD...: run CMD with stdout in $T/out and stderr in $T/err; print
+# its exit status.
+rc_of() {
+	"$@" >"$T/out" 2>"$T/err"
+	echo $?
+}

@@ -1,0 +1,56 @@
+#!/bin/bash
+# dominoban run with action = reject: a banned source gets a TCP reset at
+# once (the connect is refused) on a configured port, for IPv4 and IPv6,
+# while an unbanned source still connects.
+set -u
+. "$TOP_SRCDIR/tests/system/lib.sh"
+enter_netns "$0" "$@"
+db_prepare dbtest_reject
+
+for a in 198.51.100.8 192.0.2.51; do
+	ip addr add "$a/32" dev lo || skip "cannot add addresses in the namespace"
+done
+ip -6 addr add 2001:db8:bad::6/128 dev lo nodad
+ip -6 addr add 2001:db8::1/128 dev lo nodad
+ip -6 addr add 2001:db8::3/128 dev lo nodad
+
+db_config <<CONF
+[nft]
+ports = 25 587
+action = reject
+[allow]
+own_addresses = no
+CONF
+db_start "$DB_CONF" "$T/daemon.err"
+db_listen :: 587
+
+for u in a b c d e; do
+	echo "SMTP Server: Authentication failed for user $u ; connecting host 198.51.100.8"
+	echo "smtp: $u [2001:db8:bad::6] authentication failure using internet password"
+done | db_lines >>"$LOG"
+wait_until 10 in_set $TABLE host4 198.51.100.8 || fail "198.51.100.8 not in host4"
+wait_until 10 in_set $TABLE host6 2001:db8:bad::6 || fail "2001:db8:bad::6 not in host6"
+echo "ok: both attackers in the kernel sets"
+nft list chain inet $TABLE input | grep -q 'reject with tcp reset' ||
+	fail "no reject rule: $(nft list chain inet $TABLE input)"
+echo "ok: the chain rejects with a TCP reset"
+
+# REFUSED is what connect(2) reports for a reset answering the SYN; a
+# reset after the handshake would show as RESET. Both mean rejected.
+refused() {
+	local r
+	r=$("$PROBE" connect "$1" "$2" 587 2000)
+	case $r in
+	REFUSED | RESET) echo "ok: connect $1 -> $2:587 $r" ;;
+	*) fail "connect $1 -> $2:587: got '$r', want REFUSED or RESET" ;;
+	esac
+}
+refused 198.51.100.8 127.0.0.1
+refused 2001:db8:bad::6 2001:db8::1
+expect_eq "connect 192.0.2.51 -> :587 (unbanned)" \
+	"$("$PROBE" connect 192.0.2.51 127.0.0.1 587 2000)" CONNECTED
+expect_eq "connect 2001:db8::3 -> :587 (unbanned, IPv6)" \
+	"$("$PROBE" connect 2001:db8::3 2001:db8::1 587 2000)" CONNECTED
+db_stop
+expect_eq "daemon exit on SIGTERM" "$DB_RC" 0
+echo "PASS: run-reject"
