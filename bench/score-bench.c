@@ -58,8 +58,11 @@ main(int argc, char **argv)
 			a.a[1] = (uint8_t)(x >> 16);
 			a.a[2] = (uint8_t)(x >> 8);
 			a.a[3] = (uint8_t)x;
-			score_add(s, &a, 1, 0, NULL, (int64_t)(i / 100000), 600);
+			/* As decide does: prefetch both records, then add. */
 			addr_mask(&net, &a, 24);
+			score_prefetch(s, &a);
+			score_prefetch(s, &net);
+			score_add(s, &a, 1, 0, NULL, (int64_t)(i / 100000), 600);
 			score_add(s, &net, 1, 0, &a, (int64_t)(i / 100000), 600);
 		}
 		t1 = now_s();

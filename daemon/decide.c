@@ -370,9 +370,17 @@ count(struct decide *d, const struct addr *host, double weight, unsigned pat,
 	struct score_rec *r;
 	bool v4 = host->family == AF_INET;
 
+	struct addr net;
+
 	if (allow_overlaps(&d->allow, host)) {
 		d->st.allowlisted++;
 		return;
+	}
+	/* Both records are likely cache misses: let them overlap. */
+	score_prefetch(d->score, host);
+	if ((v4 ? d->net4 : d->net6) != 0) {
+		addr_mask(&net, host, v4 ? d->net4 : d->net6);
+		score_prefetch(d->score, &net);
 	}
 	r = score_add(d->score, host, weight, pat, NULL, now, d->half_life);
 	if (r != NULL && !banned(r, now) && !inside_banned_net(d, host, now) &&

@@ -52,6 +52,13 @@ struct score_rec *score_add(struct score *s, const struct addr *key,
     double weight, unsigned pattern, const struct addr *host, int64_t now,
     double half_life);
 
+/*
+ * Start loading key's slot into the cache (its hash is kept for the next
+ * score_add() or score_find()): an event prefetches its host and netblock
+ * records first, so their cache misses overlap.
+ */
+void score_prefetch(struct score *s, const struct addr *key);
+
 /* The record for key, or NULL. */
 struct score_rec *score_find(struct score *s, const struct addr *key);
 
