@@ -57,6 +57,8 @@ struct pattern {
 	struct match_pattern info;
 	char *prefilter;       /* NULL: run on every line */
 	size_t prefilter_len;
+	int lit;               /* literal the prefilter holds, or -1 */
+	bool lit_exact;        /* ... and the prefilter is that literal */
 	pcre2_code *re;
 	pcre2_code *ignore[MAX_IGNORES];
 	size_t nignore;
@@ -576,6 +578,10 @@ list_files(const char *const *dirs, size_t ndirs, char **names,
  * rejected for policy reasons" also holds "rejected for policy reasons", so
  * the shorter search finds it; match_one() then checks each pattern's own
  * prefilter on the line). Fewer passes over the buffer, same candidates.
+ * Each pattern records the literal its prefilter holds, so a candidate
+ * line is never searched again for what the buffer search already found:
+ * hostile lines that carry the literals cost one regex run, not twenty
+ * memmem() calls.
  */
 static void
 build_literals(struct matcher *m)
@@ -614,6 +620,20 @@ build_literals(struct matcher *m)
 			continue;
 		m->literals[m->nliterals].s = pf[i];
 		m->literals[m->nliterals++].len = pl[i];
+	}
+	/* Each prefilter holds a kept literal (or is one): a line without
+	 * that literal cannot pass the prefilter. */
+	for (i = 0; i < m->npats; i++) {
+		p = &m->pats[i];
+		p->lit = -1;
+		for (k = 0; k < m->nliterals && p->prefilter != NULL; k++) {
+			if (memmem(p->prefilter, p->prefilter_len,
+				m->literals[k].s, m->literals[k].len) == NULL)
+				continue;
+			p->lit = (int)k;
+			p->lit_exact = m->literals[k].len == p->prefilter_len;
+			break;
+		}
 	}
 }
 
@@ -767,10 +787,41 @@ try_pattern(struct matcher *m, struct pattern *p, const char *line,
 	return 1;
 }
 
+/* Which literals a line holds: known bits are settled, present bits say
+ * which of those occur. match_buffer() knows them all from its search;
+ * match_line() finds each only when a pattern needs it. */
+struct lits {
+	uint64_t known, present;
+};
+
+static bool
+passes(struct matcher *m, const struct pattern *p, const char *line,
+    size_t len, struct lits *c)
+{
+	uint64_t bit;
+
+	if (p->prefilter == NULL)
+		return true;
+	if (p->lit >= 0) {
+		bit = (uint64_t)1 << p->lit;
+		if ((c->known & bit) == 0) {
+			c->known |= bit;
+			if (memmem(line, len, m->literals[p->lit].s,
+				m->literals[p->lit].len) != NULL)
+				c->present |= bit;
+		}
+		if ((c->present & bit) == 0)
+			return false;
+		if (p->lit_exact)
+			return true;
+	}
+	return memmem(line, len, p->prefilter, p->prefilter_len) != NULL;
+}
+
 /* The first pattern that matches the line; lines are counted by callers. */
 static int
 match_one(struct matcher *m, const char *line, size_t len,
-    struct match_event *ev)
+    struct match_event *ev, struct lits *c)
 {
 	struct pattern *p;
 	size_t i;
@@ -781,10 +832,7 @@ match_one(struct matcher *m, const char *line, size_t len,
 	}
 	for (i = 0; i < m->npats; i++) {
 		p = &m->pats[i];
-		if (p->prefilter != NULL &&
-		    memmem(line, len, p->prefilter, p->prefilter_len) == NULL)
-			continue;
-		if (try_pattern(m, p, line, len, ev))
+		if (passes(m, p, line, len, c) && try_pattern(m, p, line, len, ev))
 			return 1;
 	}
 	return 0;
@@ -794,17 +842,19 @@ int
 match_line(struct matcher *m, const char *line, size_t len,
     struct match_event *ev)
 {
+	struct lits c = {0, 0};
+
 	m->st.lines++;
-	return match_one(m, line, len, ev);
+	return match_one(m, line, len, ev, &c);
 }
 
 static void
 candidate(struct matcher *m, const char *line, size_t len, match_cb cb,
-    void *arg)
+    void *arg, struct lits *c)
 {
 	struct match_event ev;
 
-	if (match_one(m, line, len, &ev))
+	if (match_one(m, line, len, &ev, c))
 		cb(arg, line, len, &ev);
 }
 
@@ -842,6 +892,7 @@ match_buffer(struct matcher *m, const char *buf, size_t len, match_cb cb,
     void *arg)
 {
 	const char *end = buf + len, *pos, *ls, *le, *best;
+	struct lits c;
 	struct literal *l;
 	size_t i;
 
@@ -851,7 +902,8 @@ match_buffer(struct matcher *m, const char *buf, size_t len, match_cb cb,
 			le = memchr(ls, '\n', (size_t)(end - ls));
 			if (le == NULL)
 				le = end;
-			candidate(m, ls, (size_t)(le - ls), cb, arg);
+			c.known = c.present = 0;
+			candidate(m, ls, (size_t)(le - ls), cb, arg, &c);
 		}
 		return;
 	}
@@ -874,7 +926,17 @@ match_buffer(struct matcher *m, const char *buf, size_t len, match_cb cb,
 		le = memchr(best, '\n', (size_t)(end - best));
 		if (le == NULL)
 			le = end;
-		candidate(m, ls, (size_t)(le - ls), cb, arg);
+		/* No literal occurs before best, and literals hold no
+		 * newline: each is in this line exactly when its next
+		 * occurrence starts before le. */
+		c.known = c.present = 0;
+		for (i = 0; i < m->nliterals; i++) {
+			c.known |= (uint64_t)1 << i;
+			if (m->literals[i].next != NULL &&
+			    m->literals[i].next < le)
+				c.present |= (uint64_t)1 << i;
+		}
+		candidate(m, ls, (size_t)(le - ls), cb, arg, &c);
 		pos = le < end ? le + 1 : end;
 		for (i = 0; i < m->nliterals; i++) {
 			l = &m->literals[i];
