@@ -3,6 +3,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,6 +93,158 @@ START_TEST(test_truncated_everywhere)
 }
 END_TEST
 
+/* A state as a busy daemon saves it: three logs (one path needing escapes),
+ * host and netblock bans in both families, reasons with blanks, '%' and
+ * bytes outside ASCII, and an offence history. */
+static void
+realistic(struct state *s)
+{
+	static const char *const bans[][2] = {
+	    {"198.51.100.7", "smtp-auth=5"},
+	    {"203.0.113.0/24", "smtp-unknown-rcpt=50,smtp-auth=3"},
+	    {"2001:db8:bad::5", "http-auth=4,inet-auth=1"},
+	    {"2001:db8:1234::/64", "imap-auth=9"},
+	    {"192.0.2.128/25", "manual: by admin 100% sure \xc3\xa9"},
+	    {"::ffff:192.0.2.9", ""},
+	};
+	static const char *const offs[] = {"198.51.100.7", "203.0.113.0/24",
+	    "2001:db8:bad::5", "100.64.1.5", "2001:db8:a:1::1"};
+	struct addr a;
+	size_t i;
+
+	memset(s, 0, sizeof(*s));
+	ck_assert_int_eq(state_add_tail(s, "/local/notesdata/IBM_TECHNICAL_"
+			     "SUPPORT/console.log", 64769, 1234567, 987654321,
+			     0xfedcba9876543210ULL), 0);
+	ck_assert_int_eq(state_add_tail(s, "/local/notesdata/notes.log", 64769,
+			     7654321, 0, 0), 0);
+	ck_assert_int_eq(state_add_tail(s, "/var/log/domino/odd name %20\t"
+			     "\xc3\xa9.log", 2049, 42, 18446744073709551615ULL,
+			     1), 0);
+	for (i = 0; i < sizeof(bans) / sizeof(bans[0]); i++) {
+		ck_assert_int_eq(addr_parse_prefix(bans[i][0], false, &a), 0);
+		ck_assert_int_eq(state_add_ban(s, &a, 1790000000 + (int64_t)i,
+				     (uint32_t)i + 1, bans[i][1]), 0);
+	}
+	for (i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
+		ck_assert_int_eq(addr_parse_prefix(offs[i], false, &a), 0);
+		ck_assert_int_eq(state_add_offence(s, &a, (uint32_t)(i * 7 + 1),
+				     1789990000 - (int64_t)i * 86400), 0);
+	}
+}
+
+static bool
+same_state(const struct state *a, const struct state *b)
+{
+	size_t i;
+
+	if (a->ntails != b->ntails || a->nbans != b->nbans ||
+	    a->noffences != b->noffences)
+		return false;
+	for (i = 0; i < a->ntails; i++)
+		if (strcmp(a->tails[i].path, b->tails[i].path) != 0 ||
+		    a->tails[i].dev != b->tails[i].dev ||
+		    a->tails[i].ino != b->tails[i].ino ||
+		    a->tails[i].offset != b->tails[i].offset ||
+		    a->tails[i].fingerprint != b->tails[i].fingerprint)
+			return false;
+	for (i = 0; i < a->nbans; i++)
+		if (memcmp(&a->bans[i].target, &b->bans[i].target,
+			sizeof(struct addr)) != 0 ||
+		    a->bans[i].expires != b->bans[i].expires ||
+		    a->bans[i].offences != b->bans[i].offences ||
+		    strcmp(a->bans[i].reason, b->bans[i].reason) != 0)
+			return false;
+	for (i = 0; i < a->noffences; i++)
+		if (memcmp(&a->offences[i].target, &b->offences[i].target,
+			sizeof(struct addr)) != 0 ||
+		    a->offences[i].count != b->offences[i].count ||
+		    a->offences[i].last != b->offences[i].last)
+			return false;
+	return true;
+}
+
+/* Parse len bytes copied to a buffer of exactly that size (so a read past
+ * the end shows under ASan and valgrind); returns state_parse()'s result. */
+static int
+parse_exact(struct state *r, const char *text, size_t len)
+{
+	char *copy = malloc(len > 0 ? len : 1), err[256];
+	int rc;
+
+	ck_assert_ptr_nonnull(copy);
+	memcpy(copy, text, len);
+	err[0] = '\0';
+	errno = 0;
+	rc = state_parse(r, copy, len, err, sizeof(err));
+	if (rc == -1) {
+		ck_assert_int_eq(errno, EINVAL);
+		ck_assert_msg(err[0] != '\0', "refused without a reason");
+		ck_assert_uint_eq(r->ntails + r->nbans + r->noffences, 0);
+		ck_assert_ptr_null(r->tails);
+		ck_assert_ptr_null(r->bans);
+		ck_assert_ptr_null(r->offences);
+	}
+	free(copy);
+	return rc;
+}
+
+/*
+ * The realistic state cut at every byte offset is refused, and only the
+ * whole file is accepted. Every single-byte change is refused too, unless
+ * it falls in the end line and leaves its meaning (a hex digit's case, a
+ * leading zero turned into a blank): then the records read are exactly
+ * the original ones. The checksum covers every byte before the end line.
+ */
+START_TEST(test_truncated_realistic)
+{
+	static const char repl[] = {'\n', ' ', '\0', '%', '0', '9', 'f', '-',
+	    'x'};
+	const unsigned flips[] = {0x01, 0x20, 0x80};
+	struct state s, r;
+	size_t len, i, k, endline, accepted = 0;
+	char *text, *copy;
+
+	realistic(&s);
+	ck_assert_int_eq(state_format(&s, &text, &len), 0);
+	ck_assert_uint_gt(len, 700);
+	endline = (size_t)(strstr(text, "\nend ") - text) + 1;
+	for (i = 0; i < len; i++)
+		ck_assert_msg(parse_exact(&r, text, i) == -1,
+		    "accepted a file cut at %zu of %zu", i, len);
+	ck_assert_int_eq(parse_exact(&r, text, len), 0);
+	ck_assert(same_state(&s, &r));
+	state_clear(&r);
+
+	copy = malloc(len);
+	ck_assert_ptr_nonnull(copy);
+	for (i = 0; i < len; i++) {
+		for (k = 0; k < sizeof(repl) + sizeof(flips) / sizeof(flips[0]);
+		     k++) {
+			memcpy(copy, text, len);
+			copy[i] = k < sizeof(repl) ? repl[k] :
+			    (char)(copy[i] ^ flips[k - sizeof(repl)]);
+			if (copy[i] == text[i])
+				continue;
+			if (parse_exact(&r, copy, len) == -1)
+				continue;
+			ck_assert_msg(i >= endline, "accepted a change at %zu "
+			    "(0x%02x), before the end line", i,
+			    (unsigned char)copy[i]);
+			ck_assert_msg(same_state(&s, &r), "a change at %zu "
+			    "gave other records", i);
+			state_clear(&r);
+			accepted++;
+		}
+	}
+	/* Only a handful of harmless end-line changes may pass. */
+	ck_assert_uint_lt(accepted, 40);
+	free(copy);
+	free(text);
+	state_clear(&s);
+}
+END_TEST
+
 START_TEST(test_refuses_foreign)
 {
 	static const char *bad[] = {
@@ -165,6 +318,7 @@ state_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("corruption");
 	tcase_add_test(tc, test_truncated_everywhere);
+	tcase_add_test(tc, test_truncated_realistic);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("files");
 	tcase_add_test(tc, test_save_load);
