@@ -1,7 +1,8 @@
 #!/bin/bash
 # dominoban run with action = reject: a banned source gets a TCP reset at
 # once (the connect is refused) on a configured port, for IPv4 and IPv6,
-# while an unbanned source still connects.
+# while an unbanned source still connects. Reload (dominoban reload, then
+# SIGHUP) applies a changed action and port list to the live rules.
 set -u
 . "$TOP_SRCDIR/tests/system/lib.sh"
 enter_netns "$0" "$@"
@@ -51,6 +52,32 @@ expect_eq "connect 192.0.2.51 -> :587 (unbanned)" \
 	"$("$PROBE" connect 192.0.2.51 127.0.0.1 587 2000)" CONNECTED
 expect_eq "connect 2001:db8::3 -> :587 (unbanned, IPv6)" \
 	"$("$PROBE" connect 2001:db8::3 2001:db8::1 587 2000)" CONNECTED
+
+# Reload to drop on port 587 only, then (SIGHUP) back to reject on 2525.
+db_listen :: 2525
+sed -i -e 's/^ports = .*/ports = 587/' -e 's/^action = .*/action = drop/' "$DB_CONF"
+expect_eq "reload to action = drop" "$($DB reload >/dev/null 2>&1; echo $?)" 0
+expect_eq "connect 198.51.100.8 -> :587 after reload (drop)" \
+	"$("$PROBE" connect 198.51.100.8 127.0.0.1 587 300)" TIMEOUT
+expect_eq "connect 198.51.100.8 -> :2525 (not a configured port)" \
+	"$("$PROBE" connect 198.51.100.8 127.0.0.1 2525 2000)" CONNECTED
+sed -i -e 's/^ports = .*/ports = 2525/' -e 's/^action = .*/action = reject/' "$DB_CONF"
+kill -HUP "$DB_PID"
+reject_2525() {
+	nft list chain inet $TABLE input | grep -q 'reject with tcp reset' &&
+		[ "$(set_elements $TABLE ports)" = 2525 ]
+}
+wait_until 10 reject_2525 || fail "SIGHUP: rules not changed: $(nft list table inet $TABLE)"
+refused_2525() {
+	case $("$PROBE" connect 198.51.100.8 127.0.0.1 2525 2000) in
+	REFUSED | RESET) return 0 ;;
+	esac
+	return 1
+}
+refused_2525 || fail "connect 198.51.100.8 -> :2525 after SIGHUP not refused"
+echo "ok: connect 198.51.100.8 -> :2525 refused after SIGHUP"
+expect_eq "connect 198.51.100.8 -> :587 after SIGHUP (no longer a configured port)" \
+	"$("$PROBE" connect 198.51.100.8 127.0.0.1 587 2000)" CONNECTED
 db_stop
 expect_eq "daemon exit on SIGTERM" "$DB_RC" 0
 echo "PASS: run-reject"
