@@ -118,7 +118,7 @@ for b in "10.90.0.0/16 net4 $r_net" "2001:db8:bad::9 host6 $r_v6"; do
 	k=$(seconds_of "$(kernel_timeout "$2" "$1")")
 	check_remaining "$1" "$3" $(($(date +%s) - t_ban))
 	r=$(remaining "$1")
-	[ -n "$k" ] && [ "$k" -le "$r" ] && [ "$k" -ge $((r - 2)) ] ||
+	[ -n "$k" ] && [ "$k" -ge "$r" ] && [ "$k" -le $((r + 2)) ] ||
 		fail "$1: kernel timeout ${k:-none} s, the daemon lists ${r} s left"
 	echo "ok: $1 restored in the kernel with its remaining time (${k} s)"
 done
