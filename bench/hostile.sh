@@ -1,0 +1,45 @@
+#!/bin/sh
+# make bench: `dominoban test --events` over 100,000 hostile lines
+# (fuzz/gen-hostile-log: over-long lines, NULs, invalid UTF-8, injection,
+# backtracking shapes, real attackers) next to 100,000 benign ones
+# (bench/gen-domino-log, 2% attack lines), pinned to one core; best of 5
+# wall-clock runs each. Prints lines/s and MB/s of both and the ratio; the
+# target (issue 5) is hostile within 2x of benign in lines/s.
+set -eu
+B=${TOP_BUILDDIR:?}
+S=${TOP_SRCDIR:?}
+N=${BENCH_HOSTILE_LINES:-100000}
+D=$(mktemp -d "${TMPDIR:-/tmp}/dominoban-bench-hostile.XXXXXX")
+trap 'rm -rf "$D"' EXIT
+"$B/fuzz/gen-hostile-log" -n "$N" >"$D/hostile.log"
+"$B/bench/gen-domino-log" "$N" 2 >"$D/benign.log"
+CPU="taskset -c 0"
+command -v taskset >/dev/null 2>&1 || CPU=""
+
+# Best of 5 runs of test --events on FILE, in nanoseconds.
+best_ns() {
+	b=0
+	for _ in 1 2 3 4 5; do
+		s=$(date +%s%N)
+		$CPU "$B/dominoban" test --events --patterns "$S/patterns" "$1" \
+			>"$D/events"
+		t=$(($(date +%s%N) - s))
+		if [ "$b" = 0 ] || [ "$t" -lt "$b" ]; then b=$t; fi
+	done
+	echo "$b"
+}
+
+for f in hostile benign; do
+	ns=$(best_ns "$D/$f.log")
+	lines=$(wc -l <"$D/$f.log")
+	bytes=$(wc -c <"$D/$f.log")
+	events=$(wc -l <"$D/events")
+	eval "ns_$f=$ns lines_$f=$lines"
+	printf '%-8s %7s lines %9s bytes %6s events: %7.3f s  %9.0f lines/s  %6.1f MB/s\n' \
+		"$f" "$lines" "$bytes" "$events" "$(echo "$ns / 1000000000" | bc -l)" \
+		"$(echo "$lines * 1000000000 / $ns" | bc -l)" \
+		"$(echo "$bytes * 1000 / $ns" | bc -l)"
+done
+# shellcheck disable=SC2154
+printf 'hostile / benign time per line: %.2f (target: at most 2)\n' \
+	"$(echo "($ns_hostile / $lines_hostile) / ($ns_benign / $lines_benign)" | bc -l)"
