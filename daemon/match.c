@@ -641,6 +641,9 @@ build_literals(struct matcher *m)
 static struct matcher *
 load_done(struct matcher *m, bool jit, struct errs *err)
 {
+	uint32_t groups, pairs = 32;
+	size_t i;
+
 	if (err->count > 0 || m->npats == 0) {
 		errno = err->count > 0 ? EINVAL : ENOENT;
 		if (err->count == 0)
@@ -649,7 +652,13 @@ load_done(struct matcher *m, bool jit, struct errs *err)
 		goto fail;
 	}
 	m->jit = jit;
-	m->md = pcre2_match_data_create(32, NULL);
+	/* Room for every capture of the largest regex: with fewer pairs
+	 * pcre2_match() returns 0 and the pattern would never hit. */
+	for (i = 0; i < m->npats; i++)
+		if (pcre2_pattern_info(m->pats[i].re, PCRE2_INFO_CAPTURECOUNT,
+			&groups) == 0 && groups + 1 > pairs)
+			pairs = groups + 1;
+	m->md = pcre2_match_data_create(pairs, NULL);
 	m->mctx = pcre2_match_context_create(NULL);
 	if (m->md == NULL || m->mctx == NULL) {
 		errno = ENOMEM;

@@ -305,6 +305,31 @@ START_TEST(test_repeated_prefilter)
 }
 END_TEST
 
+/* Found while writing fuzz-pattern: a regex with more than 31 capture
+ * groups never matched (the match data held 32 pairs, pcre2_match()
+ * returned 0). */
+START_TEST(test_many_groups)
+{
+	char text[512];
+	struct match_event ev;
+	struct matcher *m;
+	struct errs e;
+	int n, i;
+
+	n = snprintf(text, sizeof(text), "[t]\nservice = smtp\nkind = auth\n"
+	    "regex = ^");
+	for (i = 0; i < 40; i++)
+		n += snprintf(text + n, sizeof(text) - (size_t)n, "(x?)");
+	snprintf(text + n, sizeof(text) - (size_t)n, "a %%{ip}$\n");
+	m = match_load_text("mem.pat", text, strlen(text), 0, &e);
+	ck_assert_msg(m != NULL, "%s", e.text);
+	ck_assert_int_eq(match_line(m, "a 192.0.2.1", 11, &ev), 1);
+	ck_assert(ev.has_addr);
+	ck_assert_int_eq(ev.addr.a[3], 1);
+	match_free(m);
+}
+END_TEST
+
 START_TEST(test_prefilter_and_counts)
 {
 	struct matcher *m = load_shipped(0);
@@ -469,6 +494,7 @@ match_suite(void)
 	tcase_add_test(tc, test_override_by_name);
 	tcase_add_test(tc, test_load_text);
 	tcase_add_test(tc, test_repeated_prefilter);
+	tcase_add_test(tc, test_many_groups);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("hostile");
 	tcase_set_timeout(tc, 60);
