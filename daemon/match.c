@@ -642,7 +642,7 @@ static struct matcher *
 load_done(struct matcher *m, bool jit, struct errs *err)
 {
 	uint32_t groups, pairs = 32;
-	size_t i;
+	size_t i, k;
 
 	if (err->count > 0 || m->npats == 0) {
 		errno = err->count > 0 ? EINVAL : ENOENT;
@@ -652,12 +652,15 @@ load_done(struct matcher *m, bool jit, struct errs *err)
 		goto fail;
 	}
 	m->jit = jit;
-	/* Room for every capture of the largest regex: with fewer pairs
-	 * pcre2_match() returns 0 and the pattern would never hit. */
+	/* Room for every capture of the largest regex (ignore lines too):
+	 * with fewer pairs pcre2_match() returns 0, so the pattern would
+	 * never hit and the ignore line never drop anything. */
 	for (i = 0; i < m->npats; i++)
-		if (pcre2_pattern_info(m->pats[i].re, PCRE2_INFO_CAPTURECOUNT,
-			&groups) == 0 && groups + 1 > pairs)
-			pairs = groups + 1;
+		for (k = 0; k <= m->pats[i].nignore; k++)
+			if (pcre2_pattern_info(k == 0 ? m->pats[i].re :
+				m->pats[i].ignore[k - 1], PCRE2_INFO_CAPTURECOUNT,
+				&groups) == 0 && groups + 1 > pairs)
+				pairs = groups + 1;
 	m->md = pcre2_match_data_create(pairs, NULL);
 	m->mctx = pcre2_match_context_create(NULL);
 	if (m->md == NULL || m->mctx == NULL) {

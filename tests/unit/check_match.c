@@ -306,11 +306,11 @@ START_TEST(test_repeated_prefilter)
 END_TEST
 
 /* Found while writing fuzz-pattern: a regex with more than 31 capture
- * groups never matched (the match data held 32 pairs, pcre2_match()
- * returned 0). */
+ * groups never matched, and such an ignore line never dropped a hit (the
+ * match data held 32 pairs, pcre2_match() returned 0). */
 START_TEST(test_many_groups)
 {
-	char text[512];
+	char text[1024];
 	struct match_event ev;
 	struct matcher *m;
 	struct errs e;
@@ -320,12 +320,18 @@ START_TEST(test_many_groups)
 	    "regex = ^");
 	for (i = 0; i < 40; i++)
 		n += snprintf(text + n, sizeof(text) - (size_t)n, "(x?)");
-	snprintf(text + n, sizeof(text) - (size_t)n, "a %%{ip}$\n");
+	n += snprintf(text + n, sizeof(text) - (size_t)n, "a %%{ip}$\n"
+	    "ignore = ");
+	for (i = 0; i < 40; i++)
+		n += snprintf(text + n, sizeof(text) - (size_t)n, "(y?)");
+	snprintf(text + n, sizeof(text) - (size_t)n, "\\.9$\n");
 	m = match_load_text("mem.pat", text, strlen(text), 0, &e);
 	ck_assert_msg(m != NULL, "%s", e.text);
 	ck_assert_int_eq(match_line(m, "a 192.0.2.1", 11, &ev), 1);
 	ck_assert(ev.has_addr);
 	ck_assert_int_eq(ev.addr.a[3], 1);
+	/* ... and such an ignore line drops what it matches. */
+	ck_assert_int_eq(match_line(m, "a 192.0.2.9", 11, &ev), 0);
 	match_free(m);
 }
 END_TEST
