@@ -316,6 +316,10 @@ set_key(struct conf *c, const struct conf_key *k, const char *val)
 		return NULL;
 	case T_PORTS: {
 		uint16_t *ports = n > 0 ? calloc(n, sizeof(*ports)) : NULL;
+		if (n > 0 && ports == NULL) {
+			free_list(words, n);
+			return "out of memory";
+		}
 		for (i = 0; i < n; i++) {
 			if (parse_number(words[i], 1, 65535, &d) == -1 ||
 			    d != floor(d)) {
@@ -335,6 +339,10 @@ set_key(struct conf *c, const struct conf_key *k, const char *val)
 	}
 	case T_CIDRS: {
 		struct addr *a = n > 0 ? calloc(n, sizeof(*a)) : NULL;
+		if (n > 0 && a == NULL) {
+			free_list(words, n);
+			return "out of memory";
+		}
 		for (i = 0; i < n; i++) {
 			if (addr_parse_prefix(words[i], false, &a[i]) == -1) {
 				free(a);
