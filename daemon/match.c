@@ -865,8 +865,13 @@ candidate(struct matcher *m, const char *line, size_t len, match_cb cb,
     void *arg, struct lits *c)
 {
 	struct match_event ev;
+	size_t n = len;
 
-	if (match_one(m, line, len, &ev, c))
+	/* A CRLF log's '\r' is no part of the line, as for the tailer: the
+	 * patterns that end in " *$" must match Windows logs too. */
+	if (n > 0 && line[n - 1] == '\r')
+		n--;
+	if (match_one(m, line, n, &ev, c))
 		cb(arg, line, len, &ev);
 }
 

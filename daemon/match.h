@@ -96,7 +96,8 @@ void match_free(struct matcher *m);
 int match_line(struct matcher *m, const char *line, size_t len,
     struct match_event *ev);
 
-/* Callback of match_buffer(): one matched line and its event. */
+/* Callback of match_buffer(): one matched line (as in the buffer: len
+ * includes a trailing '\r', if any) and its event. */
 typedef void (*match_cb)(void *arg, const char *line, size_t len,
     const struct match_event *ev);
 
@@ -104,7 +105,8 @@ typedef void (*match_cb)(void *arg, const char *line, size_t len,
  * Match every line of buf (len bytes; a last line without newline counts).
  * The prefilter literals are searched over the whole buffer, so lines that
  * hold none of them cost no per-line work. cb is called in line order.
- * Lines over MATCH_LINE_MAX are skipped and counted.
+ * A trailing '\r' is not matched (CRLF logs read as the tailer reads
+ * them). Lines over MATCH_LINE_MAX without it are skipped and counted.
  */
 void match_buffer(struct matcher *m, const char *buf, size_t len,
     match_cb cb, void *arg);

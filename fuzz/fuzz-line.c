@@ -14,7 +14,9 @@
  *   capture: text the attacker writes into a user name can never be where
  *   the address came from (the shipped patterns' trust rule, match.c);
  * - match_buffer() over the whole input yields exactly the events of
- *   match_line() line by line (the literal prefilter changes nothing);
+ *   match_line() line by line (the literal prefilter and the buffer-wide
+ *   literal search change nothing; a CRLF line reads as the tailer reads
+ *   it);
  * - every verdict is a ban of a normalised target that overlaps no
  *   allowlisted address, for a duration within [ban_time, ban_max], with a
  *   terminated reason; decide's counters agree with the callbacks.
@@ -247,9 +249,15 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	if ((d = decide_new(&conf, seed, &allow)) == NULL)
 		return 0;
+	if ((r.seen = calloc(match_count_newlines((const char *)data, size) + 1,
+		 sizeof(*r.seen))) == NULL) {
+		decide_free(d);
+		return 0;
+	}
 	cb.arg = &r;
-	/* Pass 1, the daemon's way: line by line into the decision engine.
-	 * The clock advances with the lines, by 0 to 3 s. */
+	/* The daemon's way: line by line (without a trailing '\r', as the
+	 * tailer hands them out) into the decision engine. The clock
+	 * advances with the lines, by 0 to 3 s. */
 	for (; p < end; p = nl + 1) {
 		nl = memchr(p, '\n', (size_t)(end - p));
 		if (nl == NULL)
@@ -262,6 +270,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    match_line(matcher, (const char *)p, len, &ev) != 1)
 			continue;
 		check_event(p, len, &ev);
+		r.seen[r.nseen].off = (size_t)(p - data);
+		r.seen[r.nseen].p = ev.pattern;
+		r.seen[r.nseen].has_addr = ev.has_addr;
+		r.seen[r.nseen++].addr = ev.addr;
 		decide_event(d, &ev, tag++, now, &cb);
 	}
 	decide_get_stats(d, &ds);
@@ -272,23 +284,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(ds.records <= conf.max_records, "%zu records", ds.records);
 	decide_free(d);
 
-	/* Pass 2: match_line() on the raw lines, then match_buffer() over the
-	 * whole input must find the same events. */
-	if ((r.seen = calloc(match_count_newlines((const char *)data, size) + 1,
-		 sizeof(*r.seen))) == NULL)
-		return 0;
-	for (p = data; p < end; p = nl + 1) {
-		nl = memchr(p, '\n', (size_t)(end - p));
-		if (nl == NULL)
-			nl = end;
-		if (match_line(matcher, (const char *)p, (size_t)(nl - p), &ev) !=
-		    1)
-			continue;
-		r.seen[r.nseen].off = (size_t)(p - data);
-		r.seen[r.nseen].p = ev.pattern;
-		r.seen[r.nseen].has_addr = ev.has_addr;
-		r.seen[r.nseen++].addr = ev.addr;
-	}
+	/* match_buffer() over the whole input finds the same events. */
 	match_buffer(matcher, (const char *)data, size, on_buffer_event, &r);
 	FUZZ_CHECK(r.next == r.nseen, "match_buffer missed %zu events",
 	    r.nseen - r.next);

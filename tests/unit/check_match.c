@@ -484,6 +484,31 @@ START_TEST(test_buffer_equals_lines)
 }
 END_TEST
 
+/* Found by tests/system/hostile.sh: match_buffer() (dominoban test and
+ * replay) kept the '\r' of CRLF lines, so every pattern ending in " *$"
+ * missed a Windows log the daemon's tailer reads fine. */
+START_TEST(test_buffer_crlf)
+{
+	static const char lf[] =
+	    "SMTP Server: Authentication failed for user a ; connecting host 192.0.2.1\n"
+	    "smtp: b [192.0.2.2] authentication failure using internet password\n"
+	    "SMTP Server: 192.0.2.3 disconnected. 1 message[s] received\n";
+	static const char crlf[] =
+	    "SMTP Server: Authentication failed for user a ; connecting host 192.0.2.1\r\n"
+	    "smtp: b [192.0.2.2] authentication failure using internet password\r\n"
+	    "SMTP Server: 192.0.2.3 disconnected. 1 message[s] received\r\n";
+	struct matcher *m = load_shipped(0);
+	struct collected a = {.n = 0}, b = {.n = 0};
+
+	match_buffer(m, lf, sizeof(lf) - 1, collect, &a);
+	match_buffer(m, crlf, sizeof(crlf) - 1, collect, &b);
+	ck_assert_str_eq(a.out, "smtp-auth 192.0.2.1 SMT|inet-auth 192.0.2.2 smt|"
+	    "smtp-disconnect 192.0.2.3 SMT|");
+	ck_assert_str_eq(b.out, a.out);
+	match_free(m);
+}
+END_TEST
+
 static Suite *
 match_suite(void)
 {
@@ -510,6 +535,7 @@ match_suite(void)
 	tc = tcase_create("matching");
 	tcase_add_test(tc, test_prefilter_and_counts);
 	tcase_add_test(tc, test_buffer_equals_lines);
+	tcase_add_test(tc, test_buffer_crlf);
 	suite_add_tcase(s, tc);
 	return s;
 }
