@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# dominoban demo: the real daemon in a private network namespace, following a
-# generated Domino log under attack. It prints the bans as they happen, then
-# `dominoban list`, then connects from a banned and an innocent address to
-# show the attacker's packets dropped in the kernel. Nothing outside the
-# namespace is touched: its nftables table dies with it.
+# dominoban demo: the harvest drill, live (tests/drill/README). In a
+# private network namespace, a Domino-like SMTP server logs in Domino's
+# console format and the real daemon follows that log. A short password
+# guess is banned; a legitimate sender with two typos is served; then a
+# harvester sends 50 RCPT TO probes per host, rotating through one /24, and
+# you watch each burst being cut after a few probes, the /24 banned, and
+# the next host refused at connect. It ends with `dominoban list`, connect
+# tests that show the attackers' packets dropped, and `dominoban status`.
+# Nothing outside the namespace is touched: its nftables table dies with it.
 #
 #   tools/demo.sh [BUILD_DIR]      (default: _build)
 set -euo pipefail
@@ -11,117 +15,94 @@ set -euo pipefail
 SRC=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=$(cd "${1:-$SRC/_build}" && pwd)
 DB=$BUILD/dominoban
-PROBE=$BUILD/tools/tcpprobe
-[ -x "$DB" ] || { echo "demo: $DB not built" >&2; exit 69; }
+. "$SRC/tests/drill/lib.sh"
+drill_built
+drill_netns "$0" "$BUILD"
 
-if [ "${DB_DEMO_NETNS:-}" != 1 ]; then
-	export DB_DEMO_NETNS=1
-	if [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
-		exec unshare -n "$BASH" "$0" "$BUILD"
-	elif unshare -rn true 2>/dev/null; then
-		exec unshare -rn "$BASH" "$0" "$BUILD"
-	fi
-	echo "demo: cannot create a network namespace (unshare -n/-rn)" >&2
-	exit 69
-fi
-
-say() { printf '\033[1m== %s\033[0m\n' "$*"; }
+say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 T=$(mktemp -d /tmp/dominoban-demo.XXXXXX)
-PIDS=()
 cleanup() {
-	local p
-	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	wait 2>/dev/null || true
+	drill_stop
 	rm -rf "$T"
 }
 trap cleanup EXIT
 
-# The namespace's own hosts: attackers in one /24 plus one elsewhere, an
-# IPv6 attacker, and an innocent sender.
-ip link set lo up
-for a in 203.0.113.10 203.0.113.11 203.0.113.12 203.0.113.13 203.0.113.99 \
-    198.51.100.7 192.0.2.50; do
-	ip addr add "$a/32" dev lo
+LEGIT=192.0.2.50 GUESS4=198.18.0.7 GUESS6=2001:db8:bad::5
+HARVEST=(203.0.113.10 203.0.113.11 203.0.113.12 203.0.113.13)
+drill_addrs $LEGIT $GUESS4 $GUESS6 "${HARVEST[@]}" 203.0.113.99
+
+say "a Domino-like SMTP server and dominoban in a private network namespace"
+drill_start "$T" ip drop yes
+echo "  SMTP server on port 25 ($DRILL_SERVER4, $DRILL_SERVER6), logging to notes.log"
+echo "  dominoban follows notes.log: shipped patterns, default policy" \
+    "(5 failures ban a host,"
+echo "  15 from 3 hosts ban their /24), action = drop, kill_sessions = yes"
+
+# The daemon's decisions, as they happen.
+tail -n +1 -f "$T/daemon.log" | sed -un \
+    -e 's/^dominoban: info: ban addr=\([^ ]*\) seconds=\([0-9]*\) .*reason="\([^"]*\)".*/  >> dominoban: BAN \1 for \2 s (\3)/p' \
+    -e 's/^dominoban: info: cut sessions=\([0-9]*\).*/  >> dominoban: cut \1 established session(s) (SOCK_DESTROY)/p' &
+DRILL_PIDS+=($!)
+
+# The harvester's lines, for people.
+show() {
+	awk '
+	/^probe / {
+		for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = substr($i, length(kv[1]) + 2) }
+		r = f["reply"]
+		what = r == "550" ? "550 user unknown" : r == "250" ? "250 ok" : \
+		    "no answer: " toupper(r)
+		printf "  %-14s RCPT %2d %-24s %-26s +%s ms\n", f["src"], f["n"], f["rcpt"], what, f["ms"]
+		fflush()
+	}
+	/^session / {
+		for (i = 2; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = substr($i, length(kv[1]) + 2) }
+		if (f["connect"] != "ok")
+			printf "  %-14s connect: %s (banned before its session began)\n", f["src"], toupper(f["connect"])
+		else if (f["data"] == "ok")
+			printf "  %-14s message delivered, %s of %s recipients refused, QUIT\n", f["src"], f["rejected"], f["probes"]
+		else
+			printf "  %-14s %s of %s probes answered, then %s: the burst is cut\n", f["src"], f["answered"], 50, toupper(f["end"])
+		fflush()
+	}'
+}
+H=("$HARV" --server $DRILL_SERVER4 --server $DRILL_SERVER6 --verbose)
+
+say "password guessing: 5 failed SMTP AUTH logins from $GUESS4, 5 HTTP from $GUESS6"
+ts() { date '+%d.%m.%Y %H:%M:%S'; }
+for u in admin root info sales test; do
+	printf '[004711:000031-00007F3A9C5FE700] %s   SMTP Server: Authentication failed for user %s ; connecting host %s\n' \
+	    "$(ts)" $u $GUESS4 >>"$DRILL_LOG"
+	printf '[004711:000031-00007F3A9C5FE700] %s   http: %s [%s] authentication failure using internet password\n' \
+	    "$(ts)" $u $GUESS6 >>"$DRILL_LOG"
 done
-ip -6 addr add 2001:db8:bad::5/128 dev lo nodad
-ip -6 addr add 2001:db8::1/128 dev lo nodad
-
-"$PROBE" listen :: 25 >/dev/null & PIDS+=($!)   # dual stack: v4 and v6
-
-LOG=$T/notes.log
-: >"$LOG"
-cat >"$T/dominoban.conf" <<CONF
-[daemon]
-logs = $LOG
-patterns = $SRC/patterns
-control_socket = $T/control.sock
-state_dir = $T
-[score]
-half_life = 10m
-[nft]
-ports = 25
-action = drop
-[allow]
-# The demo's attackers are addresses of this namespace itself; a real
-# server keeps own_addresses = yes.
-own_addresses = no
-CONF
-
-say "starting dominoban in a private network namespace"
-"$DB" --config "$T/dominoban.conf" run --foreground 2>"$T/daemon.log" &
-PIDS+=($!)
-for _ in $(seq 1 250); do
-	[ -S "$T/control.sock" ] && break
+for _ in $(seq 1 100); do
+	"$DB" --config "$DRILL_CONF" list --json 2>/dev/null |
+	    grep -q "\"$GUESS6\"" && break
 	sleep 0.02
 done
-[ -S "$T/control.sock" ] || { cat "$T/daemon.log"; exit 70; }
-tail -n +1 -f "$T/daemon.log" | grep --line-buffered -E ' (ban|unban) ' &
-PIDS+=($!)
 
-ts() { date '+%d.%m.%Y %H:%M:%S'; }
-n=0
-line() {
-	n=$((n + 1))
-	printf '[004711:%06d-00007F3A9C5FE700] %s   %s\n' $((n % 40 + 10)) \
-	    "$(ts)" "$1" >>"$LOG"
-}
+say "a legitimate sender ($LEGIT) mistypes two recipients, then delivers"
+"${H[@]}" --rcpt jhon@example.com --rcpt mary@exmaple.com \
+    --rcpt john@example.com --data $LEGIT | show
 
-say "a legitimate sender mistypes two recipients"
-line "SMTP Server: 192.0.2.50 connected"
-line "SMTP Server: Rejected recipient <jhon@example.com> from host [192.0.2.50]: not listed in Domino Directory"
-line "SMTP Server: Rejected recipient <mary@exmaple.com> from host [192.0.2.50]: not listed in Domino Directory"
-line "SMTP Server: 192.0.2.50 disconnected. 1 message[s] received"
-
-say "password guessing over SMTP and HTTP from 198.51.100.7 and 2001:db8:bad::5"
-for u in admin root info sales test; do
-	line "SMTP Server: Authentication failed for user $u ; connecting host 198.51.100.7"
-	line "http: $u [2001:db8:bad::5] authentication failure using internet password"
-	sleep 0.05
-done
-
-say "directory harvest rotating through 203.0.113.0/24"
-for h in 10 11 12 13; do
-	line "SMTP Server: 203.0.113.$h connected"
-	for i in $(seq 1 12); do
-		line "SMTP Server: Rejected recipient <u$h$i@example.com> from host [203.0.113.$h]: not listed in Domino Directory"
-	done
-	line "SMTP Server: 203.0.113.$h disconnected. 0 message[s] received"
-	sleep 0.3
-done
-sleep 0.5
+say "directory harvest: 50 RCPT TO per host, as fast as the server answers" \
+    "(~50/s), a new host of 203.0.113.0/24 every 0.5 s"
+"${H[@]}" --rcpts 50 --pause-ms 500 "${HARVEST[@]}" | show
+sleep 0.3
 
 say "dominoban list"
-"$DB" --config "$T/dominoban.conf" list
+"$DB" --config "$DRILL_CONF" list
 
-say "connect tests to port 25 (drop = TIMEOUT)"
+say "connect tests to port 25 (drop: the SYN vanishes, so TIMEOUT)"
 probe() {
-	printf '  from %-18s ' "$1"
+	printf '  from %-16s %-44s ' "$1" "$3"
 	"$PROBE" connect "$1" "$2" 25 700 || true
 }
-probe 192.0.2.50 127.0.0.1
-probe 198.51.100.7 127.0.0.1
-probe 203.0.113.99 127.0.0.1
-probe 2001:db8:bad::5 2001:db8::1
+probe $LEGIT $DRILL_SERVER4 "(the legitimate sender)"
+probe $GUESS4 $DRILL_SERVER4 "(banned: password guessing)"
+probe 203.0.113.99 $DRILL_SERVER4 "(never seen, inside the banned /24)"
+probe $GUESS6 $DRILL_SERVER6 "(banned: password guessing over IPv6)"
 
 say "dominoban status"
-"$DB" --config "$T/dominoban.conf" status
+"$DB" --config "$DRILL_CONF" status
