@@ -46,8 +46,13 @@ usage(FILE *f, const struct client_cmd *c)
 		   "  -h, --help   show this help\n", c->name, c->args, c->help);
 }
 
-/* The socket path from the configuration (defaults when the default
- * file is missing). */
+/*
+ * The socket path from the configuration (defaults when the default file
+ * is missing). A file with errors elsewhere still names the socket: the
+ * errors are shown and the daemon is asked anyway, so an admin halfway
+ * through an edit can still list, check status, and get the errors of a
+ * reload from the daemon itself.
+ */
 static int
 socket_path(const struct cmd_global *g, char *out, size_t size)
 {
@@ -55,15 +60,20 @@ socket_path(const struct cmd_global *g, char *out, size_t size)
 	struct errs e = {.count = 0};
 
 	if (conf_load(&c, g->config, &e) == -1) {
-		if (errno != ENOENT || g->config_given) {
+		if (errno == ENOENT && !g->config_given) {
+			conf_free(&c);
+			if (conf_defaults(&c) == -1)
+				return EX_OSERR;
+		} else if (errno == ENOENT || c.control_socket == NULL) {
 			fprintf(stderr, "dominoban: configuration refused:\n%s",
 			    e.text);
 			conf_free(&c);
 			return errno == ENOENT ? EX_NOINPUT : EX_CONFIG;
+		} else {
+			fprintf(stderr, "dominoban: warning: %s has errors "
+			    "(the running daemon keeps its configuration):\n%s",
+			    g->config, e.text);
 		}
-		conf_free(&c);
-		if (conf_defaults(&c) == -1)
-			return EX_OSERR;
 	}
 	snprintf(out, size, "%s", c.control_socket);
 	conf_free(&c);

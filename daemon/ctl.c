@@ -67,6 +67,7 @@ struct ctl {
 	struct client *clients;
 	size_t nclients;
 	uint64_t served, refused, bad;
+	size_t pending;            /* reply bytes held for all clients */
 	int spare;                 /* reserve descriptor for EMFILE */
 };
 
@@ -79,12 +80,30 @@ mono(void)
 	return ts.tv_sec;
 }
 
+/* Make room for n more bytes and the NUL; false when the reply would
+ * pass CTL_REPLY_MAX (it is then cut: replies stay bounded). */
+static bool
+reply_room(struct ctl_reply *r, size_t n)
+{
+	size_t cap;
+	char *p;
+
+	if (r->buf != NULL && n < r->cap - r->len)
+		return true;
+	cap = r->cap == 0 ? 4096 : r->cap * 2;
+	while (cap < r->len + n + 1)
+		cap *= 2;
+	if (cap > CTL_REPLY_MAX || (p = realloc(r->buf, cap)) == NULL)
+		return false;
+	r->buf = p;
+	r->cap = cap;
+	return true;
+}
+
 void
 ctl_reply_printf(struct ctl_reply *r, const char *fmt, ...)
 {
 	va_list ap;
-	size_t cap;
-	char *p;
 	int n;
 
 	for (;;) {
@@ -98,14 +117,19 @@ ctl_reply_printf(struct ctl_reply *r, const char *fmt, ...)
 			r->len += (size_t)n;
 			return;
 		}
-		cap = r->cap == 0 ? 4096 : r->cap * 2;
-		while (cap < r->len + (size_t)n + 1)
-			cap *= 2;
-		if (cap > CTL_REPLY_MAX || (p = realloc(r->buf, cap)) == NULL)
-			return; /* cut: the reply stays bounded */
-		r->buf = p;
-		r->cap = cap;
+		if (!reply_room(r, (size_t)n))
+			return;
 	}
+}
+
+void
+ctl_reply_write(struct ctl_reply *r, const char *p, size_t n)
+{
+	if (n == 0 || !reply_room(r, n))
+		return;
+	memcpy(r->buf + r->len, p, n);
+	r->len += n;
+	r->buf[r->len] = '\0';
 }
 
 int
@@ -133,6 +157,8 @@ client_free(struct ctl *c, struct client *cl)
 	}
 	loop_del(c->loop, cl->fd);
 	close(cl->fd);
+	if (cl->replying)
+		c->pending -= cl->reply.len;
 	free(cl->reply.buf);
 	free(cl);
 	c->nclients--;
@@ -186,6 +212,26 @@ split(char *req, char **argv, int *argc)
 	return *argc > 0 ? 0 : -1;
 }
 
+/* Replies waiting for clients that do not read hold memory: past
+ * CTL_PENDING_MAX in all, the oldest such clients are dropped. */
+static void
+shed_replies(struct ctl *c, const struct client *keep)
+{
+	struct client *cl, *oldest;
+
+	while (c->pending > CTL_PENDING_MAX) {
+		oldest = NULL;
+		for (cl = c->clients; cl != NULL; cl = cl->next)
+			if (cl->replying && cl != keep &&
+			    (oldest == NULL || cl->since <= oldest->since))
+				oldest = cl;
+		if (oldest == NULL)
+			return;
+		c->refused++;
+		client_free(c, oldest);
+	}
+}
+
 static void
 start_reply(struct ctl *c, struct client *cl)
 {
@@ -223,6 +269,8 @@ start_reply(struct ctl *c, struct client *cl)
 	}
 	cl->replying = true;
 	cl->sent = 0;
+	c->pending += r->len;
+	shed_replies(c, cl);
 	loop_mod(c->loop, cl->fd, EPOLLOUT);
 }
 

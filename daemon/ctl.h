@@ -26,6 +26,7 @@
 #define CTL_REQUEST_MAX 4096        /* bytes in a request line */
 #define CTL_ARGS_MAX 16             /* words in a request */
 #define CTL_REPLY_MAX (64u << 20)   /* bytes in a reply */
+#define CTL_PENDING_MAX (128u << 20) /* reply bytes held for all clients */
 #define CTL_CLIENTS_MAX 1024        /* connections served at once */
 #define CTL_PEER_GROUPS_MAX 65536   /* supplementary groups read per peer */
 #define CTL_BACKLOG 1024            /* pending connections */
@@ -43,6 +44,9 @@ struct ctl_reply {
 /* Append to the reply body (cut at CTL_REPLY_MAX). */
 void ctl_reply_printf(struct ctl_reply *r, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+
+/* Append n bytes to the reply body (cut at CTL_REPLY_MAX). */
+void ctl_reply_write(struct ctl_reply *r, const char *p, size_t n);
 
 /* Set the status: code and message. Returns code. */
 int ctl_reply_status(struct ctl_reply *r, int code, const char *fmt, ...)

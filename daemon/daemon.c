@@ -73,6 +73,7 @@ daemon_ban(struct daemon *dm, const struct verdict *v)
 	b->expires = v->at + v->seconds;
 	b->offences = v->offences;
 	snprintf(b->reason, sizeof(b->reason), "%s", v->reason);
+	dm->bans_gen++;
 	/* Given again while the kernel may hold it: move its expiry. */
 	enforce_ban(dm->enf, &v->target, v->seconds, again);
 	dm->dirty = true;
@@ -157,9 +158,7 @@ on_watch(void *arg, int fd, uint32_t events)
 		return;
 	log_warnx("nftables table %s changed behind our back; rebuilding",
 	    dm->conf.table);
-	if (enforce_setup(dm->enf, &dm->conf) == -1)
-		log_warn("nft setup");
-	enforce_reassert(dm->enf, dm->bans, daemon_now(), "notification");
+	enforce_repair(dm->enf, &dm->conf, dm->bans, daemon_now());
 }
 
 /* ---- state ------------------------------------------------------------ */
@@ -241,6 +240,7 @@ expire(struct daemon *dm, int64_t now)
 		log_ban("unban", &b->target, 0, b->offences, "expired",
 		    dm->conf.dry_run);
 		bans_del(dm->bans, &b->target);
+		dm->bans_gen++;
 		dm->dirty = true;
 	}
 }
@@ -250,6 +250,7 @@ on_tick(void *arg, int fd, uint32_t events)
 {
 	struct daemon *dm = arg;
 	int64_t now = daemon_now();
+	struct tail_stats ts;
 	uint64_t ticks;
 
 	(void)events;
@@ -261,8 +262,14 @@ on_tick(void *arg, int fd, uint32_t events)
 	if (dm->dirty) {
 		if (dm->dirty_since == 0)
 			dm->dirty_since = now;
+		/* After a rotation the saved position names a file that is
+		 * no longer at the path: save at once, so a crash does not
+		 * leave a position two rotations old (see tail.h). */
+		tail_stats(dm->tail, &ts);
 		if (now - dm->dirty_since >= DAEMON_STATE_DEBOUNCE ||
-		    now - dm->last_save >= DAEMON_STATE_PERIOD) {
+		    now - dm->last_save >= DAEMON_STATE_PERIOD ||
+		    ts.rotations + ts.truncations != dm->saved_rotations) {
+			dm->saved_rotations = ts.rotations + ts.truncations;
 			save_state(dm);
 			dm->dirty_since = 0;
 		}
@@ -319,6 +326,24 @@ build_allow(const struct conf *c, struct allow *al)
 
 /* ---- configuration ------------------------------------------------------ */
 
+/* The pattern directories, for messages: " DIR DIR..." (cut if long). */
+static const char *
+patterns_list(const struct conf *c)
+{
+	static char buf[1024];
+	size_t i, off = 0;
+	int n;
+
+	buf[0] = '\0';
+	for (i = 0; i < c->npatterns; i++) {
+		n = snprintf(buf + off, sizeof(buf) - off, " %s", c->patterns[i]);
+		if (n < 0 || (size_t)n >= sizeof(buf) - off)
+			break;
+		off += (size_t)n;
+	}
+	return buf;
+}
+
 static struct matcher *
 load_patterns(const struct conf *c, struct errs *e)
 {
@@ -353,9 +378,14 @@ static void
 add_logs(struct daemon *dm, const struct state *st)
 {
 	const struct tail_pos *resume;
+	struct tail_stats ts;
 	struct tail_pos pos;
+	uint64_t lost;
 	size_t i, k;
 	char **v;
+
+	tail_stats(dm->tail, &ts);
+	lost = ts.resume_lost;
 
 	for (i = 0; i < dm->conf.nlogs; i++) {
 		for (k = 0; k < dm->nfollowed; k++)
@@ -385,8 +415,17 @@ add_logs(struct daemon *dm, const struct state *st)
 		dm->followed = v;
 		if ((v[dm->nfollowed++] = strdup(dm->conf.logs[i])) == NULL)
 			fatal(EX_OSERR, "out of memory");
-		log_info("follow path=%s resume=%s", dm->conf.logs[i],
-		    resume != NULL ? "yes" : "no");
+		tail_stats(dm->tail, &ts);
+		if (ts.resume_lost != lost)
+			log_warnx("follow path=%s: the saved position is gone (the "
+			    "file was rewritten, or rotated and moved or "
+			    "compressed while dominoban was stopped): reading "
+			    "it from its start; lines written before the "
+			    "rotation may have been missed", dm->conf.logs[i]);
+		else
+			log_info("follow path=%s resume=%s", dm->conf.logs[i],
+			    resume != NULL ? "yes" : "no");
+		lost = ts.resume_lost;
 	}
 }
 
@@ -407,7 +446,8 @@ daemon_reload(struct daemon *dm, struct ctl_reply *r)
 		return;
 	}
 	if ((m = load_patterns(&c, &e)) == NULL) {
-		log_warnx("reload refused: pattern errors: %s", e.text);
+		log_warnx("reload refused: pattern errors (patterns =%s): %s",
+		    patterns_list(&c), e.text);
 		if (r != NULL) {
 			ctl_reply_status(r, EX_CONFIG, "patterns refused; the "
 			    "running ones stay");
@@ -427,6 +467,8 @@ daemon_reload(struct daemon *dm, struct ctl_reply *r)
 	dm->conf = c;
 	build_allow(&dm->conf, &dm->allow);
 	decide_set_allow(dm->d, &dm->allow);
+	if (decide_set_conf(dm->d, &dm->conf) == 1)
+		log_warnx("reload: max_records takes effect at restart");
 	if (enforce_setup(dm->enf, &dm->conf) == -1)
 		log_warn("nft setup");
 	add_logs(dm, NULL);
@@ -555,6 +597,8 @@ daemon_free(struct daemon *dm)
 	for (i = 0; i < dm->nfollowed; i++)
 		free(dm->followed[i]);
 	free(dm->followed);
+	free(dm->list_cache[0].buf);
+	free(dm->list_cache[1].buf);
 	conf_free(&dm->conf);
 }
 
@@ -612,7 +656,9 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 		return errno == ENOENT ? EX_NOINPUT : EX_CONFIG;
 	}
 	if ((dm.m = load_patterns(&dm.conf, &e)) == NULL) {
-		fprintf(stderr, "dominoban: patterns refused:\n%s", e.text);
+		fprintf(stderr, "dominoban: patterns refused (patterns =%s, "
+		    "from %s):\n%s", patterns_list(&dm.conf), dm.config_path,
+		    e.text);
 		conf_free(&dm.conf);
 		return EX_CONFIG;
 	}
@@ -638,19 +684,12 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 	dm.started = dm.last_save = dm.last_recheck = dm.last_dog = now;
 	load_state(&dm, &st, now);
 
-	if ((dm.enf = enforce_open(&dm.conf)) == NULL)
-		fatal(errno == EPERM ? EX_NOPERM : EX_UNAVAILABLE,
-		    "cannot set up nftables table inet %s (CAP_NET_ADMIN "
-		    "needed)", dm.conf.table);
-	if (dm.conf.dry_run)
-		log_info("dry run: no firewall changes will be made");
-	restore_bans(&dm, &st, now);
-
+	/* The control socket first: a second daemon on the same socket
+	 * stops here, before it touches the first one's table. Clients that
+	 * connect now are answered once the loop runs, after the restore. */
 	if ((dm.loop = loop_new()) == NULL ||
 	    (dm.tail = tail_open(on_line, &dm)) == NULL)
 		fatal(EX_OSERR, "loop");
-	add_logs(&dm, &st);
-	state_clear(&st);
 	dm.ctl = ctl_open(dm.loop, dm.conf.control_socket,
 	    dm.conf.control_group);
 	if (dm.ctl == NULL)
@@ -660,6 +699,17 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 		    "");
 	if (daemon_ctl_register(&dm) == -1)
 		fatal(EX_SOFTWARE, "control verbs");
+	if ((dm.enf = enforce_open(&dm.conf)) == NULL) {
+		ctl_close(dm.ctl);
+		fatal(errno == EPERM ? EX_NOPERM : EX_UNAVAILABLE,
+		    "cannot set up nftables table inet %s (CAP_NET_ADMIN "
+		    "needed)", dm.conf.table);
+	}
+	if (dm.conf.dry_run)
+		log_info("dry run: no firewall changes will be made");
+	restore_bans(&dm, &st, now);
+	add_logs(&dm, &st);
+	state_clear(&st);
 	wire_loop(&dm);
 	dm.watchdog_usec = notify_watchdog_usec();
 

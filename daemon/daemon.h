@@ -35,6 +35,15 @@
  * limit): the control socket's clients need one each. */
 #define DAEMON_NOFILE 4096
 
+/* A rendered `list` reply, reused while the bans and the second are the
+ * same: a flood of list requests costs a copy each, not a rendering. */
+struct daemon_list_cache {
+	char *buf;
+	size_t len, live;
+	int64_t at;                 /* second it was rendered */
+	uint64_t gen;               /* bans_gen it was rendered from */
+};
+
 struct daemon {
 	struct conf conf;
 	const char *config_path;
@@ -44,6 +53,8 @@ struct daemon {
 	struct decide *d;
 	struct allow allow;
 	struct bans *bans;          /* what we banned: the truth for the kernel */
+	uint64_t bans_gen;          /* bumped at every change of bans */
+	struct daemon_list_cache list_cache[2]; /* table, JSON */
 	struct enforce *enf;
 	struct tail *tail;
 	char **followed;            /* paths, in tail index order */
@@ -52,6 +63,7 @@ struct daemon {
 	int sigfd, timerfd, watchfd;
 	int64_t started, last_save, dirty_since, last_recheck, last_dog;
 	bool dirty;                 /* state changed since the last save */
+	uint64_t saved_rotations;   /* tail rotations + truncations at the last save */
 	uint64_t lines, events, verdicts;
 	uint64_t watchdog_usec;
 	struct log_limit warn_limit;

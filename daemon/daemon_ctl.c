@@ -58,13 +58,11 @@ want_json(int argc, char **argv)
 	return argc > 1 && strcmp(argv[1], "json") == 0;
 }
 
-static void
-h_list(void *arg, int argc, char **argv, struct ctl_reply *r)
+/* Render the list of live bans into r; returns how many. */
+static size_t
+render_list(struct daemon *dm, bool json, int64_t now, struct ctl_reply *r)
 {
-	struct daemon *dm = arg;
-	bool json = want_json(argc, argv);
 	char a[ADDR_STRLEN], left[32];
-	int64_t now = daemon_now();
 	size_t i, live = 0;
 
 	if (json)
@@ -93,7 +91,29 @@ h_list(void *arg, int argc, char **argv, struct ctl_reply *r)
 	}
 	if (json)
 		ctl_reply_printf(r, "]\n");
-	ctl_reply_status(r, 0, "%zu active bans%s", live, dm->conf.dry_run ?
+	return live;
+}
+
+static void
+h_list(void *arg, int argc, char **argv, struct ctl_reply *r)
+{
+	struct daemon *dm = arg;
+	bool json = want_json(argc, argv);
+	struct daemon_list_cache *c = &dm->list_cache[json];
+	int64_t now = daemon_now();
+	struct ctl_reply fresh;
+
+	if (c->buf == NULL || c->at != now || c->gen != dm->bans_gen) {
+		memset(&fresh, 0, sizeof(fresh));
+		c->live = render_list(dm, json, now, &fresh);
+		free(c->buf);
+		c->buf = fresh.buf;
+		c->len = fresh.len;
+		c->at = now;
+		c->gen = dm->bans_gen;
+	}
+	ctl_reply_write(r, c->buf, c->len);
+	ctl_reply_status(r, 0, "%zu active bans%s", c->live, dm->conf.dry_run ?
 	    " (dry run: nothing in the firewall)" : "");
 }
 
@@ -302,6 +322,7 @@ h_unban(void *arg, int argc, char **argv, struct ctl_reply *r)
 	    v.offences, why, dm->conf.dry_run ? " dry_run=yes" : "");
 	if (b != NULL)
 		bans_del(dm->bans, &a);
+	dm->bans_gen++;
 	dm->dirty = true;
 	ctl_reply_status(r, 0, "unbanned %s", argv[1]);
 }

@@ -69,6 +69,7 @@ struct decide {
 	size_t npatterns;
 	struct hist *hist;        /* open addressing, hist_mask + 1 slots */
 	size_t hist_mask, nhist;
+	size_t hist_limit;        /* compact beyond this; >= history_max */
 	struct decide_stats st;
 };
 
@@ -111,16 +112,27 @@ cmp_i64(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-/* The history is full: keep the most recent half (and every active ban). */
+static bool
+hist_keep(const struct hist *h, int64_t cut, int64_t now)
+{
+	return h->count != 0 && (h->last >= cut || h->expires > now);
+}
+
+/*
+ * The history is full: keep the most recent half (and every active ban).
+ * Active bans are never forgotten, so when they alone fill the history
+ * its limit grows to twice what is kept: compaction then stays rare
+ * (amortised O(1) per offence) instead of running at every new ban.
+ */
 static void
 hist_compact(struct decide *d, int64_t now)
 {
 	struct hist *old = d->hist, *h;
-	size_t slots = d->hist_mask + 1, i, n = 0;
+	size_t oslots = d->hist_mask + 1, i, n = 0, kept = 0, limit;
 	int64_t *lasts, cut;
 
 	lasts = malloc(d->nhist * sizeof(*lasts));
-	for (i = 0; i < slots && lasts != NULL; i++)
+	for (i = 0; i < oslots && lasts != NULL; i++)
 		if (old[i].count != 0)
 			lasts[n++] = old[i].last;
 	cut = now - (int64_t)d->history_forget;
@@ -131,15 +143,16 @@ hist_compact(struct decide *d, int64_t now)
 			cut = lasts[n / 2];
 	}
 	free(lasts);
-	d->hist = calloc(slots, sizeof(*d->hist));
-	if (d->hist == NULL) {
+	for (i = 0; i < oslots; i++)
+		kept += hist_keep(&old[i], cut, now);
+	limit = kept * 2 > d->history_max ? kept * 2 : d->history_max;
+	if (hist_alloc(d, limit) == -1) {
 		d->hist = old; /* keep going without compaction */
 		return;
 	}
-	d->nhist = 0;
-	for (i = 0; i < slots; i++) {
-		if (old[i].count == 0 ||
-		    (old[i].last < cut && old[i].expires <= now))
+	d->hist_limit = limit;
+	for (i = 0; i < oslots; i++) {
+		if (!hist_keep(&old[i], cut, now))
 			continue;
 		if ((h = hist_slot(d, &old[i].key, true)) != NULL)
 			*h = old[i];
@@ -147,14 +160,19 @@ hist_compact(struct decide *d, int64_t now)
 	free(old);
 }
 
-struct decide *
-decide_new(const struct conf *c, const uint8_t seed[16],
-    const struct allow *allow)
+/* Make room for one more history entry. */
+static void
+hist_room(struct decide *d, int64_t now)
 {
-	struct decide *d = calloc(1, sizeof(*d));
+	if (d->nhist >= d->hist_limit)
+		hist_compact(d, now);
+}
 
-	if (d == NULL)
-		return NULL;
+/* The tunables of c (everything but max_records, which sized the score
+ * table, and the history size already allocated). */
+static void
+copy_conf(struct decide *d, const struct conf *c)
+{
 	d->half_life = c->half_life;
 	d->host_threshold = c->host_threshold;
 	d->net_threshold = c->net_threshold;
@@ -171,6 +189,19 @@ decide_new(const struct conf *c, const uint8_t seed[16],
 	d->ban_max = c->ban_max;
 	d->history_forget = c->history_forget;
 	d->history_max = c->history_max;
+	if (d->hist_limit < c->history_max)
+		d->hist_limit = c->history_max;
+}
+
+struct decide *
+decide_new(const struct conf *c, const uint8_t seed[16],
+    const struct allow *allow)
+{
+	struct decide *d = calloc(1, sizeof(*d));
+
+	if (d == NULL)
+		return NULL;
+	copy_conf(d, c);
 	memcpy(d->seed, seed, 16);
 	d->allow = *allow;
 	d->score = score_new(c->max_records, seed);
@@ -182,6 +213,13 @@ decide_new(const struct conf *c, const uint8_t seed[16],
 		return NULL;
 	}
 	return d;
+}
+
+int
+decide_set_conf(struct decide *d, const struct conf *c)
+{
+	copy_conf(d, c);
+	return score_capacity_ok(d->score, c->max_records) ? 0 : 1;
 }
 
 void
@@ -255,8 +293,7 @@ make_ban(struct decide *d, const struct addr *target, uint32_t seconds,
 	struct hist *h;
 	uint32_t n;
 
-	if (d->nhist >= d->history_max)
-		hist_compact(d, now);
+	hist_room(d, now);
 	h = hist_slot(d, target, true);
 	if (h != NULL && h->count != 0 &&
 	    now - h->last > (int64_t)d->history_forget)
@@ -478,7 +515,22 @@ decide_manual(struct decide *d, enum verdict_action action,
 			errno = EPERM;
 			return -1;
 		}
-		make_ban(d, target, seconds, now, v);
+		h = hist_slot(d, target, false);
+		if (h != NULL && h->expires > now) {
+			/* Banned already: a manual ban sets the time, it is
+			 * not another offence. */
+			memset(v, 0, sizeof(*v));
+			v->action = VERDICT_BAN;
+			v->target = *target;
+			v->seconds = seconds != 0 ? seconds :
+			    decide_ban_seconds(d, h->count);
+			v->offences = h->count;
+			v->at = now;
+			h->last = now;
+			h->expires = now + v->seconds;
+		} else {
+			make_ban(d, target, seconds, now, v);
+		}
 		snprintf(v->reason, sizeof(v->reason), "manual");
 		if ((r = score_find(d->score, target)) != NULL)
 			r->banned_until = (uint32_t)(now + v->seconds);
@@ -541,8 +593,7 @@ decide_restore(struct decide *d, const struct addr *a, uint32_t count,
 		errno = EINVAL;
 		return -1;
 	}
-	if (d->nhist >= d->history_max)
-		hist_compact(d, last);
+	hist_room(d, last);
 	if ((h = hist_slot(d, a, true)) == NULL) {
 		errno = ENOSPC;
 		return -1;

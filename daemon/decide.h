@@ -55,6 +55,13 @@ struct decide *decide_new(const struct conf *c, const uint8_t seed[16],
 
 void decide_free(struct decide *d);
 
+/*
+ * Take the thresholds, prefixes, ban times and history limits of c (on
+ * reload); scores, bans and history are kept. Returns 0, or 1 when c asks
+ * for a different max_records, which only a restart applies.
+ */
+int decide_set_conf(struct decide *d, const struct conf *c);
+
 /* Replace the allowlist (on reload). */
 void decide_set_allow(struct decide *d, const struct allow *allow);
 

@@ -283,6 +283,24 @@ enforce_reassert(struct enforce *e, const struct bans *bans, int64_t now,
 	return missing;
 }
 
+void
+enforce_repair(struct enforce *e, const struct conf *c,
+    const struct bans *bans, int64_t now)
+{
+	uint64_t before = e->st.repairs;
+
+	if (e->nft == NULL)
+		return;
+	if (enforce_setup(e, c) == -1)
+		log_warn("nft setup");
+	enforce_reassert(e, bans, now, "notification");
+	/* Only the table, chain or rules were touched: still a repair. */
+	if (e->st.repairs == before) {
+		e->st.repairs++;
+		log_info("repair reason=notification restored=0");
+	}
+}
+
 int
 enforce_watch_fd(struct enforce *e)
 {

@@ -75,6 +75,13 @@ size_t enforce_reassert(struct enforce *e, const struct bans *bans,
     int64_t now, const char *why);
 
 /*
+ * Our table lost something behind our back: set it up again from c and put
+ * back every live ban it lacks; logged and counted as one repair.
+ */
+void enforce_repair(struct enforce *e, const struct conf *c,
+    const struct bans *bans, int64_t now);
+
+/*
  * The descriptor of nftables change notifications (-1 in dry run), and
  * its handler: returns true when our table lost something behind our
  * back, so the caller sets up again and reasserts.

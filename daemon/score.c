@@ -28,9 +28,9 @@
  * A spray of fresh addresses therefore evicts other fresh, low records,
  * not the hot ones that are about to reach a threshold.
  *
- * Distinct hosts: each netblock record keeps a 64-bit linear-counting
- * sketch (one bit per host hash); n ≈ -64 ln(zero bits / 64). Exact enough
- * for thresholds of a few hosts, and 8 bytes whatever the attacker does.
+ * Distinct hosts: each netblock record keeps a 64-bit sketch, exact up to
+ * four hosts and linear counting beyond (sketch_add): 8 bytes whatever
+ * the attacker does.
  */
 #include "config.h"
 
@@ -246,14 +246,59 @@ decayed(struct score *s, const struct score_rec *r, int64_t now,
 	return r->score * (double)s->decay[dt];
 }
 
+/*
+ * Distinct-host sketch, one 64-bit word. Exact while small: up to four
+ * 15-bit host fingerprints in 16-bit lanes (bit 63 clear), so the counts
+ * that thresholds care about (3 hosts by default) are exact but for a
+ * 1-in-32768 fingerprint clash. A fifth host turns it into a 63-bit
+ * linear-counting bitmap (bit 63 set): n ~ -63 ln(zero bits / 63).
+ */
+#define SKETCH_BITMAP (1ULL << 63)
+#define SKETCH_LANES 4
+
+static void
+sketch_add(uint64_t *sk, uint64_t h)
+{
+	unsigned fp = (unsigned)(h >> 49) & 0x7fff, lane, i;
+	uint64_t bm;
+
+	if (fp == 0)
+		fp = 1;
+	if ((*sk & SKETCH_BITMAP) != 0) {
+		*sk |= 1ULL << (fp % 63);
+		return;
+	}
+	for (i = 0; i < SKETCH_LANES; i++) {
+		lane = (unsigned)(*sk >> (16 * i)) & 0x7fff;
+		if (lane == fp)
+			return;
+		if (lane == 0) {
+			*sk |= (uint64_t)fp << (16 * i);
+			return;
+		}
+	}
+	bm = SKETCH_BITMAP | 1ULL << (fp % 63);
+	for (i = 0; i < SKETCH_LANES; i++)
+		bm |= 1ULL << (((unsigned)(*sk >> (16 * i)) & 0x7fff) % 63);
+	*sk = bm;
+}
+
 unsigned
 score_distinct(const struct score_rec *r)
 {
-	int zeros = 64 - __builtin_popcountll(r->hosts);
+	unsigned i, n = 0;
+	int zeros;
 
+	if ((r->hosts & SKETCH_BITMAP) == 0) {
+		for (i = 0; i < SKETCH_LANES; i++)
+			n += ((r->hosts >> (16 * i)) & 0x7fff) != 0;
+		return n;
+	}
+	zeros = 63 - __builtin_popcountll(r->hosts & ~SKETCH_BITMAP);
 	if (zeros == 0)
-		return 64 * 5; /* saturated: at least this many */
-	return (unsigned)lround(-64.0 * log((double)zeros / 64.0));
+		return 63 * 5; /* saturated: at least this many */
+	n = (unsigned)lround(-63.0 * log((double)zeros / 63.0));
+	return n > SKETCH_LANES ? n : SKETCH_LANES + 1;
 }
 
 /* Remove slot i, shifting the rest of its cluster back (no tombstones). */
@@ -376,7 +421,7 @@ score_add(struct score *s, const struct addr *key, double weight,
 		note_pattern(r, pattern);
 	/* The top bits: the low ones chose the host's own slot. */
 	if (host != NULL)
-		r->hosts |= 1ULL << (hash_of(s, host) >> 58);
+		sketch_add(&r->hosts, hash_of(s, host));
 	return r;
 }
 
@@ -390,6 +435,12 @@ score_foreach_in(struct score *s, const struct addr *net,
 		if (USED(s, i) && addr_is_host(&s->slots[i].key) &&
 		    addr_contains(net, &s->slots[i].key))
 			fn(arg, &s->slots[i]);
+}
+
+bool
+score_capacity_ok(const struct score *s, size_t max_records)
+{
+	return max_records <= s->limit && max_records > s->limit / 2;
 }
 
 size_t

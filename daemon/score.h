@@ -6,6 +6,7 @@
 #ifndef DB_SCORE_H
 #define DB_SCORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,7 +22,7 @@ struct score_rec {
 	float score;                     /* as of t */
 	uint32_t t;                      /* seconds since the epoch */
 	uint32_t banned_until;           /* seconds since the epoch, or 0 */
-	uint64_t hosts;                  /* linear-counting sketch of hosts */
+	uint64_t hosts;                  /* distinct-host sketch (score.c) */
 	uint8_t pat[SCORE_REASONS];      /* pattern index + 1; 0 = empty */
 	uint8_t cnt[SCORE_REASONS];      /* hits per pattern, saturating */
 };
@@ -71,6 +72,9 @@ unsigned score_distinct(const struct score_rec *r);
 /* Call fn for every record whose key is a host inside net. */
 void score_foreach_in(struct score *s, const struct addr *net,
     void (*fn)(void *arg, const struct score_rec *r), void *arg);
+
+/* True when a table made for max_records would be this one's size. */
+bool score_capacity_ok(const struct score *s, size_t max_records);
 
 /* Records held, records evicted so far, and bytes allocated. */
 size_t score_count(const struct score *s);

@@ -753,10 +753,12 @@ file_start(struct tail *t, struct tail_file *f, bool from_start,
 			f->fp = fp;
 		} else if (resume->dev == f->dev && resume->ino == f->ino) {
 			t->st.truncations++;
+			t->st.resume_lost++;
 		} else if (resume_rotated(t, f, resume)) {
 			return;
 		} else {
 			t->st.rotations++;
+			t->st.resume_lost++;
 		}
 	} else if (!from_start && size > 0) {
 		/* The end of the last complete line: a line being written is

@@ -43,6 +43,8 @@ struct tail_stats {
 	uint64_t wrap_overruns;   /* wraps where the writer got too far ahead */
 	uint64_t overflows;       /* inotify queue overflows (IN_Q_OVERFLOW) */
 	uint64_t read_errors;     /* failed read/stat calls on a followed file */
+	uint64_t resume_lost;     /* saved positions that could not be resumed
+				     (file rewritten, or rotated away) */
 };
 
 /*

@@ -72,15 +72,27 @@ START_TEST(test_distinct_hosts)
 	char buf[32];
 	int i;
 
-	for (i = 1; i <= 5; i++) {
+	/* Exact while small: 1, 2, 3, 4 hosts, each seen twice. */
+	for (i = 1; i <= 4; i++) {
 		snprintf(buf, sizeof(buf), "198.51.100.%d", i);
 		h = host(buf);
-		/* The same host many times counts once. */
 		r = score_add(s, &net, 1, 0, &h, 0, 600);
 		r = score_add(s, &net, 1, 0, &h, 0, 600);
+		ck_assert_uint_eq(score_distinct(r), (unsigned)i);
 	}
-	ck_assert_uint_ge(score_distinct(r), 4);
-	ck_assert_uint_le(score_distinct(r), 6);
+	/* Approximate beyond: 5 ... 40 hosts. */
+	for (i = 5; i <= 40; i++) {
+		snprintf(buf, sizeof(buf), "198.51.100.%d", i);
+		h = host(buf);
+		r = score_add(s, &net, 1, 0, &h, 0, 600);
+		ck_assert_uint_ge(score_distinct(r), 5);
+		if (i == 10) {
+			ck_assert_uint_ge(score_distinct(r), 7);
+			ck_assert_uint_le(score_distinct(r), 13);
+		}
+	}
+	ck_assert_uint_ge(score_distinct(r), 28);
+	ck_assert_uint_le(score_distinct(r), 55);
 	score_free(s);
 }
 END_TEST
