@@ -431,7 +431,8 @@ timers(struct smtpd *d, int64_t now)
 			rcpt_answer(d, s);
 			run_lines(d, s, now);
 		}
-		if (s->due == 0 && d->idle > 0 && now - s->last >= d->idle) {
+		if (s->due == 0 && !s->quit && d->idle > 0 &&
+		    now - s->last >= d->idle) {
 			reply(s, "421 4.4.2 Session timed out\r\n");
 			s->quit = true;
 		}
