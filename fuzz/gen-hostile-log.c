@@ -85,14 +85,17 @@ struct line {
 static void
 put(struct line *l, const char *s, size_t n)
 {
-	if (n > sizeof(l->b) - l->n)
-		n = sizeof(l->b) - l->n;
+	/* Lines are at most 1.5 caps long: running out is a bug here. */
+	if (n > sizeof(l->b) - l->n) {
+		fprintf(stderr, "gen-hostile-log: line buffer overflow\n");
+		exit(EX_SOFTWARE);
+	}
 	memcpy(l->b + l->n, s, n);
 	l->n += n;
 }
 
 static void
-puts_(struct line *l, const char *s)
+put_str(struct line *l, const char *s)
 {
 	put(l, s, strlen(s));
 }
@@ -244,16 +247,16 @@ auth_head(struct line *l, unsigned long i, unsigned shape, bool hostile)
 	switch (shape) {
 	case 0:
 	case 1:
-		puts_(l, "SMTP Server: Authentication failed for user ");
+		put_str(l, "SMTP Server: Authentication failed for user ");
 		break;
 	case 2:
 		putf(l, "%s: ", proto[pick(7)]);
 		break;
 	case 3:
-		puts_(l, "POP3 Server: Authentication failure for ");
+		put_str(l, "POP3 Server: Authentication failure for ");
 		break;
 	default:
-		puts_(l, "SMTP Server: Rejected recipient <");
+		put_str(l, "SMTP Server: Rejected recipient <");
 		break;
 	}
 	if (hostile)
@@ -402,13 +405,13 @@ never_line(struct line *l, unsigned long i)
 	case 4:
 		/* Anchors and padding with no real tail. */
 		prefix(l, i);
-		puts_(l, "SMTP Server: Authentication failed for user ");
+		put_str(l, "SMTP Server: Authentication failed for user ");
 		redos_pad(l, skewed());
 		break;
 	case 5:
 		/* Spaces or brackets before the anchor: not Domino's shape. */
 		prefix(l, i);
-		puts_(l, "SMTP Server:");
+		put_str(l, "SMTP Server:");
 		fill(l, pick(2) ? " " : "[", l->n + skewed());
 		putf(l, "Authentication failed for user x ; connecting host %s",
 		    in);
