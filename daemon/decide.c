@@ -7,9 +7,10 @@
  * styles in the same second); then the host record and its netblock
  * records (/24 or /64, and the optional wide tier) are raised by the
  * pattern's weight. A host reaching host_threshold is banned; a netblock
- * reaching net_threshold with net_min_hosts distinct hosts is banned,
- * unless it would cover an allowlisted address: then each offending host
- * inside it is banned instead. Something already banned is not banned
+ * reaching net_threshold with net_min_hosts distinct hosts, or in which
+ * net_min_hosts distinct hosts were banned while it stayed active, is
+ * banned, unless it would cover an allowlisted address: then each
+ * offending host inside it is banned instead. Something already banned is not banned
  * again until its ban ends (score_rec.banned_until), and a host inside a
  * banned netblock needs no ban of its own.
  *
@@ -38,6 +39,9 @@
  * a threshold of N.
  */
 #define THRESHOLD_SLACK 0.25
+/* A netblock whose decayed score fell below this has been quiet for a few
+ * half-lives: its count of banned hosts starts again. */
+#define NET_QUIET_SCORE 1.0
 
 struct hist {
 	struct addr key;
@@ -335,6 +339,11 @@ ban_record(struct decide *d, struct score_rec *r, int64_t now,
 	make_ban(d, &r->key, 0, now, &v);
 	reason_of(d, r, v.reason, sizeof(v.reason));
 	r->banned_until = (uint32_t)v.at + v.seconds;
+	/* Its packets no longer reach Domino, so its SMTP sessions will log
+	 * nothing more, often not even their close: forget them, so that the
+	 * next harvester is the only session open and is attributed at once
+	 * (even where its session could not be cut). */
+	session_forget(d->sessions, &r->key);
 	d->st.verdicts++;
 	if (cb->verdict != NULL)
 		cb->verdict(cb->arg, &v);
@@ -353,11 +362,18 @@ split_host(void *arg, const struct score_rec *cr)
 	ban_record(s->d, r, s->now, s->cb);
 }
 
-/* Raise one netblock tier and ban it when it qualifies. */
+/*
+ * Raise one netblock tier and ban it when it qualifies: its score reached
+ * threshold with min_hosts distinct hosts, or min_hosts distinct hosts in
+ * it were banned while it stayed active. The second rule catches a
+ * harvest that rotates hosts slowly: each host is cut after a handful of
+ * probes, so the decayed score of the block stays low, but the block keeps
+ * producing banned hosts. host_banned: this event just banned host.
+ */
 static void
 raise_net(struct decide *d, const struct addr *host, unsigned len,
     double threshold, unsigned min_hosts, double weight, unsigned pat,
-    int64_t now, const struct decide_cb *cb)
+    bool host_banned, int64_t now, const struct decide_cb *cb)
 {
 	struct score_rec *r;
 	struct split s = {d, now, cb};
@@ -366,10 +382,20 @@ raise_net(struct decide *d, const struct addr *host, unsigned len,
 	if (len == 0 || len >= addr_maxlen(host))
 		return;
 	addr_mask(&net, host, len);
+	/* A block quiet long enough to decay to nothing starts its count of
+	 * banned hosts afresh. */
+	if ((r = score_find(d->score, &net)) != NULL &&
+	    score_value(r, now, d->half_life) < NET_QUIET_SCORE)
+		r->banned = 0;
 	r = score_add(d->score, &net, weight, pat, host, now, d->half_life);
-	if (r == NULL || banned(r, now) ||
-	    score_value(r, now, d->half_life) < threshold - THRESHOLD_SLACK ||
-	    score_distinct(r) < min_hosts)
+	if (r == NULL)
+		return;
+	if (host_banned)
+		score_note_banned(d->score, r, host);
+	if (banned(r, now) ||
+	    ((score_value(r, now, d->half_life) < threshold - THRESHOLD_SLACK ||
+		score_distinct(r) < min_hosts) &&
+		score_banned_distinct(r) < min_hosts))
 		return;
 	if (allow_overlaps(&d->allow, &net)) {
 		/* Never cover an allowlisted address: ban the hosts. */
@@ -405,8 +431,7 @@ count(struct decide *d, const struct addr *host, double weight, unsigned pat,
     int64_t now, const struct decide_cb *cb)
 {
 	struct score_rec *r;
-	bool v4 = host->family == AF_INET;
-
+	bool v4 = host->family == AF_INET, host_banned = false;
 	struct addr net;
 
 	if (allow_overlaps(&d->allow, host)) {
@@ -422,12 +447,14 @@ count(struct decide *d, const struct addr *host, double weight, unsigned pat,
 	r = score_add(d->score, host, weight, pat, NULL, now, d->half_life);
 	if (r != NULL && !banned(r, now) && !inside_banned_net(d, host, now) &&
 	    score_value(r, now, d->half_life) >=
-		d->host_threshold - THRESHOLD_SLACK)
+		d->host_threshold - THRESHOLD_SLACK) {
 		ban_record(d, r, now, cb);
+		host_banned = true;
+	}
 	raise_net(d, host, v4 ? d->net4 : d->net6, d->net_threshold,
-	    d->net_min_hosts, weight, pat, now, cb);
+	    d->net_min_hosts, weight, pat, host_banned, now, cb);
 	raise_net(d, host, v4 ? d->wide4 : d->wide6, d->wide_threshold,
-	    d->wide_min_hosts, weight, pat, now, cb);
+	    d->wide_min_hosts, weight, pat, host_banned, now, cb);
 }
 
 /* True when this (address, user) auth failure was already counted. */

@@ -2,8 +2,8 @@
  * score: the decaying score table.
  *
  * Layout: open addressing with linear probing over a power-of-two array of
- * 48-byte records allocated once, filled to at most 5/8 of its slots, so
- * memory is fixed whatever the input (77 bytes per tracked record at the
+ * 56-byte records allocated once, filled to at most 5/8 of its slots, so
+ * memory is fixed whatever the input (90 bytes per tracked record at the
  * limit). The load cap matters: at 7/8, a miss probes about 32 slots and
  * the table ran at a third of the speed. Deletion shifts the following
  * cluster back instead of leaving tombstones, so a long flood never
@@ -283,22 +283,41 @@ sketch_add(uint64_t *sk, uint64_t h)
 	*sk = bm;
 }
 
-unsigned
-score_distinct(const struct score_rec *r)
+static unsigned
+sketch_count(uint64_t sk)
 {
 	unsigned i, n = 0;
 	int zeros;
 
-	if ((r->hosts & SKETCH_BITMAP) == 0) {
+	if ((sk & SKETCH_BITMAP) == 0) {
 		for (i = 0; i < SKETCH_LANES; i++)
-			n += ((r->hosts >> (16 * i)) & 0x7fff) != 0;
+			n += ((sk >> (16 * i)) & 0x7fff) != 0;
 		return n;
 	}
-	zeros = 63 - __builtin_popcountll(r->hosts & ~SKETCH_BITMAP);
+	zeros = 63 - __builtin_popcountll(sk & ~SKETCH_BITMAP);
 	if (zeros == 0)
 		return 63 * 5; /* saturated: at least this many */
 	n = (unsigned)lround(-63.0 * log((double)zeros / 63.0));
 	return n > SKETCH_LANES ? n : SKETCH_LANES + 1;
+}
+
+unsigned
+score_distinct(const struct score_rec *r)
+{
+	return sketch_count(r->hosts);
+}
+
+void
+score_note_banned(struct score *s, struct score_rec *r,
+    const struct addr *host)
+{
+	sketch_add(&r->banned, hash_of(s, host));
+}
+
+unsigned
+score_banned_distinct(const struct score_rec *r)
+{
+	return sketch_count(r->banned);
 }
 
 /* Remove slot i, shifting the rest of its cluster back (no tombstones). */

@@ -23,6 +23,7 @@ struct score_rec {
 	uint32_t t;                      /* seconds since the epoch */
 	uint32_t banned_until;           /* seconds since the epoch, or 0 */
 	uint64_t hosts;                  /* distinct-host sketch (score.c) */
+	uint64_t banned;                 /* same, of the hosts banned in it */
 	uint8_t pat[SCORE_REASONS];      /* pattern index + 1; 0 = empty */
 	uint8_t cnt[SCORE_REASONS];      /* hits per pattern, saturating */
 };
@@ -68,6 +69,13 @@ double score_value(const struct score_rec *r, int64_t now, double half_life);
 
 /* Estimated number of distinct hosts noted in a record. */
 unsigned score_distinct(const struct score_rec *r);
+
+/* Note that host, inside the netblock of record r, was banned. */
+void score_note_banned(struct score *s, struct score_rec *r,
+    const struct addr *host);
+
+/* Estimated number of distinct banned hosts noted in a record. */
+unsigned score_banned_distinct(const struct score_rec *r);
 
 /* Call fn for every record whose key is a host inside net. */
 void score_foreach_in(struct score *s, const struct addr *net,

@@ -140,6 +140,19 @@ session_reject(struct sessions *s, unsigned pattern, double weight,
 	return 0;
 }
 
+void
+session_forget(struct sessions *s, const struct addr *target)
+{
+	size_t i;
+
+	for (i = 0; i < s->nopen;) {
+		if (addr_contains(target, &s->open[i].a))
+			s->open[i] = s->open[--s->nopen];
+		else
+			i++;
+	}
+}
+
 size_t
 session_open_count(const struct sessions *s)
 {

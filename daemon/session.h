@@ -54,6 +54,10 @@ size_t session_close(struct sessions *s, const struct addr *a, long messages,
 int session_reject(struct sessions *s, unsigned pattern, double weight,
     uint64_t tag, int64_t now, struct addr *a);
 
+/* Forget the open sessions of target (a host or a prefix), banned: they
+ * take no rejection any more, now or at their close. */
+void session_forget(struct sessions *s, const struct addr *target);
+
 /* Open sessions, waiting rejections, and rejections dropped unattributed. */
 size_t session_open_count(const struct sessions *s);
 size_t session_pending_count(const struct sessions *s);

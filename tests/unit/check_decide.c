@@ -332,6 +332,85 @@ START_TEST(test_scenario_rotating_harvest)
 }
 END_TEST
 
+/*
+ * The field's pace: a new host every 5 minutes, each cut after 5 probes
+ * (so 5 rejections per host reach the log). The decayed /24 score stays
+ * under net_threshold (5, 8.5, 11.0, ...), but 3 banned hosts in the
+ * still-active block ban it at host 3. A block quiet for long starts over.
+ */
+START_TEST(test_scenario_field_pace_cut_hosts)
+{
+	struct decide *d;
+	int64_t t = 0;
+	size_t before;
+	char ip[32];
+	int h, k, net_at = 0;
+
+	engine();
+	d = start();
+	for (h = 1; h <= 6 && net_at == 0; h++) {
+		snprintf(ip, sizeof(ip), "203.0.113.%d", h);
+		t = (h - 1) * 300;
+		before = out.n;
+		event(d, &p_open, ip, NULL, -1, t, 0);
+		for (k = 0; k < 5; k++)
+			event(d, &p_rcpt, ip, NULL, -1, t, 0);
+		/* The host at its 5th probe, then maybe its block. */
+		ck_assert_uint_ge(out.n, before + 1);
+		ck_assert_str_eq(target(before), ip);
+		if (out.n == before + 2) {
+			ck_assert_str_eq(target(before + 1), "203.0.113.0/24");
+			net_at = h;
+		}
+		ck_assert_uint_le(out.n, before + 2);
+	}
+	ck_assert_int_eq(net_at, 3);
+	decide_free(d);
+
+	/* Three cut hosts, but a day apart: the block went quiet between
+	 * them, so no /24 ban. */
+	engine();
+	d = start();
+	for (h = 1; h <= 3; h++) {
+		snprintf(ip, sizeof(ip), "198.51.100.%d", h);
+		for (k = 0; k < 5; k++)
+			event(d, &p_rcpt, ip, NULL, -1, (h - 1) * 86400, 0);
+	}
+	ck_assert_uint_eq(out.n, 3);
+	for (h = 0; h < 3; h++)
+		ck_assert(addr_is_host(&out.v[h].target));
+	decide_free(d);
+}
+END_TEST
+
+/*
+ * Rejections without an address, and the banned harvester's session never
+ * logs its close (its packets are dropped and its session was not cut):
+ * the ban forgets that session, so the next harvester is the only one open
+ * and its rejections are attributed at once, not at its close.
+ */
+START_TEST(test_banned_session_forgotten)
+{
+	struct decide *d;
+	int k;
+
+	engine();
+	d = start();
+	event(d, &p_open, "203.0.113.60", NULL, -1, 0, 0);
+	for (k = 0; k < 5; k++)
+		event(d, &p_rcpt_noip, NULL, NULL, -1, 1, 0);
+	ck_assert_uint_eq(out.n, 1);
+	ck_assert_str_eq(target(0), "203.0.113.60");
+	/* No "disconnected" line for .60. */
+	event(d, &p_open, "203.0.113.61", NULL, -1, 2, 0);
+	for (k = 0; k < 5; k++)
+		event(d, &p_rcpt_noip, NULL, NULL, -1, 3, 0);
+	ck_assert_uint_eq(out.n, 2);
+	ck_assert_str_eq(target(1), "203.0.113.61");
+	decide_free(d);
+}
+END_TEST
+
 START_TEST(test_scenario_typos_never_banned)
 {
 	struct decide *d;
@@ -452,9 +531,11 @@ decide_suite(void)
 	tc = tcase_create("harvest");
 	tcase_add_test(tc, test_attribution_single_session);
 	tcase_add_test(tc, test_attribution_at_close);
+	tcase_add_test(tc, test_banned_session_forgotten);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("scenarios");
 	tcase_add_test(tc, test_scenario_rotating_harvest);
+	tcase_add_test(tc, test_scenario_field_pace_cut_hosts);
 	tcase_add_test(tc, test_scenario_typos_never_banned);
 	tcase_add_test(tc, test_smtp_and_http_host);
 	suite_add_tcase(s, tc);
