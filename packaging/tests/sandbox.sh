@@ -106,9 +106,16 @@ DAEMON_PIDS=""
 sed -E -n 's/^[0-9]+ +(<\.\.\. )?([a-z_0-9]+)[( ].*/\2/p' "$T/trace" |
 	grep -v '^exited$\|^killed$\|^resumed$' | sort -u >"$T/used"
 [ "$(wc -l <"$T/used")" -gt 20 ] || fail "strace saw too few system calls"
-missing=$(grep -vxFf "$T/allowed" "$T/used" || true)
+# Refused calls the daemon copes with (the filter answers EPERM, as
+# SystemCallErrorNumber= says), each with its reason:
+#  chown: ctl_open() gives the control socket to control_group when that
+#    group exists; refused, the socket keeps the daemon's own group, which
+#    is the control group in the shipped unit (Group=dominoban).
+TOLERATED="chown"
+missing=$(grep -vxFf "$T/allowed" "$T/used" | grep -vxF "$(echo $TOLERATED | tr ' ' '\n')" || true)
 [ -z "$missing" ] || fail "system calls the unit's filter refuses: $missing"
-echo "ok: all $(wc -l <"$T/used") system calls used are allowed by the unit's SystemCallFilter="
+refused=$(grep -vxFf "$T/allowed" "$T/used" | tr '\n' ' ' || true)
+echo "ok: all $(wc -l <"$T/used") system calls used are allowed by the unit's SystemCallFilter=${refused:+, but for tolerated: $refused}"
 
 used_af=$(grep -oE '^[0-9]+ +socket\(AF_[A-Z0-9]+' "$T/trace" | sed 's/.*(//' | sort -u | tr '\n' ' ')
 for af in $used_af; do
