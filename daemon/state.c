@@ -26,6 +26,7 @@
 #include "state.h"
 
 #define STATE_MAGIC "dominoban-state"
+#define STATE_TIME_MAX ((int64_t)UINT32_MAX) /* seconds: February 2106 */
 
 static uint64_t
 fnv1a64(const char *p, size_t n)
@@ -285,6 +286,20 @@ parse_i64(const char *s, int64_t *out)
 	return errno != 0 || *end != '\0' ? -1 : 0;
 }
 
+/*
+ * A time in seconds since the epoch, from 0 to STATE_TIME_MAX: the decision
+ * engine keeps ban ends in 32 bits and subtracts times from now, so a
+ * negative or far-future time (only a forged or damaged file holds one)
+ * would wrap or overflow there.
+ */
+static int
+parse_time(const char *s, int64_t *out)
+{
+	if (parse_i64(s, out) == -1 || *out < 0 || *out > STATE_TIME_MAX)
+		return -1;
+	return 0;
+}
+
 /* Undo buf_escaped in place. "%" alone is the empty string. */
 static int
 unescape(char *s)
@@ -332,7 +347,7 @@ parse_record(struct state *s, char **f, size_t n)
 	}
 	if (strcmp(f[0], "ban") == 0) {
 		if (n != 5 || addr_parse_prefix(f[1], false, &a) == -1 ||
-		    parse_i64(f[2], &t) == -1 || parse_u64(f[3], 10, &u) == -1 ||
+		    parse_time(f[2], &t) == -1 || parse_u64(f[3], 10, &u) == -1 ||
 		    u > UINT32_MAX || unescape(f[4]) == -1 ||
 		    strlen(f[4]) >= VERDICT_REASON_MAX)
 			return -1;
@@ -341,7 +356,7 @@ parse_record(struct state *s, char **f, size_t n)
 	if (strcmp(f[0], "offence") == 0) {
 		if (n != 4 || addr_parse_prefix(f[1], false, &a) == -1 ||
 		    parse_u64(f[2], 10, &u) == -1 || u > UINT32_MAX ||
-		    parse_i64(f[3], &t) == -1)
+		    parse_time(f[3], &t) == -1)
 			return -1;
 		return state_add_offence(s, &a, (uint32_t)u, t);
 	}

@@ -12,7 +12,8 @@
  *   end RECORDS FNV1A64
  *
  * Numbers are decimal but FINGERPRINT and FNV1A64 (hex); times are seconds
- * since the epoch; PATH and REASON are %XX-escaped so they hold no blank.
+ * since the epoch, from 0 to 2^32-1 (other times are refused); PATH and
+ * REASON are %XX-escaped so they hold no blank.
  */
 #ifndef DB_STATE_H
 #define DB_STATE_H

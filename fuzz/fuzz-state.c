@@ -95,11 +95,13 @@ check_target(const struct addr *t)
 	FUZZ_CHECK(memcmp(&m, t, sizeof(m)) == 0, "target not normalised");
 }
 
-/* What daemon.c does with a loaded state: history, then live bans. */
+/* What daemon.c does with a loaded state: history, then live bans; then
+ * each restored address offends again (a ban by hand), as it will. */
 static void
 restore(const struct state *s)
 {
 	struct decide *d = decide_new(&conf, seed, &allow);
+	struct verdict v;
 	size_t i;
 
 	if (d == NULL)
@@ -113,6 +115,11 @@ restore(const struct state *s)
 			decide_restore(d, &s->bans[i].target,
 			    s->bans[i].offences > 0 ? s->bans[i].offences : 1,
 			    FUZZ_NOW, s->bans[i].expires);
+	for (i = 0; i < s->noffences; i++)
+		if (decide_manual(d, VERDICT_BAN, &s->offences[i].target, 0,
+			FUZZ_NOW, &v) == 0)
+			FUZZ_CHECK(v.seconds >= 1 && v.offences >= 1,
+			    "a ban of %u s, offence %u", v.seconds, v.offences);
 	decide_free(d);
 }
 

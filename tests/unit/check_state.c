@@ -4,6 +4,7 @@
 #include <check.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -267,6 +268,46 @@ START_TEST(test_refuses_foreign)
 }
 END_TEST
 
+/* Found by fuzz-state (UBSan): an offence dated -2^63 was accepted, and
+ * the next ban of that address computed now - last in the decision engine,
+ * a signed overflow. Times are refused outside 0 .. 2^32-1 seconds. */
+START_TEST(test_refuses_odd_times)
+{
+	static const int64_t bad[] = {-1, INT64_MIN, (int64_t)UINT32_MAX + 1,
+	    INT64_MAX};
+	struct state s, r;
+	char *text, err[256];
+	struct addr a;
+	size_t len, i;
+
+	ck_assert_int_eq(addr_parse_prefix("192.0.2.1", false, &a), 0);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&s, 0, sizeof(s));
+		ck_assert_int_eq(state_add_offence(&s, &a, 1, bad[i]), 0);
+		ck_assert_int_eq(state_format(&s, &text, &len), 0);
+		ck_assert_msg(state_parse(&r, text, len, err, sizeof(err)) == -1,
+		    "offence at %lld accepted", (long long)bad[i]);
+		free(text);
+		state_clear(&s);
+		ck_assert_int_eq(state_add_ban(&s, &a, bad[i], 1, "x"), 0);
+		ck_assert_int_eq(state_format(&s, &text, &len), 0);
+		ck_assert_msg(state_parse(&r, text, len, err, sizeof(err)) == -1,
+		    "ban until %lld accepted", (long long)bad[i]);
+		free(text);
+		state_clear(&s);
+	}
+	/* The edges themselves are fine. */
+	ck_assert_int_eq(state_add_offence(&s, &a, 1, 0), 0);
+	ck_assert_int_eq(state_add_ban(&s, &a, UINT32_MAX, 1, "x"), 0);
+	ck_assert_int_eq(state_format(&s, &text, &len), 0);
+	ck_assert_int_eq(state_parse(&r, text, len, err, sizeof(err)), 0);
+	ck_assert_int_eq(r.bans[0].expires, UINT32_MAX);
+	free(text);
+	state_clear(&s);
+	state_clear(&r);
+}
+END_TEST
+
 START_TEST(test_save_load)
 {
 	char dir[] = "/tmp/check_state.XXXXXX", path[256], err[256];
@@ -315,6 +356,7 @@ state_suite(void)
 	tc = tcase_create("format");
 	tcase_add_test(tc, test_roundtrip);
 	tcase_add_test(tc, test_refuses_foreign);
+	tcase_add_test(tc, test_refuses_odd_times);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("corruption");
 	tcase_add_test(tc, test_truncated_everywhere);
