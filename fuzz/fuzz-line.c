@@ -2,10 +2,14 @@
  * fuzz-line: the line path, as the daemon runs it. The input is a piece of
  * Domino log (split at '\n'); each line goes through match_line() with the
  * shipped patterns (a trailing '\r' removed and lines over MATCH_LINE_MAX
- * dropped, as the tailer does) and every event through decide_event() with
- * a small, easily triggered configuration and an allowlist.
+ * dropped, as the tailer does), under the JIT and under the interpreter
+ * (which the hardened systemd unit, MemoryDenyWriteExecute=yes, runs), and
+ * every event through decide_event() with a small, easily triggered
+ * configuration and an allowlist.
  *
  * Invariants checked, beyond "no crash, no sanitizer report":
+ * - the interpreter finds exactly what the JIT finds (same pattern,
+ *   address, user and message count), unless either hit the PCRE2 limits;
  * - an event names a loaded pattern; its user capture lies inside the line;
  *   kinds other than unknown_rcpt and relay carry an address;
  * - the address is normalised, and round-trips through addr_format() and
@@ -36,7 +40,8 @@
 
 #define FUZZ_T0 1700000000 /* seconds: the injected clock's start */
 
-static struct matcher *matcher;
+static struct matcher *matcher;     /* JIT, where the system allows it */
+static struct matcher *interp;      /* the interpreter: the hardened unit's */
 static struct conf conf;
 static struct allow allow;
 static const uint8_t seed[16] = "dominoban-fuzzer";
@@ -78,7 +83,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	if (dir == NULL)
 		dir = FUZZ_SRCDIR "/patterns";
-	if ((matcher = match_load(&dir, 1, 0, &e)) == NULL) {
+	if ((matcher = match_load(&dir, 1, 0, &e)) == NULL ||
+	    (interp = match_load(&dir, 1, MATCH_NO_JIT, &e)) == NULL) {
 		fprintf(stderr, "fuzz-line: patterns in %s refused:\n%s", dir,
 		    e.text);
 		exit(1);
@@ -234,6 +240,34 @@ on_buffer_event(void *arg, const char *line, size_t len,
 	    "match_buffer and match_line disagree on a line");
 }
 
+/* The interpreter must find what the JIT found, unless either stopped at
+ * the PCRE2 limits (they count steps differently). */
+static void
+check_interpreter(const uint8_t *line, size_t len, int hit,
+    const struct match_event *ev, bool jit_limited)
+{
+	struct match_event iv;
+	struct match_stats b;
+	uint64_t before;
+	int ihit;
+
+	match_get_stats(interp, &b);
+	before = b.limit_hits;
+	ihit = match_line(interp, (const char *)line, len, &iv);
+	match_get_stats(interp, &b);
+	if (b.limit_hits != before || jit_limited)
+		return;
+	FUZZ_CHECK(ihit == hit, "interpreter %d, JIT %d", ihit, hit);
+	if (hit)
+		FUZZ_CHECK(strcmp(iv.pattern->id, ev->pattern->id) == 0 &&
+			iv.has_addr == ev->has_addr &&
+			memcmp(&iv.addr, &ev->addr, sizeof(iv.addr)) == 0 &&
+			iv.user_len == ev->user_len &&
+			iv.messages == ev->messages,
+		    "interpreter and JIT disagree: %s / %s", iv.pattern->id,
+		    ev->pattern->id);
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -244,8 +278,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct decide_stats ds;
 	struct decide *d;
 	int64_t now = FUZZ_T0;
-	uint64_t tag = 0;
+	struct match_stats ms;
+	uint64_t tag = 0, limits;
 	size_t len;
+	int hit;
 
 	if ((d = decide_new(&conf, seed, &allow)) == NULL)
 		return 0;
@@ -266,8 +302,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (len > 0 && p[len - 1] == '\r')
 			len--;
 		now += len > 0 ? p[0] & 3 : 0;
-		if (len > MATCH_LINE_MAX ||
-		    match_line(matcher, (const char *)p, len, &ev) != 1)
+		if (len > MATCH_LINE_MAX)
+			continue;
+		match_get_stats(matcher, &ms);
+		limits = ms.limit_hits;
+		hit = match_line(matcher, (const char *)p, len, &ev);
+		match_get_stats(matcher, &ms);
+		check_interpreter(p, len, hit, &ev, ms.limit_hits != limits);
+		if (hit != 1)
 			continue;
 		check_event(p, len, &ev);
 		r.seen[r.nseen].off = (size_t)(p - data);
