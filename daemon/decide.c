@@ -362,67 +362,84 @@ split_host(void *arg, const struct score_rec *cr)
 	ban_record(s->d, r, s->now, s->cb);
 }
 
+/* The netblock tiers of an event: /24 or /64, and the optional wide one.
+ * A tier whose key has len 0 is off. */
+struct tiers {
+	struct score_key k[2];
+	unsigned len[2];
+};
+
+static void
+tiers_of(struct decide *d, const struct addr *host, struct tiers *t)
+{
+	bool v4 = host->family == AF_INET;
+	unsigned i;
+
+	t->len[0] = v4 ? d->net4 : d->net6;
+	t->len[1] = v4 ? d->wide4 : d->wide6;
+	for (i = 0; i < 2; i++) {
+		if (t->len[i] == 0 || t->len[i] >= addr_maxlen(host)) {
+			t->len[i] = 0;
+			continue;
+		}
+		addr_mask(&t->k[i].a, host, t->len[i]);
+		score_key(d->score, &t->k[i].a, &t->k[i]);
+		score_prefetch(d->score, &t->k[i]);
+	}
+}
+
 /*
- * Raise one netblock tier and ban it when it qualifies: its score reached
- * threshold with min_hosts distinct hosts, or min_hosts distinct hosts in
- * it were banned while it stayed active. The second rule catches a
- * harvest that rotates hosts slowly: each host is cut after a handful of
+ * Raise one netblock tier (key k) and ban it when it qualifies: its score
+ * reached threshold with min_hosts distinct hosts, or min_hosts distinct
+ * hosts in it were banned while it stayed active. The second rule catches
+ * a harvest that rotates hosts slowly: each host is cut after a handful of
  * probes, so the decayed score of the block stays low, but the block keeps
  * producing banned hosts. host_banned: this event just banned host.
  */
 static void
-raise_net(struct decide *d, const struct addr *host, unsigned len,
-    double threshold, unsigned min_hosts, double weight, unsigned pat,
-    bool host_banned, int64_t now, const struct decide_cb *cb)
+raise_net(struct decide *d, const struct score_key *host,
+    const struct score_key *k, double threshold, unsigned min_hosts,
+    double weight, unsigned pat, bool host_banned, int64_t now,
+    const struct decide_cb *cb)
 {
 	struct score_rec *r;
 	struct split s = {d, now, cb};
-	struct addr net;
 
-	if (len == 0 || len >= addr_maxlen(host))
-		return;
-	addr_mask(&net, host, len);
 	/* A block quiet long enough to decay to nothing starts its count of
 	 * banned hosts afresh. */
-	if ((r = score_find(d->score, &net)) != NULL &&
+	if ((r = score_find_key(d->score, k)) != NULL &&
 	    score_value(r, now, d->half_life) < NET_QUIET_SCORE)
 		r->banned = 0;
-	r = score_add(d->score, &net, weight, pat, host, now, d->half_life);
+	r = score_add_key(d->score, k, weight, pat, host, now, d->half_life);
 	if (r == NULL)
 		return;
 	if (host_banned)
-		score_note_banned(d->score, r, host);
+		score_note_banned(r, host);
 	if (banned(r, now) ||
 	    ((score_value(r, now, d->half_life) < threshold - THRESHOLD_SLACK ||
 		score_distinct(r) < min_hosts) &&
 		score_banned_distinct(r) < min_hosts))
 		return;
-	if (allow_overlaps(&d->allow, &net)) {
+	if (allow_overlaps(&d->allow, &k->a)) {
 		/* Never cover an allowlisted address: ban the hosts. */
 		d->st.splits++;
 		r->banned_until = (uint32_t)(now + decide_ban_seconds(d, 1));
-		score_foreach_in(d->score, &net, split_host, &s);
+		score_foreach_in(d->score, &k->a, split_host, &s);
 		return;
 	}
 	ban_record(d, r, now, cb);
 }
 
 static bool
-inside_banned_net(struct decide *d, const struct addr *host, int64_t now)
+inside_banned_net(struct decide *d, const struct tiers *t, int64_t now)
 {
-	unsigned lens[2], i;
-	struct addr net;
+	unsigned i;
 
-	lens[0] = host->family == AF_INET ? d->net4 : d->net6;
-	lens[1] = host->family == AF_INET ? d->wide4 : d->wide6;
-	for (i = 0; i < 2; i++) {
-		if (lens[i] == 0 || lens[i] >= addr_maxlen(host))
-			continue;
-		addr_mask(&net, host, lens[i]);
-		if (banned(score_find(d->score, &net), now) &&
-		    !allow_overlaps(&d->allow, &net))
+	for (i = 0; i < 2; i++)
+		if (t->len[i] != 0 &&
+		    banned(score_find_key(d->score, &t->k[i]), now) &&
+		    !allow_overlaps(&d->allow, &t->k[i].a))
 			return true;
-	}
 	return false;
 }
 
@@ -431,30 +448,32 @@ count(struct decide *d, const struct addr *host, double weight, unsigned pat,
     int64_t now, const struct decide_cb *cb)
 {
 	struct score_rec *r;
-	bool v4 = host->family == AF_INET, host_banned = false;
-	struct addr net;
+	struct score_key hk;
+	struct tiers t;
+	bool host_banned = false;
 
 	if (allow_overlaps(&d->allow, host)) {
 		d->st.allowlisted++;
 		return;
 	}
-	/* Both records are likely cache misses: let them overlap. */
-	score_prefetch(d->score, host);
-	if ((v4 ? d->net4 : d->net6) != 0) {
-		addr_mask(&net, host, v4 ? d->net4 : d->net6);
-		score_prefetch(d->score, &net);
-	}
-	r = score_add(d->score, host, weight, pat, NULL, now, d->half_life);
-	if (r != NULL && !banned(r, now) && !inside_banned_net(d, host, now) &&
+	/* Each key is hashed once, and the records (likely cache misses) are
+	 * all prefetched before the first is touched, so the misses overlap. */
+	score_key(d->score, host, &hk);
+	score_prefetch(d->score, &hk);
+	tiers_of(d, host, &t);
+	r = score_add_key(d->score, &hk, weight, pat, NULL, now, d->half_life);
+	if (r != NULL && !banned(r, now) && !inside_banned_net(d, &t, now) &&
 	    score_value(r, now, d->half_life) >=
 		d->host_threshold - THRESHOLD_SLACK) {
 		ban_record(d, r, now, cb);
 		host_banned = true;
 	}
-	raise_net(d, host, v4 ? d->net4 : d->net6, d->net_threshold,
-	    d->net_min_hosts, weight, pat, host_banned, now, cb);
-	raise_net(d, host, v4 ? d->wide4 : d->wide6, d->wide_threshold,
-	    d->wide_min_hosts, weight, pat, host_banned, now, cb);
+	if (t.len[0] != 0)
+		raise_net(d, &hk, &t.k[0], d->net_threshold, d->net_min_hosts,
+		    weight, pat, host_banned, now, cb);
+	if (t.len[1] != 0)
+		raise_net(d, &hk, &t.k[1], d->wide_threshold, d->wide_min_hosts,
+		    weight, pat, host_banned, now, cb);
 }
 
 /* True when this (address, user) auth failure was already counted. */

@@ -10,9 +10,9 @@
  * degrades lookups.
  *
  * Hashing: SipHash-1-3 over the 20 key bytes, keyed with a random seed from
- * the caller, so an attacker who picks addresses cannot aim collisions. A
- * small memo of the last keys hashed lets one event hash its host and
- * netblock once each for the prefetch, the lookup and the host sketch.
+ * the caller, so an attacker who picks addresses cannot aim collisions. An
+ * event hashes each of its keys once (struct score_key) for the prefetch,
+ * the lookup and the distinct-host sketch.
  *
  * Speed: with a table of tens of MiB, each record touched is a cache miss;
  * score_prefetch() lets an event's two misses (host, netblock) overlap, and
@@ -48,17 +48,9 @@
  * at 5/8 load, 12 picks hold about 7.5 records. */
 #define EVICT_PICKS 12
 
-/* Recent key hashes kept: an event hashes its host and netblock keys
- * once each, for the prefetch, the lookups and the distinct-host sketch. */
-#define MEMO 4
 /* Decay factors 2^(-dt/half_life) tabulated for dt in [0, DECAY_TABLE)
  * seconds (4 KiB, stays in L1); longer gaps call exp2(). */
 #define DECAY_TABLE 1024
-
-struct memo {
-	struct addr key;
-	uint64_t hash;
-};
 
 struct score {
 	struct score_rec *slots;
@@ -68,8 +60,6 @@ struct score {
 	uint64_t evictions;
 	uint64_t rng;
 	uint8_t seed[16];
-	struct memo memo[MEMO];
-	unsigned memo_next;
 	double decay_hl;    /* half-life the table was computed for */
 	float decay[DECAY_TABLE];
 };
@@ -112,8 +102,31 @@ score_siphash(const uint8_t k[16], const void *p, size_t n)
 		SIPROUND;
 		v0 ^= m;
 	}
-	for (; i < n; i++)
-		b |= (uint64_t)in[i] << (8 * (i & 7));
+	switch (n & 7) { /* the last 0-7 bytes, as the reference does */
+	case 7:
+		b |= (uint64_t)in[i + 6] << 48;
+		/* FALLTHROUGH */
+	case 6:
+		b |= (uint64_t)in[i + 5] << 40;
+		/* FALLTHROUGH */
+	case 5:
+		b |= (uint64_t)in[i + 4] << 32;
+		/* FALLTHROUGH */
+	case 4:
+		b |= (uint64_t)in[i + 3] << 24;
+		/* FALLTHROUGH */
+	case 3:
+		b |= (uint64_t)in[i + 2] << 16;
+		/* FALLTHROUGH */
+	case 2:
+		b |= (uint64_t)in[i + 1] << 8;
+		/* FALLTHROUGH */
+	case 1:
+		b |= (uint64_t)in[i];
+		break;
+	default:
+		break;
+	}
 	v3 ^= b;
 	SIPROUND;
 	v0 ^= b;
@@ -129,7 +142,6 @@ score_new(size_t max_records, const uint8_t seed[16])
 {
 	struct score *s;
 	size_t slots = 1024;
-	unsigned i;
 
 	while (slots / 8 * 5 < max_records && slots < ((size_t)1 << 40))
 		slots <<= 1;
@@ -146,9 +158,6 @@ score_new(size_t max_records, const uint8_t seed[16])
 	s->mask = slots - 1;
 	s->limit = slots / 8 * 5;
 	memcpy(s->seed, seed, 16);
-	for (i = 0; i < MEMO; i++) /* a valid memo: the zero key's hash */
-		s->memo[i].hash = score_siphash(seed, &s->memo[i].key,
-		    sizeof(s->memo[i].key));
 	memcpy(&s->rng, seed, 8);
 	s->rng |= 1;
 	return s;
@@ -163,23 +172,31 @@ score_free(struct score *s)
 	free(s);
 }
 
-/* The seeded hash of key, from the memo when it was hashed just now. */
-static uint64_t
-hash_of(struct score *s, const struct addr *key)
+/* Equality of two keys as words (the hot path compares many keys). */
+static inline bool
+key_eq(const struct addr *x, const struct addr *y)
 {
-	struct memo *m;
-	unsigned i;
+	const char *p = (const char *)x, *q = (const char *)y;
+	uint64_t a0, a1, b0, b1;
+	uint32_t a2, b2;
 
-	for (i = 0; i < MEMO; i++)
-		if (memcmp(&s->memo[i].key, key, sizeof(*key)) == 0)
-			return s->memo[i].hash;
-	m = &s->memo[s->memo_next++ % MEMO];
-	m->key = *key;
-	m->hash = score_siphash(s->seed, key, sizeof(*key));
-	return m->hash;
+	memcpy(&a0, p, 8);
+	memcpy(&b0, q, 8);
+	memcpy(&a1, p + 8, 8);
+	memcpy(&b1, q + 8, 8);
+	memcpy(&a2, p + 16, 4);
+	memcpy(&b2, q + 16, 4);
+	return ((a0 ^ b0) | (a1 ^ b1) | (uint64_t)(a2 ^ b2)) == 0;
 }
 
-/* Home slot of key; rehashes without the memo (used while shifting). */
+void
+score_key(const struct score *s, const struct addr *a, struct score_key *k)
+{
+	k->a = *a;
+	k->hash = score_siphash(s->seed, a, sizeof(*a));
+}
+
+/* Home slot of a stored key (rehashed: records do not keep their hash). */
 static size_t
 home_of(const struct score *s, const struct addr *key)
 {
@@ -187,18 +204,18 @@ home_of(const struct score *s, const struct addr *key)
 }
 
 void
-score_prefetch(struct score *s, const struct addr *key)
+score_prefetch(const struct score *s, const struct score_key *k)
 {
-	__builtin_prefetch(&s->slots[hash_of(s, key) & s->mask], 1);
+	__builtin_prefetch(&s->slots[k->hash & s->mask], 1);
 }
 
 static size_t
-lookup(struct score *s, const struct addr *key, bool *found)
+lookup(const struct score *s, const struct score_key *k, bool *found)
 {
 	size_t i;
 
-	for (i = hash_of(s, key) & s->mask; USED(s, i); i = (i + 1) & s->mask) {
-		if (memcmp(&s->slots[i].key, key, sizeof(*key)) == 0) {
+	for (i = k->hash & s->mask; USED(s, i); i = (i + 1) & s->mask) {
+		if (key_eq(&s->slots[i].key, &k->a)) {
 			*found = true;
 			return i;
 		}
@@ -208,12 +225,21 @@ lookup(struct score *s, const struct addr *key, bool *found)
 }
 
 struct score_rec *
-score_find(struct score *s, const struct addr *key)
+score_find_key(const struct score *s, const struct score_key *k)
 {
 	bool found;
-	size_t i = lookup(s, key, &found);
+	size_t i = lookup(s, k, &found);
 
 	return found ? &s->slots[i] : NULL;
+}
+
+struct score_rec *
+score_find(const struct score *s, const struct addr *key)
+{
+	struct score_key k;
+
+	score_key(s, key, &k);
+	return score_find_key(s, &k);
 }
 
 double
@@ -308,10 +334,9 @@ score_distinct(const struct score_rec *r)
 }
 
 void
-score_note_banned(struct score *s, struct score_rec *r,
-    const struct addr *host)
+score_note_banned(struct score_rec *r, const struct score_key *host)
 {
-	sketch_add(&r->banned, hash_of(s, host));
+	sketch_add(&r->banned, host->hash);
 }
 
 unsigned
@@ -412,24 +437,25 @@ note_pattern(struct score_rec *r, unsigned pattern)
 }
 
 struct score_rec *
-score_add(struct score *s, const struct addr *key, double weight,
-    unsigned pattern, const struct addr *host, int64_t now, double half_life)
+score_add_key(struct score *s, const struct score_key *k, double weight,
+    unsigned pattern, const struct score_key *host, int64_t now,
+    double half_life)
 {
 	struct score_rec *r;
 	bool found;
 	size_t i;
 
-	i = lookup(s, key, &found);
+	i = lookup(s, k, &found);
 	if (!found) {
 		if (weight <= 0)
 			return NULL;
 		if (s->count >= s->limit) {
 			evict_one(s, now, half_life);
-			i = lookup(s, key, &found);
+			i = lookup(s, k, &found);
 		}
 		r = &s->slots[i];
 		memset(r, 0, sizeof(*r));
-		r->key = *key;
+		r->key = k->a;
 		r->t = (uint32_t)now;
 		s->count++;
 	}
@@ -440,8 +466,21 @@ score_add(struct score *s, const struct addr *key, double weight,
 		note_pattern(r, pattern);
 	/* The top bits: the low ones chose the host's own slot. */
 	if (host != NULL)
-		sketch_add(&r->hosts, hash_of(s, host));
+		sketch_add(&r->hosts, host->hash);
 	return r;
+}
+
+struct score_rec *
+score_add(struct score *s, const struct addr *key, double weight,
+    unsigned pattern, const struct addr *host, int64_t now, double half_life)
+{
+	struct score_key k, h;
+
+	score_key(s, key, &k);
+	if (host != NULL)
+		score_key(s, host, &h);
+	return score_add_key(s, &k, weight, pattern, host != NULL ? &h : NULL,
+	    now, half_life);
 }
 
 void

@@ -55,14 +55,31 @@ struct score_rec *score_add(struct score *s, const struct addr *key,
     double half_life);
 
 /*
- * Start loading key's slot into the cache (its hash is kept for the next
- * score_add() or score_find()): an event prefetches its host and netblock
- * records first, so their cache misses overlap.
+ * A key with its seeded hash, computed once per event (score_key) and used
+ * for the prefetch, the lookup and the distinct-host sketches.
  */
-void score_prefetch(struct score *s, const struct addr *key);
+struct score_key {
+	struct addr a;
+	uint64_t hash;
+};
+
+/* Fill k for address or prefix a. */
+void score_key(const struct score *s, const struct addr *a,
+    struct score_key *k);
+
+/* Start loading k's slot into the cache: an event prefetches its host and
+ * netblock records first, so their cache misses overlap. */
+void score_prefetch(const struct score *s, const struct score_key *k);
+
+/* score_add() for a prepared key (host may be NULL). */
+struct score_rec *score_add_key(struct score *s, const struct score_key *k,
+    double weight, unsigned pattern, const struct score_key *host,
+    int64_t now, double half_life);
 
 /* The record for key, or NULL. */
-struct score_rec *score_find(struct score *s, const struct addr *key);
+struct score_rec *score_find(const struct score *s, const struct addr *key);
+struct score_rec *score_find_key(const struct score *s,
+    const struct score_key *k);
 
 /* A record's score decayed to now. */
 double score_value(const struct score_rec *r, int64_t now, double half_life);
@@ -71,8 +88,7 @@ double score_value(const struct score_rec *r, int64_t now, double half_life);
 unsigned score_distinct(const struct score_rec *r);
 
 /* Note that host, inside the netblock of record r, was banned. */
-void score_note_banned(struct score *s, struct score_rec *r,
-    const struct addr *host);
+void score_note_banned(struct score_rec *r, const struct score_key *host);
 
 /* Estimated number of distinct banned hosts noted in a record. */
 unsigned score_banned_distinct(const struct score_rec *r);
