@@ -50,7 +50,7 @@ struct conf {
 	char **patterns;              /* pattern directories, later ones override */
 	size_t npatterns;
 	char *control_socket;
-	char *control_group;          /* may ban/unban/reload; empty = root only */
+	char *control_group;          /* may ban/unban/reload (besides root) */
 	char *state_dir;
 	bool dry_run;
 	bool from_start;              /* first start: read files from the start */

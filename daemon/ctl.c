@@ -398,6 +398,7 @@ ctl_open(struct loop *l, const char *path, const char *group)
 	struct sockaddr_un sun = {.sun_family = AF_UNIX};
 	struct ctl *c;
 	struct group *gr;
+	struct stat st;
 	mode_t old;
 	int fd, probe;
 
@@ -440,8 +441,11 @@ ctl_open(struct loop *l, const char *path, const char *group)
 		c->gid = gr->gr_gid;
 		c->have_gid = true;
 		/* Best effort: if it fails, only root and our uid can
-		 * connect (mode 0660), which is the safe side. */
-		if (chown(path, (uid_t)-1, c->gid) == -1)
+		 * connect (mode 0660), which is the safe side. Skipped when
+		 * the socket has the group already (the unit runs with it as
+		 * its primary group, and its syscall filter refuses chown). */
+		if ((stat(path, &st) == -1 || st.st_gid != c->gid) &&
+		    chown(path, (uid_t)-1, c->gid) == -1)
 			errno = 0;
 	}
 	chmod(path, 0660);

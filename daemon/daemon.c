@@ -225,6 +225,29 @@ restore_bans(struct daemon *dm, const struct state *st, int64_t now)
 
 /* ---- housekeeping ----------------------------------------------------- */
 
+/* Say when a followed file exists but cannot be read, and when it can be
+ * again: the usual cause is a missing ACL or group (docs/DOMINO.md §4). */
+static void
+check_readable(struct daemon *dm)
+{
+	size_t i;
+	int err;
+
+	for (i = 0; i < dm->nfollowed; i++) {
+		err = tail_open_error(dm->tail, (unsigned)i);
+		if (err == dm->follow_err[i])
+			continue;
+		if (err != 0)
+			log_warnx("cannot read path=%s: %s (dominoban needs read "
+			    "access to the log: a group or an ACL, see "
+			    "docs/DOMINO.md); retrying every second",
+			    dm->followed[i], strerror(err));
+		else
+			log_info("follow path=%s readable now", dm->followed[i]);
+		dm->follow_err[i] = err;
+	}
+}
+
 static void
 expire(struct daemon *dm, int64_t now)
 {
@@ -258,6 +281,7 @@ on_tick(void *arg, int fd, uint32_t events)
 		log_warn("timer");
 	expire(dm, now);
 	tail_rescan(dm->tail);
+	check_readable(dm);
 	ctl_sweep(dm->ctl, now);
 	if (dm->dirty) {
 		if (dm->dirty_since == 0)
@@ -383,6 +407,7 @@ add_logs(struct daemon *dm, const struct state *st)
 	uint64_t lost;
 	size_t i, k;
 	char **v;
+	int *e;
 
 	tail_stats(dm->tail, &ts);
 	lost = ts.resume_lost;
@@ -413,6 +438,11 @@ add_logs(struct daemon *dm, const struct state *st)
 		if (v == NULL)
 			fatal(EX_OSERR, "out of memory");
 		dm->followed = v;
+		if ((e = realloc(dm->follow_err, (dm->nfollowed + 1) *
+			 sizeof(*e))) == NULL)
+			fatal(EX_OSERR, "out of memory");
+		dm->follow_err = e;
+		e[dm->nfollowed] = 0;
 		if ((v[dm->nfollowed++] = strdup(dm->conf.logs[i])) == NULL)
 			fatal(EX_OSERR, "out of memory");
 		tail_stats(dm->tail, &ts);
@@ -597,6 +627,7 @@ daemon_free(struct daemon *dm)
 	for (i = 0; i < dm->nfollowed; i++)
 		free(dm->followed[i]);
 	free(dm->followed);
+	free(dm->follow_err);
 	free(dm->list_cache[0].buf);
 	free(dm->list_cache[1].buf);
 	conf_free(&dm->conf);
@@ -663,8 +694,9 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 		return EX_CONFIG;
 	}
 	if (check) {
-		printf("configuration OK: %s, %zu patterns, %zu logs, %s\n",
-		    dm.config_path, match_count(dm.m), dm.conf.nlogs,
+		printf("configuration OK: %s, %zu patterns, %zu log file%s, "
+		    "%s\n", dm.config_path, match_count(dm.m), dm.conf.nlogs,
+		    dm.conf.nlogs == 1 ? "" : "s",
 		    match_jit(dm.m) ? "PCRE2 JIT" : "PCRE2 interpreter");
 		match_free(dm.m);
 		conf_free(&dm.conf);
@@ -714,6 +746,7 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 	dm.watchdog_usec = notify_watchdog_usec();
 
 	tail_process(dm.tail);
+	check_readable(&dm);
 	flush(&dm);
 	log_info("started version=%s table=%s logs=%zu patterns=%zu "
 	    "dry_run=%s", PACKAGE_VERSION, dm.conf.table, dm.nfollowed,

@@ -58,6 +58,7 @@ struct daemon {
 	struct enforce *enf;
 	struct tail *tail;
 	char **followed;            /* paths, in tail index order */
+	int *follow_err;            /* last open error reported, per path */
 	size_t nfollowed;
 	struct ctl *ctl;
 	int sigfd, timerfd, watchfd;

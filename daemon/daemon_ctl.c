@@ -160,8 +160,12 @@ status_json(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 		tail_pos(dm->tail, (unsigned)i, &pos);
 		ctl_reply_printf(r, "%s{\"path\":", i ? "," : "");
 		json_str(r, dm->followed[i]);
-		ctl_reply_printf(r, ",\"inode\":%llu,\"offset\":%llu}",
-		    (unsigned long long)pos.ino, (unsigned long long)pos.offset);
+		ctl_reply_printf(r, ",\"inode\":%llu,\"offset\":%llu,"
+		    "\"error\":", (unsigned long long)pos.ino,
+		    (unsigned long long)pos.offset);
+		json_str(r, tail_open_error(dm->tail, (unsigned)i) != 0 ?
+		    strerror(tail_open_error(dm->tail, (unsigned)i)) : "");
+		ctl_reply_printf(r, "}");
 	}
 	ctl_reply_printf(r, "],\"patterns\":{");
 	for (i = 0; i < match_count(dm->m); i++) {
@@ -210,9 +214,15 @@ status_text(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 	for (i = 0; i < dm->nfollowed; i++) {
 		memset(&pos, 0, sizeof(pos));
 		tail_pos(dm->tail, (unsigned)i, &pos);
-		ctl_reply_printf(r, "following:       %s (inode %llu, offset "
-		    "%llu)\n", dm->followed[i], (unsigned long long)pos.ino,
-		    (unsigned long long)pos.offset);
+		if (tail_open_error(dm->tail, (unsigned)i) != 0)
+			ctl_reply_printf(r, "following:       %s (cannot read: "
+			    "%s)\n", dm->followed[i],
+			    strerror(tail_open_error(dm->tail, (unsigned)i)));
+		else
+			ctl_reply_printf(r, "following:       %s (inode %llu, "
+			    "offset %llu)\n", dm->followed[i],
+			    (unsigned long long)pos.ino,
+			    (unsigned long long)pos.offset);
 	}
 	ctl_reply_printf(r, "lines read:      %llu (%llu over-long dropped; "
 	    "%llu rotations, %llu truncations, %llu wraps)\n",

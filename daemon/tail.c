@@ -116,6 +116,15 @@ struct tail_file {
 	size_t plen;            /* bytes in line */
 	int skip;               /* 1: over-long line, 2: resync after a start */
 	bool ever_open;
+	int open_err;           /* errno of the last failed open of an existing
+				   file (EACCES...), 0 otherwise */
+	bool pending_start;     /* tail_add() could not open the file that was
+				   there: place it by tail_add()'s rules once
+				   it opens, if it is still the same file */
+	bool pending_from_start, pending_resume;
+	dev_t pending_dev;
+	ino_t pending_ino;
+	struct tail_pos resume; /* copy, for pending_start */
 	bool need_read, need_sync;
 	bool wrapping;          /* following a wrap: stop where Domino writes */
 	uint64_t wrap_eof;      /* size when the wrap was seen */
@@ -539,6 +548,9 @@ file_open(struct tail *t, struct tail_file *f)
 	return 0;
 }
 
+static void file_start(struct tail *t, struct tail_file *f, bool from_start,
+    const struct tail_pos *resume);
+
 /* One full look at a file: see the top of the file. */
 static void
 file_sync(struct tail *t, unsigned idx, struct tail_file *f)
@@ -561,8 +573,19 @@ file_sync(struct tail *t, unsigned idx, struct tail_file *f)
 			t->st.rotations++;
 		if (f->fd >= 0)
 			file_close(t, f);
-		if (file_open(t, f) == -1)
+		if (file_open(t, f) == -1) {
+			f->open_err = errno != ENOENT ? errno : 0;
 			return;
+		}
+		f->open_err = 0;
+		if (f->pending_start) {
+			/* Readable at last: where tail_add() would have put
+			 * it, unless another file took its name meanwhile. */
+			f->pending_start = false;
+			if (f->dev == f->pending_dev && f->ino == f->pending_ino)
+				file_start(t, f, f->pending_from_start,
+				    f->pending_resume ? &f->resume : NULL);
+		}
 	}
 }
 
@@ -790,6 +813,7 @@ tail_add(struct tail *t, const char *path, bool from_start,
     const struct tail_pos *resume)
 {
 	struct tail_file *f, **nf;
+	struct stat st;
 	unsigned ncap;
 
 	if (t->nfiles == t->cap) {
@@ -811,8 +835,21 @@ tail_add(struct tail *t, const char *path, bool from_start,
 	}
 	t->files[t->nfiles++] = f;
 	file_watch_dir(t, f);
-	if (file_open(t, f) == 0)
+	if (file_open(t, f) == 0) {
 		file_start(t, f, from_start, resume);
+	} else if (errno != ENOENT && stat(f->path, &st) == 0) {
+		/* There but not readable (a missing ACL): counted, and placed
+		 * by these rules once it can be read. */
+		f->open_err = errno;
+		f->pending_start = true;
+		f->pending_from_start = from_start;
+		f->pending_dev = st.st_dev;
+		f->pending_ino = st.st_ino;
+		if (resume != NULL) {
+			f->resume = *resume;
+			f->pending_resume = true;
+		}
+	}
 	f->need_read = true;
 	return (int)(t->nfiles - 1);
 }
@@ -926,6 +963,12 @@ tail_pos(const struct tail *t, unsigned index, struct tail_pos *pos)
 		pos->fingerprint = f->fp;
 	}
 	return 0;
+}
+
+int
+tail_open_error(const struct tail *t, unsigned index)
+{
+	return index < t->nfiles ? t->files[index]->open_err : 0;
 }
 
 void

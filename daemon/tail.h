@@ -117,6 +117,15 @@ int tail_rescan(struct tail *t);
  */
 int tail_pos(const struct tail *t, unsigned index, struct tail_pos *pos);
 
+/*
+ * The errno of the last failed attempt to open file index while it exists
+ * (EACCES: no read permission), or 0 when it is open or simply absent. A
+ * file that was there but unreadable at tail_add() is placed by
+ * tail_add()'s rules (its end, a resume) once it can be read, if it is
+ * still the same file; one that appears later is read from offset 0.
+ */
+int tail_open_error(const struct tail *t, unsigned index);
+
 /* Copy the counters into *st. */
 void tail_stats(const struct tail *t, struct tail_stats *st);
 

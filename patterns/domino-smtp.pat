@@ -6,7 +6,8 @@
 # forms below are plausible guesses. Before you rely on them, capture the
 # real lines on your server (log_sessions=2 and Log_MailRouting=40 in
 # notes.ini; docs/DOMINO.md) and check them with
-#   dominoban test --patterns /etc/dominoban/patterns.d /local/notesdata/notes.log
+#   dominoban test --patterns /usr/share/dominoban/patterns \
+#       --patterns /etc/dominoban/patterns.d /local/notesdata/notes.log
 # then put a corrected copy of this file in /etc/dominoban/patterns.d/.
 
 # Directory harvest, hypothesis A: the line carries the address.

@@ -193,7 +193,7 @@ START_TEST(test_example_is_defaults)
 	ck_assert_msg(conf_load(&c, TEST_SRCDIR "/packaging/dominoban.conf",
 			  &e) == 0, "%s", e.text);
 	ck_assert_int_eq(conf_defaults(&d), 0);
-	ck_assert_uint_eq(c.nlogs, 2);
+	ck_assert_uint_eq(c.nlogs, 1);
 	ck_assert_str_eq(c.logs[0], "/local/notesdata/notes.log");
 	ck_assert_uint_eq(c.npatterns, d.npatterns);
 	ck_assert_str_eq(c.patterns[0], "/usr/share/dominoban/patterns");
