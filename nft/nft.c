@@ -767,7 +767,8 @@ nft_list(struct nft *n, struct nft_entry **out)
 		}
 		/* Pair interval starts with the END that follows; an END
 		 * with no open start is an orphan left by an expiry. */
-		qsort(l.v, l.n, sizeof(*l.v), cmp_raw);
+		if (l.n > 1) /* qsort's base may not be NULL (an empty set) */
+			qsort(l.v, l.n, sizeof(*l.v), cmp_raw);
 		open = NULL;
 		for (i = 0; i <= l.n; i++) {
 			if (i < l.n && l.v[i].end && open == NULL)

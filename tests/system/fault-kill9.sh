@@ -52,7 +52,7 @@ us() {
 
 caught_up() {
 	$DB status --json 2>/dev/null |
-		grep -q "\"inode\":$(stat -c %i "$LOG"),\"offset\":$(stat -c %s "$LOG")}"
+		grep -Eq "\"inode\":$(stat -c %i "$LOG"),\"offset\":$(stat -c %s "$LOG")[,}]"
 }
 
 # saved_since TIME_US: was the state file written after TIME_US?
