@@ -107,7 +107,9 @@ nft_open(const char *table)
 	}
 	strcpy(n->table, table);
 	n->seq = (uint32_t)time(NULL);
-	n->buf = malloc(BUF_SIZE);
+	/* Zeroed: libnftnl leaves attribute padding unwritten, and the
+	 * kernel (and valgrind) should never see stale heap bytes. */
+	n->buf = calloc(1, BUF_SIZE);
 	if (n->buf == NULL || (n->nl = open_socket(0, &n->portid)) == NULL) {
 		free(n->buf);
 		free(n);
