@@ -15,8 +15,8 @@
 #
 # Coverage found in a run stays in FUZZ_OUT/NAME/corpus; the checked-in seed
 # corpus fuzz/corpus/NAME is read, never written. A summary line per harness
-# is appended to FUZZ_OUT/history.tsv (date, harness, seconds, executions,
-# result) for docs/RELIABILITY.md.
+# is appended to FUZZ_OUT/history.tsv (date, harness, seconds it actually
+# ran, executions, result) for docs/RELIABILITY.md.
 set -eu
 
 SRC=${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
@@ -67,6 +67,7 @@ for h in $HARNESSES; do
 	mkdir -p "$OUT/$h/corpus"
 	log=$OUT/$h.log
 	echo "fuzz: $h for ${SECS}s (log $log)"
+	t0=$(date +%s)
 	set +e
 	# shellcheck disable=SC2086
 	nice -n "$NICE" "$B/fuzz/fuzz-$h" -max_total_time="$SECS" \
@@ -76,6 +77,7 @@ for h in $HARNESSES; do
 		"$OUT/$h/corpus" "$SRC/fuzz/corpus/$h" >"$log" 2>&1
 	r=$?
 	set -e
+	took=$(($(date +%s) - t0))
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 	cov=$(grep -o 'cov: [0-9]*' "$log" | tail -n 1 | cut -d' ' -f2)
 	if [ "$r" -eq 0 ]; then
@@ -85,8 +87,8 @@ for h in $HARNESSES; do
 		rc=1
 	fi
 	printf '%s\t%s\t%s\t%s\t%s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$h" \
-		"$SECS" "${execs:-?}" "$result" >>"$OUT/history.tsv"
-	echo "fuzz: $h: ${execs:-?} executions, coverage ${cov:-?}, $result"
+		"$took" "${execs:-?}" "$result" >>"$OUT/history.tsv"
+	echo "fuzz: $h: ${execs:-?} executions in ${took}s, coverage ${cov:-?}, $result"
 	if [ "$r" -ne 0 ]; then
 		grep -E 'ERROR|invariant failed|SUMMARY|Test unit written' "$log" >&2 || tail -n 30 "$log" >&2
 	fi
