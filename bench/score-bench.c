@@ -61,10 +61,10 @@ main(int argc, char **argv)
 			a.a[3] = (uint8_t)x;
 			/* As decide does: hash each key once, prefetch both
 			 * records, then add. */
-			addr_mask(&net, &a, 24);
 			score_key(s, &a, &ka);
-			score_key(s, &net, &kn);
 			score_prefetch(s, &ka);
+			addr_mask(&net, &a, 24);
+			score_key(s, &net, &kn);
 			score_prefetch(s, &kn);
 			score_add_key(s, &ka, 1, 0, NULL, (int64_t)(i / 100000),
 			    600);
