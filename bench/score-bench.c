@@ -47,11 +47,14 @@ main(int argc, char **argv)
 	a.family = 2; /* AF_INET */
 	a.len = 32;
 	a.a[0] = 198;
-	/* Two loads: attackers from 100,000 addresses (the table holds them
-	 * all), and a flood from 4 million (the table is full and evicts on
-	 * nearly every event). Each event raises the host and its /24. */
-	for (k = 0; k < 2; k++) {
-		uint32_t spread = k == 0 ? 100000u : 4000000u;
+	/* Three loads: attackers from 10,000 addresses (a large attack; the
+	 * records touched fit the caches), from 100,000 (the table holds them
+	 * all, but nearly every event is a cache miss), and a flood from 4
+	 * million (the table is full and evicts on nearly every event). Each
+	 * event raises the host and its /24. */
+	for (k = 0; k < 3; k++) {
+		static const uint32_t spreads[] = {10000u, 100000u, 4000000u};
+		uint32_t spread = spreads[k];
 		s = score_new(c.max_records, seed);
 		t0 = now_s();
 		for (i = 0; i < n; i++) {
