@@ -94,6 +94,22 @@ drain(struct mnl_socket *nl, struct want *w)
 	}
 }
 
+/* Wait until w is seen or TIMEOUT_MS pass; the ms since t0. */
+static double
+wait_seen(struct mnl_socket *nl, struct want *w, double t0)
+{
+	struct pollfd pfd = {mnl_socket_get_fd(nl), POLLIN, 0};
+	double t;
+
+	for (;;) {
+		drain(nl, w);
+		t = now_ms();
+		if (w->seen || t - t0 > TIMEOUT_MS)
+			return t - t0;
+		poll(&pfd, 1, 10);
+	}
+}
+
 static void
 put(int fd, const char *line)
 {
@@ -109,7 +125,6 @@ int
 main(int argc, char **argv)
 {
 	struct mnl_socket *nl;
-	struct pollfd pfd;
 	struct want w;
 	char line[256], ip[32];
 	double *lat, t0, t;
@@ -130,8 +145,6 @@ main(int argc, char **argv)
 		perror("netlink");
 		return 69;
 	}
-	pfd.fd = mnl_socket_get_fd(nl);
-	pfd.events = POLLIN;
 	for (i = 0; i < n; i++) {
 		/* One host per /24, so no netblock ban covers the next. */
 		snprintf(ip, sizeof(ip), "10.%d.%d.1", i / 256 % 256, i % 256);
@@ -149,16 +162,9 @@ main(int argc, char **argv)
 		    "failed for user u4 ; connecting host %s\n", ip);
 		put(fd, line);
 		t0 = now_ms();
-		for (;;) {
-			drain(nl, &w);
-			t = now_ms();
-			if (w.seen || t - t0 > TIMEOUT_MS)
-				break;
-			poll(&pfd, 1, 10);
-		}
+		lat[i] = wait_seen(nl, &w, t0);
 		if (!w.seen)
 			lost++;
-		lat[i] = t - t0;
 		usleep(2000);
 	}
 	qsort(lat, (size_t)n, sizeof(*lat), cmp_d);
@@ -177,15 +183,9 @@ main(int argc, char **argv)
 		fprintf(stderr, "nft flush ruleset failed\n");
 		return 1;
 	}
-	for (;;) {
-		drain(nl, &w);
-		t = now_ms();
-		if (w.seen || t - t0 > TIMEOUT_MS)
-			break;
-		poll(&pfd, 1, 10);
-	}
+	t = wait_seen(nl, &w, t0);
 	printf("nft flush ruleset -> %d bans back: %.3f ms (including the "
-	       "nft command)%s\n", n, t - t0, w.seen ? "" : ", NOT SEEN");
+	       "nft command)%s\n", n, t, w.seen ? "" : ", NOT SEEN");
 	if (!w.seen)
 		lost++;
 	mnl_socket_close(nl);
