@@ -35,6 +35,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "errs.h"
 #include "match.h"
 
@@ -581,7 +585,9 @@ list_files(const char *const *dirs, size_t ndirs, char **names,
  * Each pattern records the literal its prefilter holds, so a candidate
  * line is never searched again for what the buffer search already found:
  * hostile lines that carry the literals cost one regex run, not twenty
- * memmem() calls.
+ * memmem() calls. (Searching literals that share a long substring as that
+ * substring was tried: fewer passes, but glibc's memmem skips less with a
+ * shorter needle, and the total did not change.)
  */
 static void
 build_literals(struct matcher *m)
@@ -882,6 +888,27 @@ match_count_newlines(const char *buf, size_t len)
 	uint64_t w, x, t;
 	size_t n = 0, i = 0;
 
+#if defined(__SSE2__)
+	/* 16 bytes at a time with SSE2 (every x86-64 has it): each compare
+	 * gives -1 per newline byte, subtracted into byte counters that a
+	 * sum of absolute differences adds up every 255 rounds (before they
+	 * can overflow). A third of `test` went to counting before. */
+	const __m128i nl = _mm_set1_epi8('\n'), zero = _mm_setzero_si128();
+	__m128i acc, v, sad;
+	unsigned r;
+
+	while (i + 16 <= len) {
+		acc = zero;
+		for (r = 0; r < 255 && i + 16 <= len; r++, i += 16) {
+			v = _mm_loadu_si128((const __m128i *)(const void *)(buf +
+			    i));
+			acc = _mm_sub_epi8(acc, _mm_cmpeq_epi8(v, nl));
+		}
+		sad = _mm_sad_epu8(acc, zero);
+		n += (size_t)_mm_cvtsi128_si32(sad) +
+		    (size_t)_mm_extract_epi16(sad, 4);
+	}
+#endif
 	/* Eight bytes at a time: a byte of x is zero exactly where the word
 	 * holds '\n'; t has the top bit of those bytes set and no other bit.
 	 * Shifted down and multiplied by 0x01..01, the top byte holds their
