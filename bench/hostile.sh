@@ -13,7 +13,7 @@ D=$(mktemp -d "${TMPDIR:-/tmp}/dominoban-bench-hostile.XXXXXX")
 trap 'rm -rf "$D"' EXIT
 "$B/fuzz/gen-hostile-log" -n "$N" >"$D/hostile.log"
 "$B/bench/gen-domino-log" "$N" 2 >"$D/benign.log"
-CPU="taskset -c 0"
+CPU="taskset -c ${BENCH_CPU:-0}"
 command -v taskset >/dev/null 2>&1 || CPU=""
 
 # Best of 5 runs of test --events on FILE, in nanoseconds.

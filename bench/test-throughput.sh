@@ -8,7 +8,7 @@ S=${TOP_SRCDIR:?}
 LOG=${BENCH_LOG:-$B/bench/domino-1M.log}
 LINES=${BENCH_LINES:-1000000}
 [ -s "$LOG" ] || "$B/bench/gen-domino-log" "$LINES" 2 >"$LOG"
-CPU="taskset -c 0"
+CPU="taskset -c ${BENCH_CPU:-0}"
 command -v taskset >/dev/null 2>&1 || CPU=""
 RE='Authentication failed for user .* ; connecting host \[?[0-9A-Fa-f:.]+\]?$|: .* \[[0-9A-Fa-f:.]+\] authentication failure using internet password|POP3 Server: Authentication failure for .*, connecting host [0-9A-Fa-f:.]+:|Rejected recipient <.*> from host \[[0-9A-Fa-f:.]+\]|TLS/SSL connection [0-9A-Fa-f:.]+\([0-9]+\) -> |Connection from \[[0-9A-Fa-f:.]+\] rejected for policy reasons| [0-9A-Fa-f:.]+\)? (dis)?connected'
 
