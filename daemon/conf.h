@@ -27,7 +27,7 @@
 #define CONF_DEFAULT_NET6_PREFIX 64         /* bits */
 #define CONF_DEFAULT_WIDE_THRESHOLD 60.0    /* wider tier, off unless prefixes are set */
 #define CONF_DEFAULT_WIDE_MIN_HOSTS 10
-#define CONF_DEFAULT_MAX_RECORDS 262144     /* score table records (about 25 MiB) */
+#define CONF_DEFAULT_MAX_RECORDS 262144     /* score table records (32 MiB) */
 #define CONF_DEFAULT_BAN_TIME 3600          /* seconds: first ban */
 #define CONF_DEFAULT_BAN_FACTOR 4.0         /* each repeat multiplies the ban time */
 #define CONF_DEFAULT_BAN_MAX (30 * 86400)   /* seconds: escalation cap */

@@ -26,7 +26,7 @@ struct score_rec {
 	uint64_t banned;                 /* same, of the hosts banned in it */
 	uint8_t pat[SCORE_REASONS];      /* pattern index + 1; 0 = empty */
 	uint8_t cnt[SCORE_REASONS];      /* hits per pattern, saturating */
-};
+} __attribute__((aligned(64)));  /* one cache line: one miss per lookup */
 
 struct score;
 
@@ -34,7 +34,7 @@ struct score;
 #define SCORE_PATTERN_MAX 254
 
 /*
- * A table for at least max_records records (rounded up to 5/8 of a power
+ * A table for at least max_records records (rounded up to 2/3 of a power
  * of two slots; memory is allocated once, here). seed keys the hash.
  * NULL with errno on failure.
  */

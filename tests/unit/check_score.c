@@ -134,7 +134,7 @@ START_TEST(test_flood_bounded)
 	}
 	ck_assert_uint_le(score_count(s), 65536 * 2);
 	ck_assert_uint_ge(score_count(s), 65536);
-	ck_assert_uint_eq(sizeof(struct score_rec), 56);
+	ck_assert_uint_eq(sizeof(struct score_rec), 64);
 	ck_assert_uint_eq(score_bytes(s), bytes);
 	ck_assert_uint_ge(score_evictions(s), 10000000 - 2 * 65536);
 	ck_assert_ptr_nonnull(score_find(s, &hot));
