@@ -2,7 +2,12 @@
  * gen-hostile-log: a deterministic Domino console log written by attackers,
  * for tests/system/hostile.sh and bench/hostile.sh.
  *
- *   gen-hostile-log [-n LINES] [-s SEED] [-m MANIFEST] > notes.log
+ *   gen-hostile-log [-n LINES] [-s SEED] [-a ATTACK_PERCENT] [-m MANIFEST]
+ *
+ * -a sets the share of lines from the strong attackers (default 38: the
+ * other hostile shapes and chatter keep their proportions among the rest);
+ * the benchmark uses -a 2 to compare with a benign log of the same attack
+ * density.
  *
  * Lines (LINES of them, 100,000 by default, each ending in '\n'):
  * - real attacker lines: well-formed failures from a known set of attacker
@@ -46,6 +51,7 @@
 #define GEN_BUF (3 * GEN_LINE_MAX)  /* longest line written */
 #define GEN_STRONG 40               /* attackers far over the threshold */
 #define GEN_WEAK 40                 /* attackers under it */
+#define GEN_ATTACK_PCT 38           /* percent of lines from strong attackers */
 
 struct attacker {
 	char addr[48];
@@ -505,7 +511,7 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: gen-hostile-log [-n LINES] [-s SEED] "
-	    "[-m MANIFEST] > notes.log\n");
+	    "[-a ATTACK_PERCENT] [-m MANIFEST] > notes.log\n");
 	exit(EX_USAGE);
 }
 
@@ -514,6 +520,7 @@ main(int argc, char **argv)
 {
 	static struct line l;
 	unsigned long lines = 100000, i = 0, k;
+	unsigned pct = GEN_ATTACK_PCT;
 	const char *manifest = NULL;
 	struct attacker *a;
 	unsigned kind;
@@ -522,8 +529,13 @@ main(int argc, char **argv)
 	int c;
 
 	rng = 0x243f6a8885a308d3ULL;
-	while ((c = getopt(argc, argv, "n:s:m:")) != -1) {
+	while ((c = getopt(argc, argv, "a:n:s:m:")) != -1) {
 		switch (c) {
+		case 'a':
+			pct = (unsigned)strtoul(optarg, NULL, 10);
+			if (pct > 100)
+				usage();
+			break;
 		case 'n':
 			lines = strtoul(optarg, NULL, 10);
 			break;
@@ -563,7 +575,13 @@ main(int argc, char **argv)
 		l.n = 0;
 		a = &att[pick(GEN_STRONG)];
 		/* Near the end, single lines only, to write exactly LINES. */
-		kind = lines - i < 8 ? 99 : pick(100);
+		if (lines - i < 8)
+			kind = 99;
+		else if (pct == GEN_ATTACK_PCT)
+			kind = pick(100);
+		else
+			kind = pick(100) < pct ? pick(GEN_ATTACK_PCT) :
+			    GEN_ATTACK_PCT + pick(100 - GEN_ATTACK_PCT);
 		if (kind < 28) {
 			/* Injection and byte hostility in the user name; a
 			 * CRLF ending now and then (the tailer drops it). */
