@@ -300,7 +300,7 @@ make_ban(struct decide *d, const struct addr *target, uint32_t seconds,
 	hist_room(d, now);
 	h = hist_slot(d, target, true);
 	if (h != NULL && h->count != 0 &&
-	    now - h->last > (int64_t)d->history_forget)
+	    h->last < now - (int64_t)d->history_forget)
 		h->count = 0;
 	n = h == NULL ? 1 : h->count < UINT32_MAX ? h->count + 1 : h->count;
 	if (seconds == 0)
