@@ -1,0 +1,55 @@
+/*
+ * match_int: what the two halves of the match module share: match.c loads
+ * and compiles pattern files, match_run.c runs them over lines and
+ * buffers. Not an API: only those two files include it (match.h is the
+ * module's API).
+ */
+#ifndef DB_MATCH_INT_H
+#define DB_MATCH_INT_H
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+
+#include <pcre2.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "match.h"
+
+#define MAX_IGNORES 8
+#define MAX_LITERALS 64
+
+struct pattern {
+	struct match_pattern info;
+	char *prefilter;       /* NULL: run on every line */
+	size_t prefilter_len;
+	int lit;               /* literal the prefilter holds, or -1 */
+	bool lit_exact;        /* ... and the prefilter is that literal */
+	pcre2_code *re;
+	pcre2_code *ignore[MAX_IGNORES];
+	size_t nignore;
+	uint32_t g_ip, g_user, g_msgs; /* capture group numbers, 0 = none */
+	uint64_t hits;
+};
+
+struct literal {
+	const char *s;
+	size_t len;
+	const char *next;      /* next occurrence in the current buffer */
+};
+
+struct matcher {
+	struct pattern *pats;
+	size_t npats;
+	struct literal literals[MAX_LITERALS];
+	size_t nliterals;
+	bool all_prefiltered;  /* every pattern has a literal */
+	char **strings;        /* ids, services, file names we own */
+	size_t nstrings;
+	pcre2_match_data *md;
+	pcre2_match_context *mctx;
+	bool jit;
+	struct match_stats st;
+};
+
+#endif
