@@ -26,6 +26,8 @@
  *   order; an END can outlive its expired start for a while (orphan).
  *
  * No state about elements is kept here: the daemon knows what it banned.
+ * This file writes (setup, bans, unbans); nft_read.c reads (dumps,
+ * counters, change notifications).
  */
 #include "config.h"
 
@@ -48,6 +50,7 @@
 #include <linux/netfilter/nfnetlink.h>
 
 #include "nft.h"
+#include "nft_int.h"
 
 #define MSG_MAX (32 * 1024)      /* bound on one message we build */
 #define BUF_SIZE (NFT_BATCH_MAX + 2 * MSG_MAX)
@@ -58,21 +61,12 @@
 #define TYPE_IPV6 8
 #define TYPE_SERVICE 13
 
-enum set_id { SET_HOST4 = 1, SET_HOST6, SET_NET4, SET_NET6, SET_PORTS };
-static const char *const set_names[] = {NULL, "host4", "host6", "net4",
-    "net6", "ports"};
+/* The set names, indexed by enum set_id (nft_int.h). */
+const char *const nft_set_names[] = {NULL, "host4", "host6", "net4", "net6",
+    "ports"};
 
-struct nft {
-	struct mnl_socket *nl;
-	struct mnl_socket *watch;
-	uint32_t portid, seq;
-	char table[32];
-	char *buf;
-	struct mnl_nlmsg_batch *batch;
-};
-
-static struct mnl_socket *
-open_socket(unsigned groups, uint32_t *portid)
+struct mnl_socket *
+nft_socket(unsigned groups, uint32_t *portid)
 {
 	struct mnl_socket *nl = mnl_socket_open2(NETLINK_NETFILTER,
 	    SOCK_CLOEXEC | (groups ? SOCK_NONBLOCK : 0));
@@ -110,7 +104,7 @@ nft_open(const char *table)
 	/* Zeroed: libnftnl leaves attribute padding unwritten, and the
 	 * kernel (and valgrind) should never see stale heap bytes. */
 	n->buf = calloc(1, BUF_SIZE);
-	if (n->buf == NULL || (n->nl = open_socket(0, &n->portid)) == NULL) {
+	if (n->buf == NULL || (n->nl = nft_socket(0, &n->portid)) == NULL) {
 		free(n->buf);
 		free(n);
 		return NULL;
@@ -242,7 +236,7 @@ put_set(struct nft *n, enum set_id id)
 	struct nftnl_set *s = nftnl_set_alloc();
 
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, n->table);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, set_names[id]);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, nft_set_names[id]);
 	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_TYPE, def[id].type);
 	nftnl_set_set_u32(s, NFTNL_SET_KEY_LEN, def[id].len);
@@ -298,7 +292,7 @@ add_lookup(struct nftnl_rule *r, enum set_id id)
 
 	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SREG, NFT_REG_1);
 	/* The name is mandatory even in the set's own batch; the id too. */
-	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, set_names[id]);
+	nftnl_expr_set_str(e, NFTNL_EXPR_LOOKUP_SET, nft_set_names[id]);
 	nftnl_expr_set_u32(e, NFTNL_EXPR_LOOKUP_SET_ID, (uint32_t)id);
 	nftnl_rule_add_expr(r, e);
 }
@@ -473,7 +467,7 @@ put_elems(struct nft *n, uint16_t type, enum set_id id, struct nft_elem *e,
 	size_t k = 0;
 
 	nftnl_set_set_str(s, NFTNL_SET_TABLE, n->table);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, set_names[id]);
+	nftnl_set_set_str(s, NFTNL_SET_NAME, nft_set_names[id]);
 	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
 	for (; *from < count && k < NFT_ELEMS_PER_MSG; (*from)++) {
 		if (set_of(&e[*from].target) != id || e[*from].error != 0)
@@ -581,374 +575,3 @@ nft_unban(struct nft *n, struct nft_elem *e, size_t count)
 	return failed;
 }
 
-/* ---- dumps ----------------------------------------------------------- */
-
-struct raw {
-	struct addr key;       /* host-length key */
-	bool end;
-	uint64_t timeout, expires;
-};
-
-struct rawlist {
-	struct raw *v;
-	size_t n, cap;
-	int family;
-	int oom;
-};
-
-static int
-elem_cb(struct nftnl_set_elem *e, void *arg)
-{
-	struct rawlist *l = arg;
-	const void *key;
-	uint32_t len = 0;
-	struct raw *r;
-
-	if (!nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_KEY))
-		return 0;
-	key = nftnl_set_elem_get(e, NFTNL_SET_ELEM_KEY, &len);
-	if (len != (l->family == AF_INET ? 4u : 16u))
-		return 0;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 1024;
-		struct raw *v = realloc(l->v, cap * sizeof(*v));
-		if (v == NULL) {
-			l->oom = 1;
-			return -1;
-		}
-		l->v = v;
-		l->cap = cap;
-	}
-	r = &l->v[l->n++];
-	memset(r, 0, sizeof(*r));
-	r->key.family = (uint8_t)l->family;
-	r->key.len = (uint8_t)(len * 8);
-	memcpy(r->key.a, key, len);
-	if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_FLAGS))
-		r->end = (nftnl_set_elem_get_u32(e, NFTNL_SET_ELEM_FLAGS) &
-			     NFT_SET_ELEM_INTERVAL_END) != 0;
-	if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_TIMEOUT))
-		r->timeout = nftnl_set_elem_get_u64(e, NFTNL_SET_ELEM_TIMEOUT);
-	if (nftnl_set_elem_is_set(e, NFTNL_SET_ELEM_EXPIRATION))
-		r->expires = nftnl_set_elem_get_u64(e,
-		    NFTNL_SET_ELEM_EXPIRATION);
-	return 0;
-}
-
-static int
-setelem_cb(const struct nlmsghdr *nlh, void *arg)
-{
-	struct nftnl_set *s = nftnl_set_alloc();
-	int rc = MNL_CB_OK;
-
-	if (s == NULL)
-		return MNL_CB_ERROR;
-	if (nftnl_set_elems_nlmsg_parse(nlh, s) < 0 ||
-	    nftnl_set_elem_foreach(s, elem_cb, arg) < 0)
-		rc = MNL_CB_ERROR;
-	nftnl_set_free(s);
-	return rc;
-}
-
-/* Send one dump request and run cb over the replies. 0, or -1 errno. */
-static int
-dump(struct nft *n, struct nlmsghdr *nlh, mnl_cb_t cb, void *arg)
-{
-	char buf[65536] __attribute__((aligned(8)));
-	uint32_t seq = nlh->nlmsg_seq;
-	ssize_t r;
-	int rc;
-
-	if (mnl_socket_sendto(n->nl, nlh, nlh->nlmsg_len) == -1)
-		return -1;
-	for (;;) {
-		r = mnl_socket_recvfrom(n->nl, buf, sizeof(buf));
-		if (r == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		rc = mnl_cb_run(buf, (size_t)r, seq, n->portid, cb, arg);
-		if (rc == MNL_CB_ERROR)
-			return -1;
-		if (rc == MNL_CB_STOP)
-			return 0;
-	}
-}
-
-static int
-dump_set(struct nft *n, enum set_id id, struct rawlist *l)
-{
-	struct nftnl_set *s = nftnl_set_alloc();
-	struct nlmsghdr *nlh;
-
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, n->table);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, set_names[id]);
-	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
-	nlh = nftnl_nlmsg_build_hdr(n->buf, NFT_MSG_GETSETELEM, NFPROTO_INET,
-	    NLM_F_DUMP | NLM_F_ACK, n->seq++);
-	nftnl_set_elems_nlmsg_build_payload(nlh, s);
-	nftnl_set_free(s);
-	l->family = id == SET_HOST4 || id == SET_NET4 ? AF_INET : AF_INET6;
-	return dump(n, nlh, setelem_cb, l);
-}
-
-static int
-cmp_raw(const void *a, const void *b)
-{
-	const struct raw *x = a, *y = b;
-	int c = memcmp(x->key.a, y->key.a, sizeof(x->key.a));
-
-	if (c != 0)
-		return c;
-	return (int)y->end - (int)x->end; /* END before start */
-}
-
-static int
-push(struct nft_entry **out, size_t *n, size_t *cap, const struct addr *a,
-    uint64_t timeout, uint64_t expires)
-{
-	struct nft_entry *v;
-
-	if (*n == *cap) {
-		*cap = *cap ? *cap * 2 : 256;
-		if ((v = realloc(*out, *cap * sizeof(*v))) == NULL)
-			return -1;
-		*out = v;
-	}
-	(*out)[*n].target = *a;
-	(*out)[*n].timeout_ms = timeout;
-	(*out)[*n].expires_ms = expires;
-	(*n)++;
-	return 0;
-}
-
-/* The prefix that starts at start and ends before end (or at the top of
- * the address space when end is NULL). */
-static void
-to_prefix(const struct addr *start, const struct addr *end, struct addr *p)
-{
-	unsigned max = addr_maxlen(start), len;
-	struct addr m, nx;
-
-	for (len = 0; len <= max; len++) {
-		addr_mask(&m, start, len);
-		if (memcmp(m.a, start->a, sizeof(m.a)) != 0)
-			continue;
-		if (end == NULL ? addr_next_block(&m, &nx) == -1 :
-		    (addr_next_block(&m, &nx) == 0 &&
-			memcmp(nx.a, end->a, sizeof(nx.a)) == 0))
-			break;
-	}
-	addr_mask(p, start, len > max ? max : len);
-}
-
-ssize_t
-nft_list(struct nft *n, struct nft_entry **out)
-{
-	size_t count = 0, cap = 0, i;
-	struct rawlist l;
-	struct addr p;
-	const struct raw *open;
-	enum set_id id;
-
-	*out = NULL;
-	for (id = SET_HOST4; id <= SET_NET6; id++) {
-		memset(&l, 0, sizeof(l));
-		if (dump_set(n, id, &l) == -1 || l.oom) {
-			free(l.v);
-			goto fail;
-		}
-		if (id == SET_HOST4 || id == SET_HOST6) {
-			for (i = 0; i < l.n; i++)
-				if (push(out, &count, &cap, &l.v[i].key,
-					l.v[i].timeout, l.v[i].expires) == -1)
-					goto oom;
-			free(l.v);
-			continue;
-		}
-		/* Pair interval starts with the END that follows; an END
-		 * with no open start is an orphan left by an expiry. */
-		if (l.n > 1) /* qsort's base may not be NULL (an empty set) */
-			qsort(l.v, l.n, sizeof(*l.v), cmp_raw);
-		open = NULL;
-		for (i = 0; i <= l.n; i++) {
-			if (i < l.n && l.v[i].end && open == NULL)
-				continue;
-			if (open != NULL && (i == l.n || l.v[i].end ||
-						!l.v[i].end)) {
-				to_prefix(&open->key, i < l.n && l.v[i].end ?
-				    &l.v[i].key : NULL, &p);
-				if (push(out, &count, &cap, &p, open->timeout,
-					open->expires) == -1)
-					goto oom;
-				open = NULL;
-				if (i < l.n && l.v[i].end)
-					continue;
-			}
-			if (i < l.n)
-				open = &l.v[i];
-		}
-		free(l.v);
-		continue;
-oom:
-		free(l.v);
-		errno = ENOMEM;
-		goto fail;
-	}
-	return (ssize_t)count;
-fail:
-	free(*out);
-	*out = NULL;
-	return -1;
-}
-
-struct ctr {
-	const char *table;
-	struct nft_counters *c;
-};
-
-static int
-rule_cb(const struct nlmsghdr *nlh, void *arg)
-{
-	struct nftnl_rule *r = nftnl_rule_alloc();
-	struct ctr *k = arg;
-	struct nftnl_expr_iter *it;
-	struct nftnl_expr *e;
-	const char *t;
-
-	if (r == NULL || nftnl_rule_nlmsg_parse(nlh, r) < 0) {
-		nftnl_rule_free(r);
-		return MNL_CB_ERROR;
-	}
-	t = nftnl_rule_get_str(r, NFTNL_RULE_TABLE);
-	if (t != NULL && strcmp(t, k->table) == 0 &&
-	    (it = nftnl_expr_iter_create(r)) != NULL) {
-		while ((e = nftnl_expr_iter_next(it)) != NULL) {
-			if (strcmp(nftnl_expr_get_str(e, NFTNL_EXPR_NAME),
-				"counter") != 0)
-				continue;
-			k->c->packets += nftnl_expr_get_u64(e,
-			    NFTNL_EXPR_CTR_PACKETS);
-			k->c->bytes += nftnl_expr_get_u64(e, NFTNL_EXPR_CTR_BYTES);
-		}
-		nftnl_expr_iter_destroy(it);
-	}
-	nftnl_rule_free(r);
-	return MNL_CB_OK;
-}
-
-int
-nft_counters(struct nft *n, struct nft_counters *c)
-{
-	struct ctr k = {n->table, c};
-	struct nftnl_rule *r = nftnl_rule_alloc();
-	struct nlmsghdr *nlh;
-
-	memset(c, 0, sizeof(*c));
-	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, n->table);
-	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, "input");
-	nlh = nftnl_nlmsg_build_hdr(n->buf, NFT_MSG_GETRULE, NFPROTO_INET,
-	    NLM_F_DUMP | NLM_F_ACK, n->seq++);
-	nftnl_rule_nlmsg_build_payload(nlh, r);
-	nftnl_rule_free(r);
-	return dump(n, nlh, rule_cb, &k);
-}
-
-/* ---- notifications ---------------------------------------------------- */
-
-int
-nft_watch_fd(struct nft *n)
-{
-	if (n->watch == NULL &&
-	    (n->watch = open_socket(1u << (NFNLGRP_NFTABLES - 1), NULL)) ==
-		NULL)
-		return -1;
-	return mnl_socket_get_fd(n->watch);
-}
-
-/* Does this deletion notice concern our table? */
-static bool
-ours(struct nft *n, const struct nlmsghdr *nlh, uint16_t type)
-{
-	const char *t = NULL;
-	bool hit = false;
-
-	switch (type) {
-	case NFT_MSG_DELTABLE: {
-		struct nftnl_table *x = nftnl_table_alloc();
-		if (x != NULL && nftnl_table_nlmsg_parse(nlh, x) == 0 &&
-		    (t = nftnl_table_get_str(x, NFTNL_TABLE_NAME)) != NULL)
-			hit = strcmp(t, n->table) == 0;
-		nftnl_table_free(x);
-		break;
-	}
-	case NFT_MSG_DELSET:
-	case NFT_MSG_DELSETELEM: {
-		struct nftnl_set *x = nftnl_set_alloc();
-		if (x != NULL && (type == NFT_MSG_DELSET ?
-			nftnl_set_nlmsg_parse(nlh, x) :
-			nftnl_set_elems_nlmsg_parse(nlh, x)) == 0 &&
-		    (t = nftnl_set_get_str(x, NFTNL_SET_TABLE)) != NULL)
-			hit = strcmp(t, n->table) == 0;
-		nftnl_set_free(x);
-		break;
-	}
-	case NFT_MSG_DELCHAIN:
-	case NFT_MSG_DELRULE: {
-		struct nftnl_rule *x = nftnl_rule_alloc();
-		struct nftnl_chain *y = nftnl_chain_alloc();
-		if (type == NFT_MSG_DELRULE && x != NULL &&
-		    nftnl_rule_nlmsg_parse(nlh, x) == 0)
-			t = nftnl_rule_get_str(x, NFTNL_RULE_TABLE);
-		else if (type == NFT_MSG_DELCHAIN && y != NULL &&
-		    nftnl_chain_nlmsg_parse(nlh, y) == 0)
-			t = nftnl_chain_get_str(y, NFTNL_CHAIN_TABLE);
-		hit = t != NULL && strcmp(t, n->table) == 0;
-		nftnl_rule_free(x);
-		nftnl_chain_free(y);
-		break;
-	}
-	default:
-		break;
-	}
-	return hit;
-}
-
-int
-nft_watch_read(struct nft *n)
-{
-	char buf[65536] __attribute__((aligned(8)));
-	const struct nlmsghdr *nlh;
-	int hit = 0, len;
-	uint16_t type;
-	ssize_t r;
-
-	if (n->watch == NULL) {
-		errno = EINVAL;
-		return -1;
-	}
-	for (;;) {
-		r = recv(mnl_socket_get_fd(n->watch), buf, sizeof(buf),
-		    MSG_DONTWAIT);
-		if (r == -1) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return hit;
-			if (errno == EINTR)
-				continue;
-			/* ENOBUFS: notices were lost; assume the worst. */
-			return errno == ENOBUFS ? 1 : -1;
-		}
-		len = (int)r;
-		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
-		     nlh = mnl_nlmsg_next(nlh, &len)) {
-			/* Our own changes come back too: skip them. */
-			if (nlh->nlmsg_pid == n->portid)
-				continue;
-			type = (uint16_t)(nlh->nlmsg_type & 0xff);
-			if ((nlh->nlmsg_type >> 8) == NFNL_SUBSYS_NFTABLES &&
-			    ours(n, nlh, type))
-				hit = 1;
-		}
-	}
-}
