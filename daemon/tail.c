@@ -77,380 +77,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "tail.h"
-
-#define TAIL_READ_BUF 65536          /* bytes per pread() */
-#define TAIL_EVENT_BUF 4096          /* bytes per read() of inotify events */
-#define TAIL_LINE_BUF (MATCH_LINE_MAX + 1) /* raw line bytes kept, with \r */
-#define TAIL_WRAP_LINES 1024         /* lines in the head and wrap window */
-#define TAIL_WRAP_BYTES (256u << 10) /* bytes the window spans, at most */
-#define TAIL_WALK_MAX 64             /* descents per watch walk (mkdir -p) */
-#define TAIL_SYNC_MAX 4              /* name changes followed per look */
-#define TAIL_ROTATED_SCAN 4096       /* directory entries searched for a rotated file */
-#define NOLIMIT UINT64_MAX
-
-#define FNV_BASIS 0xcbf29ce484222325ULL
-#define FNV_PRIME 0x100000001b3ULL
-
-#define DIR_EVENTS (IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | \
-	IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)
-#define FILE_EVENTS (IN_MODIFY | IN_ATTRIB | IN_MOVE_SELF | IN_DELETE_SELF)
-
-/* A line of a file: where it ends (past its newline) and its full hash. */
-struct tail_mark {
-	uint64_t end;
-	uint64_t hash;
-};
-
-struct tail_file {
-	char *path;             /* absolute, normalised */
-	size_t wlen;            /* path[0..wlen) is the watched dir; 0 is "/" */
-	int fd;                 /* -1 while no file is open */
-	int file_wd, dir_wd;    /* -1 when not watched */
-	dev_t dev;
-	ino_t ino;
-	uint64_t off;           /* past the last complete line */
-	uint64_t rd;            /* bytes consumed (off + partial line) */
-	uint64_t fp;            /* position fingerprint of the line ending at off */
-	uint64_t lhash;         /* running full hash of the line being read */
-	size_t plen;            /* bytes in line */
-	int skip;               /* 1: over-long line, 2: resync after a start */
-	bool ever_open;
-	int open_err;           /* errno of the last failed open of an existing
-				   file (EACCES...), 0 otherwise */
-	bool pending_start;     /* tail_add() could not open the file that was
-				   there: place it by tail_add()'s rules once
-				   it opens, if it is still the same file */
-	bool pending_from_start, pending_resume;
-	dev_t pending_dev;
-	ino_t pending_ino;
-	struct tail_pos resume; /* copy, for pending_start */
-	bool need_read, need_sync;
-	bool wrapping;          /* following a wrap: stop where Domino writes */
-	uint64_t wrap_eof;      /* size when the wrap was seen */
-	struct tail_mark *head; /* first lines of the file, from offset 0 */
-	size_t head_n;
-	struct tail_mark *win;  /* lines past off at the previous look */
-	size_t win_n;
-	char line[TAIL_LINE_BUF + 1];
-};
-
-struct tail {
-	int ifd;
-	tail_line_fn *cb;
-	void *arg;
-	struct tail_file **files;
-	unsigned nfiles, cap;
-	struct tail_stats st;
-	struct tail_mark cur[TAIL_WRAP_LINES]; /* scratch for one scan */
-	char rbuf[TAIL_READ_BUF];
-	char sbuf[TAIL_FP_MAX + 1];
-	char pbuf[PATH_MAX];
-};
-
-static uint64_t
-fnv(uint64_t h, const char *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)p[i];
-		h *= FNV_PRIME;
-	}
-	return h;
-}
-
-/* pread() that retries EINTR. */
-static ssize_t
-xpread(int fd, char *buf, size_t n, uint64_t off)
-{
-	ssize_t r;
-
-	do
-		r = pread(fd, buf, n, (off_t)off);
-	while (r == -1 && errno == EINTR);
-	return r;
-}
-
-/*
- * Position fingerprint of the line ending at off (off - 1 must hold '\n').
- * Returns 0, or -1 when off is not at the end of a line or on read error.
- */
-static int
-fp_at(struct tail *t, int fd, uint64_t off, uint64_t *fp)
-{
-	size_t n, start;
-	char *nl;
-
-	if (off == 0) {
-		*fp = 0;
-		return 0;
-	}
-	n = off < sizeof(t->sbuf) ? (size_t)off : sizeof(t->sbuf);
-	if (xpread(fd, t->sbuf, n, off - n) != (ssize_t)n ||
-	    t->sbuf[n - 1] != '\n')
-		return -1;
-	nl = n > 1 ? memrchr(t->sbuf, '\n', n - 1) : NULL;
-	start = nl != NULL ? (size_t)(nl - t->sbuf) + 1 : 0;
-	*fp = fnv(FNV_BASIS, t->sbuf + start, n - 1 - start);
-	return 0;
-}
-
-/*
- * Scan complete lines from offset from into t->cur: at most TAIL_WRAP_LINES
- * lines ending within TAIL_WRAP_BYTES of from. *eof tells whether the end
- * of the file was reached. Returns the number of lines, or -1.
- */
-static ssize_t
-scan(struct tail *t, struct tail_file *f, uint64_t from, size_t max,
-    bool *eof)
-{
-	uint64_t pos = from, h = FNV_BASIS;
-	size_t n = 0, want, take;
-	const char *p, *end, *nl;
-	ssize_t r;
-
-	*eof = false;
-	while (n < max && pos - from < TAIL_WRAP_BYTES) {
-		want = sizeof(t->rbuf);
-		if (want > TAIL_WRAP_BYTES - (pos - from))
-			want = TAIL_WRAP_BYTES - (size_t)(pos - from);
-		if ((r = xpread(f->fd, t->rbuf, want, pos)) == -1)
-			return -1;
-		if (r == 0) {
-			*eof = true;
-			break;
-		}
-		end = t->rbuf + r;
-		for (p = t->rbuf; p < end && n < max; p += take + 1) {
-			nl = memchr(p, '\n', (size_t)(end - p));
-			take = (size_t)((nl != NULL ? nl : end) - p);
-			h = fnv(h, p, take);
-			if (nl == NULL)
-				break;
-			t->cur[n].end = pos + (uint64_t)(nl - t->rbuf) + 1;
-			t->cur[n++].hash = h;
-			h = FNV_BASIS;
-		}
-		pos += (uint64_t)r;
-	}
-	return (ssize_t)n;
-}
-
-/* Record a completed line [start, end) in the head if it extends it. */
-static void
-head_record(struct tail_file *f, uint64_t start, uint64_t end, uint64_t h)
-{
-	uint64_t last = f->head_n > 0 ? f->head[f->head_n - 1].end : 0;
-
-	if (f->head_n < TAIL_WRAP_LINES && start == last &&
-	    end <= TAIL_WRAP_BYTES) {
-		f->head[f->head_n].end = end;
-		f->head[f->head_n++].hash = h;
-	}
-}
-
-/* A newline was consumed: f->rd is just past it. */
-static void
-line_end(struct tail *t, unsigned idx, struct tail_file *f)
-{
-	uint64_t start = f->off, fp = 0;
-	size_t len = f->plen;
-
-	head_record(f, start, f->rd, f->lhash);
-	if (f->skip != 0) {
-		if (f->skip == 1)
-			t->st.long_lines++;
-		if (fp_at(t, f->fd, f->rd, &fp) == -1)
-			fp = 0;
-	} else {
-		fp = f->lhash;
-		if (len > 0 && f->line[len - 1] == '\r')
-			len--;
-		if (len > MATCH_LINE_MAX)
-			t->st.long_lines++;
-	}
-	f->off = f->rd;
-	f->fp = fp;
-	f->lhash = FNV_BASIS;
-	f->plen = 0;
-	if (f->skip == 0 && len <= MATCH_LINE_MAX) {
-		f->line[len] = '\0';
-		t->st.lines++;
-		t->cb(t->arg, idx, f->line, len);
-	}
-	f->skip = 0;
-}
-
-/*
- * Read from f->rd up to limit (or the end of file), handing out complete
- * lines. Returns 0, or -1 on a read error (counted).
- */
-static int
-file_read(struct tail *t, unsigned idx, struct tail_file *f, uint64_t limit)
-{
-	const char *p, *end, *nl;
-	size_t want, take;
-	ssize_t r;
-
-	while (f->fd >= 0 && f->rd < limit) {
-		want = sizeof(t->rbuf);
-		if (limit != NOLIMIT && limit - f->rd < want)
-			want = (size_t)(limit - f->rd);
-		if ((r = xpread(f->fd, t->rbuf, want, f->rd)) == -1) {
-			t->st.read_errors++;
-			return -1;
-		}
-		if (r == 0)
-			break;
-		end = t->rbuf + r;
-		for (p = t->rbuf; p < end; p += take + 1) {
-			nl = memchr(p, '\n', (size_t)(end - p));
-			take = (size_t)((nl != NULL ? nl : end) - p);
-			f->lhash = fnv(f->lhash, p, take);
-			if (f->skip == 0 && f->plen + take > TAIL_LINE_BUF) {
-				f->skip = 1;
-				f->plen = 0;
-			}
-			if (f->skip == 0) {
-				memcpy(f->line + f->plen, p, take);
-				f->plen += take;
-			}
-			f->rd += take;
-			if (nl == NULL)
-				break;
-			f->rd++;
-			line_end(t, idx, f);
-		}
-	}
-	return 0;
-}
-
-/* Forget the partial line and restart reading at offset 0. */
-static void
-file_rewind(struct tail *t, struct tail_file *f)
-{
-	if (f->plen > 0 || f->skip == 1 || f->rd > f->off)
-		t->st.partial_dropped++;
-	f->off = f->rd = f->fp = 0;
-	f->lhash = FNV_BASIS;
-	f->plen = 0;
-	f->skip = 0;
-	f->head_n = 0;
-	f->win_n = 0;
-	f->wrapping = false;
-}
-
-/* Has the file been overwritten in place below our offset? */
-static bool
-file_wrapped(struct tail *t, struct tail_file *f)
-{
-	uint64_t fp;
-	bool eof;
-
-	if (f->head_n > 0 && (scan(t, f, 0, 1, &eof) != 1 ||
-	    t->cur[0].end != f->head[0].end ||
-	    t->cur[0].hash != f->head[0].hash))
-		return true;
-	return f->off > 0 && (fp_at(t, f->fd, f->off, &fp) == -1 ||
-	    fp != f->fp);
-}
-
-/*
- * One look at a file that wrapped: find where Domino writes (see the top of
- * the file), hand out the new lines before it and refresh the window.
- */
-static void
-wrap_read(struct tail *t, unsigned idx, struct tail_file *f)
-{
-	uint64_t wend, limit;
-	size_t i, j, m, tr;
-	ssize_t n;
-	bool eof, done = false;
-
-	if ((n = scan(t, f, f->off, TAIL_WRAP_LINES, &eof)) == -1) {
-		t->st.read_errors++;
-		return;
-	}
-	wend = f->win_n > 0 ? f->win[f->win_n - 1].end : 0;
-	/* Lines up to wend are old when the window has them unchanged;
-	 * [tr, m) is the final run of old lines. */
-	for (i = j = m = tr = 0; i < (size_t)n && t->cur[i].end <= wend; i++) {
-		while (j < f->win_n && f->win[j].end < t->cur[i].end)
-			j++;
-		m = i + 1;
-		if (j == f->win_n || f->win[j].end != t->cur[i].end ||
-		    f->win[j].hash != t->cur[i].hash)
-			tr = i + 1;
-	}
-	if (n == 0) {
-		/* Nothing but a partial line ahead: no old content. */
-		done = true;
-		limit = NOLIMIT;
-	} else if (tr < m) {
-		/* Hold back the line just before the old run. */
-		limit = tr >= 2 ? t->cur[tr - 2].end : f->off;
-	} else if ((eof && m == (size_t)n) || (m > 0 && wend >= f->wrap_eof)) {
-		/* Only new lines up to the end of file, or past the old one. */
-		done = true;
-		limit = NOLIMIT;
-	} else if (m == 0) {
-		/* No window to compare with yet: build it, read nothing. */
-		limit = f->off;
-	} else {
-		/* Every windowed line changed: Domino overran the window. */
-		t->st.wrap_overruns++;
-		limit = t->cur[m - 1].end;
-	}
-	file_read(t, idx, f, limit);
-	for (i = f->win_n = 0; i < (size_t)n; i++)
-		if (t->cur[i].end > f->off)
-			f->win[f->win_n++] = t->cur[i];
-	if (done || f->off >= f->wrap_eof) {
-		f->wrapping = false;
-		f->win_n = 0;
-		file_read(t, idx, f, NOLIMIT);
-	}
-}
-
-/* Check an open file for truncation and wraps, then read what is new. */
-static void
-file_check(struct tail *t, unsigned idx, struct tail_file *f)
-{
-	struct stat st;
-
-	if (f->fd < 0)
-		return;
-	if (fstat(f->fd, &st) == -1) {
-		t->st.read_errors++;
-		return;
-	}
-	if ((uint64_t)st.st_size < f->rd) {
-		t->st.truncations++;
-		file_rewind(t, f);
-	} else if (!f->wrapping && (uint64_t)st.st_size == f->rd &&
-	    f->rd > 0 && file_wrapped(t, f)) {
-		struct tail_mark *m = f->win;
-
-		t->st.wraps++;
-		f->win = f->head;
-		f->head = m;
-		f->win_n = f->head_n;
-		f->head_n = 0;
-		if (f->plen > 0 || f->skip == 1 || f->rd > f->off)
-			t->st.partial_dropped++;
-		f->off = f->rd = f->fp = 0;
-		f->lhash = FNV_BASIS;
-		f->plen = 0;
-		f->skip = 0;
-		f->wrapping = true;
-		f->wrap_eof = (uint64_t)st.st_size;
-	}
-	if (f->wrapping)
-		wrap_read(t, idx, f);
-	else
-		file_read(t, idx, f, NOLIMIT);
-}
+#include "tail_int.h"
 
 /* Remove watch wd unless some file still uses it. */
 static void
@@ -516,7 +143,7 @@ file_close(struct tail *t, struct tail_file *f)
 {
 	int wd = f->file_wd;
 
-	file_rewind(t, f);
+	tail_file_rewind(t, f);
 	f->file_wd = -1;
 	watch_release(t, wd);
 	if (f->fd >= 0)
@@ -543,7 +170,7 @@ file_open(struct tail *t, struct tail_file *f)
 	f->dev = st.st_dev;
 	f->ino = st.st_ino;
 	f->file_wd = inotify_add_watch(t->ifd, f->path, FILE_EVENTS);
-	file_rewind(t, f);
+	tail_file_rewind(t, f);
 	f->ever_open = true;
 	return 0;
 }
@@ -561,7 +188,7 @@ file_sync(struct tail *t, unsigned idx, struct tail_file *f)
 	for (n = 0; n < TAIL_SYNC_MAX; n++) {
 		file_watch_dir(t, f);
 		if (f->fd >= 0) {
-			file_check(t, idx, f);
+			tail_file_check(t, idx, f);
 			if (fstat(f->fd, &ost) == 0 && ost.st_nlink == 0)
 				file_close(t, f);
 		}
@@ -726,7 +353,7 @@ resume_rotated(struct tail *t, struct tail_file *f,
 			continue;
 		fd = openat(dirfd(d), de->d_name, O_RDONLY | O_CLOEXEC |
 		    O_NONBLOCK | O_NOCTTY);
-		if (fd != -1 && (fp_at(t, fd, resume->offset, &fp) == -1 ||
+		if (fd != -1 && (tail_fp_at(t, fd, resume->offset, &fp) == -1 ||
 		    fp != resume->fingerprint)) {
 			close(fd);
 			fd = -1;
@@ -770,7 +397,7 @@ file_start(struct tail *t, struct tail_file *f, bool from_start,
 	if (resume != NULL) {
 		if (resume->dev == f->dev && resume->ino == f->ino &&
 		    resume->offset <= size &&
-		    fp_at(t, f->fd, resume->offset, &fp) == 0 &&
+		    tail_fp_at(t, f->fd, resume->offset, &fp) == 0 &&
 		    fp == resume->fingerprint) {
 			f->off = f->rd = resume->offset;
 			f->fp = fp;
@@ -787,7 +414,7 @@ file_start(struct tail *t, struct tail_file *f, bool from_start,
 		/* The end of the last complete line: a line being written is
 		 * read once complete. */
 		n = size < TAIL_LINE_BUF + 1 ? (size_t)size : TAIL_LINE_BUF + 1;
-		if (xpread(f->fd, t->rbuf, n, size - n) == (ssize_t)n &&
+		if (tail_pread(f->fd, t->rbuf, n, size - n) == (ssize_t)n &&
 		    (nl = memrchr(t->rbuf, '\n', n)) != NULL)
 			f->off = size - n + (uint64_t)(nl - t->rbuf) + 1;
 		else if (n == size)
@@ -797,10 +424,10 @@ file_start(struct tail *t, struct tail_file *f, bool from_start,
 			f->skip = 2;
 		}
 		f->rd = f->off;
-		if (fp_at(t, f->fd, f->off, &f->fp) == -1)
+		if (tail_fp_at(t, f->fd, f->off, &f->fp) == -1)
 			f->fp = 0;
 	}
-	if (f->off > 0 && (k = scan(t, f, 0, TAIL_WRAP_LINES, &eof)) > 0) {
+	if (f->off > 0 && (k = tail_scan(t, f, 0, TAIL_WRAP_LINES, &eof)) > 0) {
 		/* The head of the file, for wrap detection. */
 		for (n = 0; n < (size_t)k && t->cur[n].end <= f->off; n++)
 			f->head[n] = t->cur[n];
@@ -927,7 +554,7 @@ tail_process(struct tail *t)
 		if (f->need_sync)
 			file_sync(t, i, f);
 		else if (f->need_read)
-			file_check(t, i, f);
+			tail_file_check(t, i, f);
 		f->need_sync = f->need_read = false;
 	}
 	if (rc == -1)
