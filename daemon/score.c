@@ -5,8 +5,8 @@
  * 64-byte records (one cache line each, so a lookup costs one miss, not
  * two for a record straddling lines) allocated once, filled to at most 2/3
  * of its slots, so memory is fixed whatever the input (96 bytes per
- * tracked record at the limit). The load cap matters: at 7/8, a miss probes about 32 slots and
- * the table ran at a third of the speed. Deletion shifts the following
+ * tracked record at the limit). The load cap matters: at 7/8, a miss
+ * probes about 32 slots and the table ran at a third of the speed. Deletion shifts the following
  * cluster back instead of leaving tombstones, so a long flood never
  * degrades lookups.
  *
