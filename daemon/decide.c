@@ -10,9 +10,9 @@
  * reaching net_threshold with net_min_hosts distinct hosts, or in which
  * net_min_hosts distinct hosts were banned while it stayed active, is
  * banned, unless it would cover an allowlisted address: then each
- * offending host inside it is banned instead. Something already banned is not banned
- * again until its ban ends (score_rec.banned_until), and a host inside a
- * banned netblock needs no ban of its own.
+ * offending host inside it is banned instead. Something already banned is
+ * not banned again until its ban ends (score_rec.banned_until), and a host
+ * inside a banned netblock needs no ban of its own.
  *
  * Escalation: the n-th offence of an address (within history_forget) is
  * banned for ban_time * ban_factor^(n-1), capped at ban_max. The history
