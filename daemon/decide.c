@@ -405,14 +405,13 @@ raise_net(struct decide *d, const struct score_key *host,
 	struct score_rec *r;
 	struct split s = {d, now, cb};
 
-	/* A block quiet long enough to decay to nothing starts its count of
-	 * banned hosts afresh. */
-	if ((r = score_find_key(d->score, k)) != NULL &&
-	    score_value(r, now, d->half_life) < NET_QUIET_SCORE)
-		r->banned = 0;
 	r = score_add_key(d->score, k, weight, pat, host, now, d->half_life);
 	if (r == NULL)
 		return;
+	/* A block quiet long enough to decay to nothing (its score before
+	 * this event) starts its count of banned hosts afresh. */
+	if (r->score - weight < NET_QUIET_SCORE)
+		r->banned = 0;
 	if (host_banned)
 		score_note_banned(r, host);
 	if (banned(r, now) ||

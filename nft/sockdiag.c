@@ -36,15 +36,16 @@
 	    ST(8) /* CLOSE_WAIT */ | ST(9) /* LAST_ACK */ |                    \
 	    ST(11) /* CLOSING */)
 
-struct sockdiag {
-	struct mnl_socket *nl;
-	uint32_t portid, seq;
-	char buf[32768] __attribute__((aligned(8)));
-};
-
 struct victim {
 	uint8_t family;
 	struct inet_diag_sockid id;
+};
+
+struct sockdiag {
+	struct mnl_socket *nl;
+	uint32_t portid, seq;
+	struct victim v[SOCKDIAG_MAX]; /* sockets to destroy, per call */
+	char buf[32768] __attribute__((aligned(8)));
 };
 
 struct scan {
@@ -178,14 +179,12 @@ sockdiag_kill(struct sockdiag *d, const uint16_t *ports, size_t nports,
     sockdiag_match_fn *match, void *arg)
 {
 	static const uint8_t families[] = {AF_INET, AF_INET6};
-	struct scan s = {ports, nports, match, arg, NULL, 0};
+	struct scan s = {ports, nports, match, arg, d->v, 0};
 	size_t i;
 	int killed = 0, err = 0;
 
 	if (nports == 0)
 		return 0;
-	if ((s.v = malloc(SOCKDIAG_MAX * sizeof(*s.v))) == NULL)
-		return -1;
 	for (i = 0; i < sizeof(families); i++) {
 		if (talk(d, request(d, SOCK_DIAG_BY_FAMILY, NLM_F_DUMP,
 				families[i], NULL), dump_cb, &s) == -1) {
@@ -206,7 +205,6 @@ sockdiag_kill(struct sockdiag *d, const uint16_t *ports, size_t nports,
 		goto out;
 	}
 out:
-	free(s.v);
 	if (err != 0 && killed == 0) {
 		errno = err;
 		return -1;
