@@ -46,16 +46,17 @@ daemon_now(void)
 
 /* ---- bans -------------------------------------------------------------- */
 
-static void
-log_ban(const char *what, const struct addr *a, uint32_t seconds,
-    uint32_t offences, const char *reason, bool dry)
+void
+daemon_log_ban(const struct daemon *dm, const char *what,
+    const struct addr *a, uint32_t seconds, uint32_t offences,
+    const char *reason)
 {
 	char s[ADDR_STRLEN], r[2 * VERDICT_REASON_MAX];
 
 	addr_format(a, s, sizeof(s));
 	log_escape(r, sizeof(r), reason, strlen(reason));
 	log_info("%s addr=%s seconds=%u offences=%u reason=\"%s\"%s", what, s,
-	    seconds, offences, r, dry ? " dry_run=yes" : "");
+	    seconds, offences, r, dm->conf.dry_run ? " dry_run=yes" : "");
 }
 
 void
@@ -64,8 +65,8 @@ daemon_ban(struct daemon *dm, const struct verdict *v)
 	struct ban *b = bans_find(dm->bans, &v->target);
 	bool again = b != NULL && b->expires > v->at;
 
-	log_ban("ban", &v->target, v->seconds, v->offences, v->reason,
-	    dm->conf.dry_run);
+	daemon_log_ban(dm, "ban", &v->target, v->seconds, v->offences,
+	    v->reason);
 	if (b == NULL && (b = bans_put(dm->bans, &v->target)) == NULL) {
 		log_warn("ban list");
 		return;
@@ -260,8 +261,8 @@ expire(struct daemon *dm, int64_t now)
 			i++;
 			continue;
 		}
-		log_ban("unban", &b->target, 0, b->offences, "expired",
-		    dm->conf.dry_run);
+		daemon_log_ban(dm, "unban", &b->target, 0, b->offences,
+		    "expired");
 		bans_del(dm->bans, &b->target);
 		dm->bans_gen++;
 		dm->dirty = true;

@@ -74,6 +74,12 @@ struct daemon {
  * kernel; it goes out at the end of the loop iteration. */
 void daemon_ban(struct daemon *dm, const struct verdict *v);
 
+/* The one log record of a ban or an unban ("ban" or "unban"), key=value,
+ * the reason escaped. */
+void daemon_log_ban(const struct daemon *dm, const char *what,
+    const struct addr *a, uint32_t seconds, uint32_t offences,
+    const char *reason);
+
 /* Re-read configuration and patterns; on any error the running ones stay
  * and the error goes to r (which may be NULL) and the log. */
 void daemon_reload(struct daemon *dm, struct ctl_reply *r);

@@ -310,7 +310,6 @@ h_unban(void *arg, int argc, char **argv, struct ctl_reply *r)
 	struct daemon *dm = arg;
 	struct verdict v;
 	struct addr a;
-	char s[ADDR_STRLEN], why[2 * VERDICT_REASON_MAX];
 	struct ban *b;
 	int rc;
 
@@ -325,11 +324,7 @@ h_unban(void *arg, int argc, char **argv, struct ctl_reply *r)
 		return;
 	}
 	decide_manual(dm->d, VERDICT_UNBAN, &a, 0, daemon_now(), &v);
-	addr_format(&a, s, sizeof(s));
-	log_escape(why, sizeof(why), b != NULL ? b->reason : "-",
-	    strlen(b != NULL ? b->reason : "-"));
-	log_info("unban addr=%s offences=%u reason=manual was=\"%s\"%s", s,
-	    v.offences, why, dm->conf.dry_run ? " dry_run=yes" : "");
+	daemon_log_ban(dm, "unban", &a, 0, v.offences, "manual");
 	if (b != NULL)
 		bans_del(dm->bans, &a);
 	dm->bans_gen++;

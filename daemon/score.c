@@ -152,13 +152,14 @@ score_siphash(const uint8_t k[16], const void *p, size_t n)
 static struct score_rec *
 alloc_slots(size_t slots, size_t *mapped)
 {
-	size_t len = slots * sizeof(struct score_rec);
+	size_t len;
 	void *p;
 
 	if (slots > SIZE_MAX / sizeof(struct score_rec)) {
 		errno = ENOMEM;
 		return NULL;
 	}
+	len = slots * sizeof(struct score_rec);
 	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 	    -1, 0);
 	if (p == MAP_FAILED)
