@@ -74,7 +74,7 @@ on_event(void *arg, const char *line, size_t len, const struct match_event *ev)
 		r->now = t;
 	else if (t == -1)
 		r->untimed++;
-	decide_event(r->d, ev, r->events, r->now, &cb);
+	decide_queue(r->d, ev, r->events, r->now, &cb);
 }
 
 int
@@ -87,6 +87,7 @@ cmd_replay(const struct cmd_global *g, int argc, char **argv)
 	};
 	static const uint8_t seed[16] = {0x72, 0x65, 0x70, 0x6c, 0x61, 0x79};
 	const char *dirs[REPLAY_MAX_DIRS];
+	struct decide_cb cb = {on_verdict, NULL, NULL};
 	struct decide_stats st;
 	struct match_stats ms;
 	struct replay r;
@@ -153,9 +154,11 @@ cmd_replay(const struct cmd_global *g, int argc, char **argv)
 		fatal(EX_OSERR, "out of memory");
 	r.scan.cb = on_event;
 	r.scan.arg = &r;
+	cb.arg = &r;
 	for (i = (size_t)optind; i < (size_t)argc; i++)
 		if ((frc = scan_file(&r.scan, argv[i])) != EX_OK)
 			rc = frc;
+	decide_flush(r.d, &cb);
 	fflush(stdout);
 	decide_get_stats(r.d, &st);
 	match_get_stats(r.scan.m, &ms);

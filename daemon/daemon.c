@@ -117,6 +117,8 @@ log_event(unsigned idx, const struct match_event *ev)
 	    ev->pattern->id, a, u);
 }
 
+/* Events are queued and decided in batches (decide_queue), at the latest
+ * when read_logs() has read what the logs hold. */
 static void
 on_line(void *arg, unsigned idx, const char *line, size_t len)
 {
@@ -131,7 +133,19 @@ on_line(void *arg, unsigned idx, const char *line, size_t len)
 	dm->events++;
 	if (log_enabled(LOG_LEVEL_DEBUG))
 		log_event(idx, &ev);
-	decide_event(dm->d, &ev, dm->events, daemon_now(), &cb);
+	decide_queue(dm->d, &ev, dm->events, daemon_now(), &cb);
+}
+
+/* Read every log to its end (rescan: the periodic check of every file,
+ * tail_rescan()) and decide what it held. */
+static int
+read_logs(struct daemon *dm, bool rescan)
+{
+	struct decide_cb cb = {on_verdict, NULL, dm};
+	int rc = rescan ? tail_rescan(dm->tail) : tail_process(dm->tail);
+
+	decide_flush(dm->d, &cb);
+	return rc;
 }
 
 static void
@@ -141,7 +155,7 @@ on_tail(void *arg, int fd, uint32_t events)
 
 	(void)fd;
 	(void)events;
-	if (tail_process(dm->tail) == -1 &&
+	if (read_logs(dm, false) == -1 &&
 	    log_limit_allow(&dm->warn_limit, daemon_now()))
 		log_warn("tail");
 }
@@ -281,7 +295,7 @@ on_tick(void *arg, int fd, uint32_t events)
 	if (read(fd, &ticks, sizeof(ticks)) == -1 && errno != EAGAIN)
 		log_warn("timer");
 	expire(dm, now);
-	tail_rescan(dm->tail);
+	(void)read_logs(dm, true);
 	check_readable(dm);
 	ctl_sweep(dm->ctl, now);
 	if (dm->dirty) {
@@ -746,7 +760,7 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 	wire_loop(&dm);
 	dm.watchdog_usec = notify_watchdog_usec();
 
-	tail_process(dm.tail);
+	(void)read_logs(&dm, false);
 	check_readable(&dm);
 	flush(&dm);
 	log_info("started version=%s table=%s logs=%zu patterns=%zu "

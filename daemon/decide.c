@@ -21,6 +21,7 @@
  */
 #include "config.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -42,6 +43,34 @@
 /* A netblock whose decayed score fell below this has been quiet for a few
  * half-lives: its count of banned hosts starts again. */
 #define NET_QUIET_SCORE 1.0
+
+/* The netblock tiers of an event: /24 or /64, and the optional wide one.
+ * A tier whose key has len 0 is off. */
+struct tiers {
+	struct score_key k[2];
+	unsigned len[2];
+};
+
+/* An event's score keys: its host and netblock tiers, hashed once. */
+struct keys {
+	struct score_key host;
+	struct tiers t;
+};
+
+/* An event as decide keeps it: what the decision needs, copied from the
+ * match, so that a queued event points into no line buffer or pattern. */
+struct item {
+	struct addr addr;
+	bool has_addr, smtp, keyed;
+	enum match_kind kind;
+	double weight;
+	unsigned pat;
+	long messages;
+	uint64_t dedupe;          /* (address, user) hash of an auth failure */
+	uint64_t tag;
+	int64_t now;
+	struct keys k;            /* when keyed */
+};
 
 struct hist {
 	struct addr key;
@@ -75,6 +104,8 @@ struct decide {
 	size_t hist_mask, nhist;
 	size_t hist_limit;        /* compact beyond this; >= history_max */
 	struct decide_stats st;
+	struct item queue[DECIDE_QUEUE]; /* events waiting (decide_queue) */
+	size_t nqueued;
 };
 
 static int
@@ -222,6 +253,7 @@ decide_new(const struct conf *c, const uint8_t seed[16],
 int
 decide_set_conf(struct decide *d, const struct conf *c)
 {
+	assert(d->nqueued == 0);
 	copy_conf(d, c);
 	return score_capacity_ok(d->score, c->max_records) ? 0 : 1;
 }
@@ -244,6 +276,7 @@ decide_free(struct decide *d)
 void
 decide_set_allow(struct decide *d, const struct allow *allow)
 {
+	assert(d->nqueued == 0);
 	d->allow = *allow;
 }
 
@@ -362,13 +395,6 @@ split_host(void *arg, const struct score_rec *cr)
 	ban_record(s->d, r, s->now, s->cb);
 }
 
-/* The netblock tiers of an event: /24 or /64, and the optional wide one.
- * A tier whose key has len 0 is off. */
-struct tiers {
-	struct score_key k[2];
-	unsigned len[2];
-};
-
 static void
 tiers_of(struct decide *d, const struct addr *host, struct tiers *t)
 {
@@ -442,13 +468,22 @@ inside_banned_net(struct decide *d, const struct tiers *t, int64_t now)
 	return false;
 }
 
+/* Hash host's keys and start loading their records into the cache. */
 static void
-count(struct decide *d, const struct addr *host, double weight, unsigned pat,
-    int64_t now, const struct decide_cb *cb)
+keys_of(struct decide *d, const struct addr *host, struct keys *k)
+{
+	score_key(d->score, host, &k->host);
+	score_prefetch(d->score, &k->host);
+	tiers_of(d, host, &k->t);
+}
+
+/* Raise host and its netblocks by weight; k: its keys, or NULL. */
+static void
+count(struct decide *d, const struct addr *host, const struct keys *k,
+    double weight, unsigned pat, int64_t now, const struct decide_cb *cb)
 {
 	struct score_rec *r;
-	struct score_key hk;
-	struct tiers t;
+	struct keys own;
 	bool host_banned = false;
 
 	if (allow_overlaps(&d->allow, host)) {
@@ -456,41 +491,79 @@ count(struct decide *d, const struct addr *host, double weight, unsigned pat,
 		return;
 	}
 	/* Each key is hashed once, and the records (likely cache misses) are
-	 * all prefetched before the first is touched, so the misses overlap. */
-	score_key(d->score, host, &hk);
-	score_prefetch(d->score, &hk);
-	tiers_of(d, host, &t);
-	r = score_add_key(d->score, &hk, weight, pat, NULL, now, d->half_life);
-	if (r != NULL && !banned(r, now) && !inside_banned_net(d, &t, now) &&
+	 * all prefetched before the first is touched, so the misses overlap
+	 * (a queued event's were prefetched events ahead: decide_flush). */
+	if (k == NULL) {
+		keys_of(d, host, &own);
+		k = &own;
+	}
+	r = score_add_key(d->score, &k->host, weight, pat, NULL, now,
+	    d->half_life);
+	if (r != NULL && !banned(r, now) && !inside_banned_net(d, &k->t, now) &&
 	    score_value(r, now, d->half_life) >=
 		d->host_threshold - THRESHOLD_SLACK) {
 		ban_record(d, r, now, cb);
 		host_banned = true;
 	}
-	if (t.len[0] != 0)
-		raise_net(d, &hk, &t.k[0], d->net_threshold, d->net_min_hosts,
-		    weight, pat, host_banned, now, cb);
-	if (t.len[1] != 0)
-		raise_net(d, &hk, &t.k[1], d->wide_threshold, d->wide_min_hosts,
-		    weight, pat, host_banned, now, cb);
+	if (k->t.len[0] != 0)
+		raise_net(d, &k->host, &k->t.k[0], d->net_threshold,
+		    d->net_min_hosts, weight, pat, host_banned, now, cb);
+	if (k->t.len[1] != 0)
+		raise_net(d, &k->host, &k->t.k[1], d->wide_threshold,
+		    d->wide_min_hosts, weight, pat, host_banned, now, cb);
+}
+
+static void
+make_item(struct decide *d, const struct match_event *ev, uint64_t tag,
+    int64_t now, struct item *it)
+{
+	const struct match_pattern *p = ev->pattern;
+	uint8_t key[sizeof(struct addr) + 256];
+	size_t ulen = ev->user_len < 256 ? ev->user_len : 256;
+
+	it->has_addr = ev->has_addr;
+	it->addr = ev->addr;
+	it->smtp = strcmp(p->service, "smtp") == 0;
+	it->keyed = false;
+	it->kind = p->kind;
+	it->weight = p->weight;
+	it->pat = pattern_index(d, p->id);
+	it->messages = ev->messages;
+	it->tag = tag;
+	it->now = now;
+	it->dedupe = 0;
+	if (p->kind == MATCH_AUTH && ev->has_addr) {
+		memcpy(key, &ev->addr, sizeof(ev->addr));
+		if (ev->user != NULL)
+			memcpy(key + sizeof(ev->addr), ev->user, ulen);
+		else
+			ulen = 0;
+		it->dedupe = score_siphash(d->seed, key,
+		    sizeof(ev->addr) + ulen) | 1;
+	}
+}
+
+/* Hash a counted event's keys and prefetch its records. */
+static void
+prepare(struct decide *d, struct item *it)
+{
+	if (!it->has_addr || it->weight <= 0)
+		return;
+	keys_of(d, &it->addr, &it->k);
+	if (it->dedupe != 0)
+		__builtin_prefetch(
+		    &d->dedupe[it->dedupe & (DECIDE_DEDUPE_SLOTS - 1)], 1);
+	it->keyed = true;
 }
 
 /* True when this (address, user) auth failure was already counted. */
 static bool
-duplicate(struct decide *d, const struct match_event *ev, int64_t now)
+duplicate(struct decide *d, uint64_t h, int64_t now)
 {
-	uint8_t key[sizeof(struct addr) + 256];
-	size_t ulen = ev->user_len < 256 ? ev->user_len : 256;
-	struct dedupe *e;
-	uint64_t h;
+	struct dedupe *e = &d->dedupe[h & (DECIDE_DEDUPE_SLOTS - 1)];
 
 	if (d->dedupe_window <= 0)
 		return false;
-	memcpy(key, &ev->addr, sizeof(ev->addr));
-	if (ev->user != NULL)
-		memcpy(key + sizeof(ev->addr), ev->user, ulen);
-	h = score_siphash(d->seed, key, sizeof(ev->addr) + ulen) | 1;
-	e = &d->dedupe[h & (DECIDE_DEDUPE_SLOTS - 1)];
 	if (e->h == h && (double)(now - e->t) <= d->dedupe_window)
 		return true;
 	e->h = h;
@@ -498,53 +571,94 @@ duplicate(struct decide *d, const struct match_event *ev, int64_t now)
 	return false;
 }
 
-void
-decide_event(struct decide *d, const struct match_event *ev, uint64_t tag,
-    int64_t now, const struct decide_cb *cb)
+static void
+decide_item(struct decide *d, const struct item *it,
+    const struct decide_cb *cb)
 {
-	const struct match_pattern *p = ev->pattern;
 	struct session_pending taken[64];
-	unsigned pat = pattern_index(d, p->id);
-	bool smtp = strcmp(p->service, "smtp") == 0;
 	struct addr a;
 	size_t n, i;
 
 	d->st.events++;
-	if (p->kind == MATCH_SESSION_OPEN && smtp && ev->has_addr) {
-		session_open(d->sessions, &ev->addr, now);
-	} else if (p->kind == MATCH_SESSION_CLOSE && smtp && ev->has_addr) {
+	if (it->kind == MATCH_SESSION_OPEN && it->smtp && it->has_addr) {
+		session_open(d->sessions, &it->addr, it->now);
+	} else if (it->kind == MATCH_SESSION_CLOSE && it->smtp &&
+	    it->has_addr) {
 		do {
-			n = session_close(d->sessions, &ev->addr, ev->messages,
-			    now, taken, sizeof(taken) / sizeof(taken[0]));
+			n = session_close(d->sessions, &it->addr, it->messages,
+			    it->now, taken, sizeof(taken) / sizeof(taken[0]));
 			for (i = 0; i < n; i++) {
 				d->st.attributed++;
 				if (cb->attributed != NULL)
 					cb->attributed(cb->arg, taken[i].tag,
-					    &ev->addr);
-				count(d, &ev->addr, taken[i].weight,
-				    taken[i].pattern, now, cb);
+					    &it->addr);
+				count(d, &it->addr, NULL, taken[i].weight,
+				    taken[i].pattern, it->now, cb);
 			}
 		} while (n == sizeof(taken) / sizeof(taken[0]));
 	}
-	if (!ev->has_addr) {
-		if (p->kind != MATCH_UNKNOWN_RCPT && p->kind != MATCH_RELAY)
+	if (!it->has_addr) {
+		if (it->kind != MATCH_UNKNOWN_RCPT && it->kind != MATCH_RELAY)
 			return;
-		if (session_reject(d->sessions, pat, p->weight, tag, now, &a) ==
-		    0)
+		if (session_reject(d->sessions, it->pat, it->weight, it->tag,
+		    it->now, &a) == 0)
 			return;
 		d->st.attributed++;
 	} else {
-		a = ev->addr;
+		a = it->addr;
 	}
 	if (cb->attributed != NULL)
-		cb->attributed(cb->arg, tag, &a);
-	if (p->weight <= 0)
+		cb->attributed(cb->arg, it->tag, &a);
+	if (it->weight <= 0)
 		return;
-	if (p->kind == MATCH_AUTH && ev->has_addr && duplicate(d, ev, now)) {
+	if (it->dedupe != 0 && duplicate(d, it->dedupe, it->now)) {
 		d->st.deduped++;
 		return;
 	}
-	count(d, &a, p->weight, pat, now, cb);
+	count(d, &a, it->keyed ? &it->k : NULL, it->weight, it->pat, it->now,
+	    cb);
+}
+
+void
+decide_event(struct decide *d, const struct match_event *ev, uint64_t tag,
+    int64_t now, const struct decide_cb *cb)
+{
+	struct item it;
+
+	decide_flush(d, cb);
+	make_item(d, ev, tag, now, &it);
+	decide_item(d, &it, cb);
+}
+
+void
+decide_queue(struct decide *d, const struct match_event *ev, uint64_t tag,
+    int64_t now, const struct decide_cb *cb)
+{
+	if (d->nqueued == DECIDE_QUEUE)
+		decide_flush(d, cb);
+	make_item(d, ev, tag, now, &d->queue[d->nqueued++]);
+}
+
+/*
+ * Decide the queued events in order. Event i + DECIDE_AHEAD is keyed and
+ * its records prefetched while event i is decided, so the cache misses of
+ * successive events overlap instead of adding up (docs/PERFORMANCE.md).
+ * Keys depend on the address and the prefixes only, so keying early
+ * changes no verdict.
+ */
+void
+decide_flush(struct decide *d, const struct decide_cb *cb)
+{
+	size_t n = d->nqueued, i;
+
+	for (i = 0; i < n && i < DECIDE_AHEAD; i++)
+		prepare(d, &d->queue[i]);
+	for (i = 0; i < n; i++) {
+		if (i + DECIDE_AHEAD < n)
+			prepare(d, &d->queue[i + DECIDE_AHEAD]);
+		decide_item(d, &d->queue[i], cb);
+	}
+	d->nqueued = 0;
 }
 
 int
@@ -555,6 +669,7 @@ decide_manual(struct decide *d, enum verdict_action action,
 	struct score_rec *r;
 	struct hist *h;
 
+	assert(d->nqueued == 0);
 	if (action == VERDICT_BAN) {
 		if (allow_overlaps(&d->allow, target)) {
 			errno = EPERM;
@@ -605,6 +720,7 @@ decide_manual(struct decide *d, enum verdict_action action,
 void
 decide_get_stats(const struct decide *d, struct decide_stats *st)
 {
+	assert(d->nqueued == 0);
 	*st = d->st;
 	st->records = score_count(d->score);
 	st->evictions = score_evictions(d->score);
@@ -621,6 +737,7 @@ decide_foreach_history(const struct decide *d,
 {
 	size_t i;
 
+	assert(d->nqueued == 0);
 	for (i = 0; i <= d->hist_mask; i++)
 		if (d->hist[i].count != 0)
 			fn(arg, &d->hist[i].key, d->hist[i].count,
@@ -634,6 +751,7 @@ decide_restore(struct decide *d, const struct addr *a, uint32_t count,
 	struct score_rec *r;
 	struct hist *h;
 
+	assert(d->nqueued == 0);
 	if (count == 0) {
 		errno = EINVAL;
 		return -1;

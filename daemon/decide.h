@@ -74,6 +74,22 @@ void decide_event(struct decide *d, const struct match_event *ev,
     uint64_t tag, int64_t now, const struct decide_cb *cb);
 
 /*
+ * decide_event() for a stream of events: the event is copied into a queue
+ * of DECIDE_QUEUE, which is decided (decide_flush) when full. Deciding a
+ * queue keys each event DECIDE_AHEAD events before it is decided and
+ * prefetches its score records, so the cache misses of successive events
+ * overlap. Verdicts are the same as one decide_event() per event, only
+ * reported at the flush; every other call below expects an empty queue.
+ */
+#define DECIDE_QUEUE 64
+#define DECIDE_AHEAD 8
+void decide_queue(struct decide *d, const struct match_event *ev,
+    uint64_t tag, int64_t now, const struct decide_cb *cb);
+
+/* Decide the queued events, in order. decide_event() flushes first. */
+void decide_flush(struct decide *d, const struct decide_cb *cb);
+
+/*
  * A manual ban (seconds 0: the escalated default) or unban of target,
  * filled into v. Returns 0, or -1 with errno EPERM when the target overlaps
  * the allowlist (for a ban) or EINVAL.

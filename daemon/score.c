@@ -16,8 +16,10 @@
  * the lookup and the distinct-host sketch.
  *
  * Speed: with a table of tens of MiB, each record touched is a cache miss;
- * score_prefetch() lets an event's two misses (host, netblock) overlap, and
- * an eviction prefetches its whole random sample before looking at it.
+ * score_prefetch() lets an event's two misses (host, netblock) overlap,
+ * decide_flush() prefetches events ahead so that successive events' misses
+ * overlap too, and an eviction prefetches its whole random sample before
+ * looking at it.
  *
  * Decay is lazy: a record stores (score, t) and is brought to now only when
  * touched: score * 2^(-(now - t) / half_life) + weight. Factors for gaps

@@ -511,6 +511,163 @@ START_TEST(test_history_roundtrip)
 }
 END_TEST
 
+/* A digest of everything an engine reported, for comparing two runs. */
+struct digest {
+	uint64_t h;
+	size_t verdicts, attributed;
+};
+
+static void
+digest_bytes(struct digest *g, const void *p, size_t n)
+{
+	const unsigned char *b = p;
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		g->h = (g->h ^ b[i]) * 0x100000001b3ULL;
+}
+
+static void
+digest_verdict(void *arg, const struct verdict *v)
+{
+	struct digest *g = arg;
+	char t[ADDR_STRLEN];
+
+	addr_format(&v->target, t, sizeof(t));
+	digest_bytes(g, t, strlen(t));
+	digest_bytes(g, &v->action, sizeof(v->action));
+	digest_bytes(g, &v->seconds, sizeof(v->seconds));
+	digest_bytes(g, &v->offences, sizeof(v->offences));
+	digest_bytes(g, &v->at, sizeof(v->at));
+	digest_bytes(g, v->reason, strlen(v->reason));
+	g->verdicts++;
+}
+
+static void
+digest_attributed(void *arg, uint64_t tag, const struct addr *a)
+{
+	struct digest *g = arg;
+	char t[ADDR_STRLEN];
+
+	addr_format(a, t, sizeof(t));
+	digest_bytes(g, &tag, sizeof(tag));
+	digest_bytes(g, t, strlen(t));
+	g->attributed++;
+}
+
+static void
+digest_history(void *arg, const struct addr *a, uint32_t count, int64_t last,
+    int64_t expires)
+{
+	struct digest *g = arg;
+
+	digest_bytes(g, a, sizeof(*a));
+	digest_bytes(g, &count, sizeof(count));
+	digest_bytes(g, &last, sizeof(last));
+	digest_bytes(g, &expires, sizeof(expires));
+}
+
+static uint64_t
+next_rand(uint64_t *x)
+{
+	*x ^= *x << 13;
+	*x ^= *x >> 7;
+	*x ^= *x << 17;
+	return *x;
+}
+
+/*
+ * The queue (decide_queue, flushed at random points, as the daemon flushes
+ * after each read) decides exactly what one decide_event() per event does:
+ * the same verdicts, in the same order, with the same times and reasons,
+ * the same attributions, counters and history. The stream mixes every
+ * kind of event, dedupe pairs, address-less rejections, IPv6 and an
+ * allowlisted host inside an attacked /24 (netblock splits).
+ */
+START_TEST(test_queue_same_verdicts)
+{
+	static const struct match_pattern *pats[] = {&p_auth, &p_inet,
+	    &p_http, &p_rcpt, &p_rcpt_noip, &p_open, &p_close};
+	static const char *users[] = {"admin", "info", "sales", NULL};
+	struct digest ga = {0xcbf29ce484222325ULL, 0, 0}, gb = ga;
+	struct decide_cb cba = {digest_verdict, digest_attributed, &ga};
+	struct decide_cb cbb = {digest_verdict, digest_attributed, &gb};
+	struct decide_stats sa, sb;
+	struct decide *a, *b;
+	struct match_event ev;
+	struct addr allowed;
+	uint64_t x = 88172645463325252ULL, r;
+	int64_t now = 1700000000;
+	unsigned i, until_flush = 1;
+	char ip[ADDR_STRLEN];
+
+	engine();
+	ck_assert_int_eq(addr_parse("192.0.2.77", 10, &allowed), 0);
+	ck_assert_int_eq(allow_add(&allow, &allowed), 0);
+	conf.max_records = 2048; /* small enough to evict too */
+	a = start();
+	b = start();
+	for (i = 0; i < 60000; i++) {
+		r = next_rand(&x);
+		memset(&ev, 0, sizeof(ev));
+		ev.pattern = pats[r % 7];
+		ev.messages = (long)((r >> 8) % 2);
+		if ((r >> 12) % 8 == 0)
+			snprintf(ip, sizeof(ip), "2001:db8:%x::%x",
+			    (unsigned)((r >> 16) % 16),
+			    (unsigned)((r >> 24) % 32));
+		else
+			snprintf(ip, sizeof(ip), "192.0.%u.%u",
+			    (unsigned)((r >> 16) % 48),
+			    (unsigned)((r >> 24) % 96));
+		if (ev.pattern != &p_rcpt_noip) {
+			ck_assert_int_eq(addr_parse(ip, strlen(ip), &ev.addr),
+			    0);
+			ev.has_addr = true;
+		}
+		r = next_rand(&x);
+		if (users[r % 4] != NULL) {
+			ev.user = users[r % 4];
+			ev.user_len = strlen(ev.user);
+		}
+		/* Mostly bursts, with a pause now and then for bans to end. */
+		now += (int64_t)((r >> 8) % 512 == 0 ? 3600 + (r >> 20) % 7200 :
+		    (r >> 8) % 16 == 0 ? 1 + (r >> 20) % 3 : 0);
+		decide_event(a, &ev, i, now, &cba);
+		decide_queue(b, &ev, i, now, &cbb);
+		if (--until_flush == 0) {
+			decide_flush(b, &cbb);
+			until_flush = 1 + (unsigned)((r >> 44) % 150);
+		}
+	}
+	decide_flush(b, &cbb);
+	ck_assert_uint_eq(ga.verdicts, gb.verdicts);
+	ck_assert_uint_eq(ga.attributed, gb.attributed);
+	ck_assert_uint_eq(ga.h, gb.h);
+	decide_get_stats(a, &sa);
+	decide_get_stats(b, &sb);
+	ck_assert_uint_eq(sa.events, 60000);
+	ck_assert_uint_eq(sb.events, 60000);
+	ck_assert_uint_eq(sa.deduped, sb.deduped);
+	ck_assert_uint_eq(sa.allowlisted, sb.allowlisted);
+	ck_assert_uint_eq(sa.splits, sb.splits);
+	ck_assert_uint_eq(sa.evictions, sb.evictions);
+	ck_assert_uint_eq(sa.records, sb.records);
+	decide_foreach_history(a, digest_history, &ga);
+	decide_foreach_history(b, digest_history, &gb);
+	ck_assert_uint_eq(ga.h, gb.h);
+	/* The stream exercised what it claims to. */
+	ck_assert_uint_gt(ga.verdicts, 100);
+	ck_assert_uint_gt(ga.attributed, 1000);
+	ck_assert_uint_gt(sa.deduped, 0);
+	ck_assert_uint_gt(sa.allowlisted, 0);
+	ck_assert_uint_gt(sa.splits, 0);
+	ck_assert_uint_gt(sa.evictions, 0);
+	decide_free(a);
+	decide_free(b);
+}
+END_TEST
+
 static Suite *
 decide_suite(void)
 {
@@ -538,6 +695,9 @@ decide_suite(void)
 	tcase_add_test(tc, test_scenario_field_pace_cut_hosts);
 	tcase_add_test(tc, test_scenario_typos_never_banned);
 	tcase_add_test(tc, test_smtp_and_http_host);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("queue");
+	tcase_add_test(tc, test_queue_same_verdicts);
 	suite_add_tcase(s, tc);
 	return s;
 }
