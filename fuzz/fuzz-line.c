@@ -4,7 +4,7 @@
  * shipped patterns (a trailing '\r' removed and lines over MATCH_LINE_MAX
  * dropped, as the tailer does), under the JIT and under the interpreter
  * (which the hardened systemd unit, MemoryDenyWriteExecute=yes, runs), and
- * every event through decide_event() with a small, easily triggered
+ * every event through decide_queue() with a small, easily triggered
  * configuration and an allowlist.
  *
  * Invariants checked, beyond "no crash, no sanitizer report":
@@ -316,8 +316,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		r.seen[r.nseen].p = ev.pattern;
 		r.seen[r.nseen].has_addr = ev.has_addr;
 		r.seen[r.nseen++].addr = ev.addr;
-		decide_event(d, &ev, tag++, now, &cb);
+		/* Queued, as the daemon does; it flushes after each read of
+		 * the logs, here after some lines. */
+		decide_queue(d, &ev, tag++, now, &cb);
+		if ((p[0] & 0x18) == 0)
+			decide_flush(d, &cb);
 	}
+	decide_flush(d, &cb);
 	decide_get_stats(d, &ds);
 	FUZZ_CHECK(ds.events == tag, "%llu events counted, %llu offered",
 	    (unsigned long long)ds.events, (unsigned long long)tag);
