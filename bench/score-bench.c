@@ -91,10 +91,12 @@ table_run(const struct conf *c, uint32_t spread, unsigned long n,
 	    t1 - t0, (double)n / (t1 - t0));
 	if (ahead != 0)
 		printf("  %zu records, %zu bytes, %.1f bytes/record (capacity "
-		       "%.1f), %llu evictions\n", score_count(s), score_bytes(s),
+		       "%.1f), %llu evictions, longest run %zu slots\n",
+		    score_count(s), score_bytes(s),
 		    (double)score_bytes(s) / (double)score_count(s),
 		    (double)score_bytes(s) / (double)(c->max_records),
-		    (unsigned long long)score_evictions(s));
+		    (unsigned long long)score_evictions(s),
+		    score_longest_run(s));
 	score_free(s);
 }
 

@@ -14,7 +14,8 @@
 
 /* Pattern slots kept per record for the ban reason. */
 #define SCORE_REASONS 4
-/* Records examined to choose one to evict when the table is full. */
+/* When the table is full, the records evicted are those at or under the
+ * value that the lowest of this many random records has (score.c). */
 #define SCORE_EVICT_SAMPLE 8
 
 struct score_rec {
@@ -26,6 +27,7 @@ struct score_rec {
 	uint64_t banned;                 /* same, of the hosts banned in it */
 	uint8_t pat[SCORE_REASONS];      /* pattern index + 1; 0 = empty */
 	uint8_t cnt[SCORE_REASONS];      /* hits per pattern, saturating */
+	uint32_t hash;                   /* low bits of the key's hash */
 } __attribute__((aligned(64)));  /* one cache line: one miss per lookup */
 
 struct score;
@@ -99,6 +101,10 @@ void score_foreach_in(struct score *s, const struct addr *net,
 
 /* True when a table made for max_records would be this one's size. */
 bool score_capacity_ok(const struct score *s, size_t max_records);
+
+/* The longest run of occupied slots: what a lookup probes at worst. For
+ * tests and benchmarks (it reads the whole table). */
+size_t score_longest_run(const struct score *s);
 
 /* Records held, records evicted so far, and bytes allocated. */
 size_t score_count(const struct score *s);

@@ -144,6 +144,40 @@ START_TEST(test_flood_bounded)
 }
 END_TEST
 
+/*
+ * A flood whose records tie (100,000 new hosts a second, each seen once)
+ * into a full table: eviction keeps the slots evenly filled (no run of
+ * thousands of occupied slots; a sweep that took every tied record it
+ * passed built runs of 15,000), and records worth more than the flood's
+ * survive it.
+ */
+START_TEST(test_flood_ties_even)
+{
+	struct score *s = score_new(65536, seed);
+	struct addr a = host("2001:db8::"), w = host("2001:db8:1::");
+	uint64_t i;
+	int k;
+
+	for (k = 0; k < 1000; k++) {
+		w.a[15] = (uint8_t)k;
+		w.a[14] = (uint8_t)(k >> 8);
+		score_add(s, &w, 3, 0, NULL, 0, 600);
+	}
+	for (i = 0; i < 2000000; i++) {
+		memcpy(a.a + 8, &i, sizeof(i));
+		score_add(s, &a, 1, 0, NULL, (int64_t)(i / 100000), 600);
+	}
+	ck_assert_uint_ge(score_evictions(s), 2000000 - 2 * 65536);
+	ck_assert_uint_lt(score_longest_run(s), 1000);
+	for (k = 0; k < 1000; k++) {
+		w.a[15] = (uint8_t)k;
+		w.a[14] = (uint8_t)(k >> 8);
+		ck_assert_ptr_nonnull(score_find(s, &w));
+	}
+	score_free(s);
+}
+END_TEST
+
 static void
 count_cb(void *arg, const struct score_rec *r)
 {
@@ -195,6 +229,7 @@ main(void)
 	tc = tcase_create("bounded");
 	tcase_set_timeout(tc, 120);
 	tcase_add_test(tc, test_flood_bounded);
+	tcase_add_test(tc, test_flood_ties_even);
 	tcase_add_test(tc, test_foreach_in_and_delete);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
