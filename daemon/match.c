@@ -533,6 +533,27 @@ list_files(const char *const *dirs, size_t ndirs, char **names,
 	return n;
 }
 
+/* The long literals go into one mlit, searched in one pass, when there
+ * are at least two of them (one is as fast with memmem()). */
+static void
+build_mlit(struct matcher *m)
+{
+	const char *s[MLIT_MAX];
+	size_t len[MLIT_MAX], i;
+	unsigned n = 0;
+
+	for (i = 0; i < m->nliterals && n < MLIT_MAX; i++) {
+		if (m->literals[i].len < MATCH_MLIT_MIN)
+			continue;
+		s[n] = m->literals[i].s;
+		len[n] = m->literals[i].len;
+		m->ml_lit[n++] = (uint8_t)i;
+	}
+	m->use_ml = n >= 2 && mlit_init(&m->ml, s, len, n) == 0;
+	for (i = 0; m->use_ml && i < n; i++)
+		m->literals[m->ml_lit[i]].in_ml = true;
+}
+
 /*
  * The literals match_buffer() searches over whole buffers: one per distinct
  * prefilter, minus any that contains another (a line holding "Relay
@@ -584,6 +605,7 @@ build_literals(struct matcher *m)
 		m->literals[m->nliterals].s = pf[i];
 		m->literals[m->nliterals++].len = pl[i];
 	}
+	build_mlit(m);
 	/* Each prefilter holds a kept literal (or is one): a line without
 	 * that literal cannot pass the prefilter. */
 	for (i = 0; i < m->npats; i++) {

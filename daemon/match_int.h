@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #include "match.h"
+#include "mlit.h"
 
 #define MAX_IGNORES 8
 #define MAX_LITERALS 64
@@ -36,13 +37,21 @@ struct literal {
 	const char *s;
 	size_t len;
 	const char *next;      /* next occurrence in the current buffer */
+	bool in_ml;            /* searched by the matcher's mlit, not memmem */
 };
+
+/* Literals at least this long are searched together in one pass (mlit),
+ * when there are two or more; shorter ones each by memmem(). */
+#define MATCH_MLIT_MIN 12
 
 struct matcher {
 	struct pattern *pats;
 	size_t npats;
 	struct literal literals[MAX_LITERALS];
 	size_t nliterals;
+	struct mlit ml;        /* the long literals, when use_ml */
+	bool use_ml;
+	uint8_t ml_lit[MLIT_MAX]; /* ml's literal i is literals[ml_lit[i]] */
 	bool all_prefiltered;  /* every pattern has a literal */
 	char **strings;        /* ids, services, file names we own */
 	size_t nstrings;

@@ -3,9 +3,10 @@
  * loads the patterns.
  *
  * A pattern runs only on lines that contain its prefilter literal.
- * match_buffer() searches each distinct literal over the whole buffer and
- * merges the hits in position order, so the common benign line is never
- * visited line by line. The first pattern in load order that matches
+ * match_buffer() searches the distinct literals over the whole buffer
+ * (the long ones together in one pass, mlit.c; each short one with
+ * memmem()) and merges the hits in position order, so the common benign
+ * line is never visited line by line. The first pattern in load order that matches
  * wins. Every regex runs under the match and depth limits; a line that
  * reaches them is counted (limit_hits) and yields nothing.
  */
@@ -203,11 +204,23 @@ count_lines(const char *buf, size_t len)
 	    (len > 0 && buf[len - 1] != '\n');
 }
 
+/* The literals of mlit mask which, as bits of struct lits. */
+static uint64_t
+ml_bits(const struct matcher *m, uint64_t which)
+{
+	uint64_t bits = 0;
+
+	for (; which != 0; which &= which - 1)
+		bits |= (uint64_t)1 << m->ml_lit[__builtin_ctzll(which)];
+	return bits;
+}
+
 void
 match_buffer(struct matcher *m, const char *buf, size_t len, match_cb cb,
     void *arg)
 {
-	const char *end = buf + len, *pos, *ls, *le, *best;
+	const char *end = buf + len, *pos, *ls, *le, *best, *mnext = NULL;
+	uint64_t which = 0;
 	struct lits c;
 	struct literal *l;
 	size_t i;
@@ -223,13 +236,17 @@ match_buffer(struct matcher *m, const char *buf, size_t len, match_cb cb,
 		}
 		return;
 	}
+	/* Each short literal has its next occurrence (memmem); the long
+	 * ones share one, the earliest of any of them (mlit). */
 	for (i = 0; i < m->nliterals; i++) {
 		l = &m->literals[i];
-		l->next = memmem(buf, len, l->s, l->len);
+		l->next = l->in_ml ? NULL : memmem(buf, len, l->s, l->len);
 	}
+	if (m->use_ml)
+		mnext = mlit_find(&m->ml, buf, end, &which);
 	pos = buf;
 	for (;;) {
-		best = NULL;
+		best = mnext;
 		for (i = 0; i < m->nliterals; i++)
 			if (m->literals[i].next != NULL &&
 			    (best == NULL || m->literals[i].next < best))
@@ -244,13 +261,18 @@ match_buffer(struct matcher *m, const char *buf, size_t len, match_cb cb,
 			le = end;
 		/* No literal occurs before best, and literals hold no
 		 * newline: each is in this line exactly when its next
-		 * occurrence starts before le. */
+		 * occurrence starts before le. The long ones are found one
+		 * start after another up to le. */
 		c.known = c.present = 0;
 		for (i = 0; i < m->nliterals; i++) {
 			c.known |= (uint64_t)1 << i;
 			if (m->literals[i].next != NULL &&
 			    m->literals[i].next < le)
 				c.present |= (uint64_t)1 << i;
+		}
+		while (mnext != NULL && mnext < le) {
+			c.present |= ml_bits(m, which);
+			mnext = mlit_find(&m->ml, mnext + 1, end, &which);
 		}
 		candidate(m, ls, (size_t)(le - ls), cb, arg, &c);
 		pos = le < end ? le + 1 : end;
