@@ -52,6 +52,7 @@ struct matcher {
 	struct mlit ml;        /* the long literals, when use_ml */
 	bool use_ml;
 	uint8_t ml_lit[MLIT_MAX]; /* ml's literal i is literals[ml_lit[i]] */
+	uint64_t ml_known;     /* the bits (struct lits) of those literals */
 	bool all_prefiltered;  /* every pattern has a literal */
 	char **strings;        /* ids, services, file names we own */
 	size_t nstrings;

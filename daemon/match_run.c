@@ -129,13 +129,34 @@ match_one(struct matcher *m, const char *line, size_t len,
 	return 0;
 }
 
+/* The literals of mlit mask which, as bits of struct lits. */
+static uint64_t
+ml_bits(const struct matcher *m, uint64_t which)
+{
+	uint64_t bits = 0;
+
+	for (; which != 0; which &= which - 1)
+		bits |= (uint64_t)1 << m->ml_lit[__builtin_ctzll(which)];
+	return bits;
+}
+
 int
 match_line(struct matcher *m, const char *line, size_t len,
     struct match_event *ev)
 {
 	struct lits c = {0, 0};
+	uint64_t which = 0;
+	const char *p;
 
 	m->st.lines++;
+	if (m->use_ml && len <= MATCH_LINE_MAX) {
+		/* The long literals in one pass over the line, not a
+		 * memmem() each. */
+		c.known = m->ml_known;
+		for (p = mlit_find(&m->ml, line, line + len, &which); p != NULL;
+		     p = mlit_find(&m->ml, p + 1, line + len, &which))
+			c.present |= ml_bits(m, which);
+	}
 	return match_one(m, line, len, ev, &c);
 }
 
@@ -202,17 +223,6 @@ count_lines(const char *buf, size_t len)
 {
 	return match_count_newlines(buf, len) +
 	    (len > 0 && buf[len - 1] != '\n');
-}
-
-/* The literals of mlit mask which, as bits of struct lits. */
-static uint64_t
-ml_bits(const struct matcher *m, uint64_t which)
-{
-	uint64_t bits = 0;
-
-	for (; which != 0; which &= which - 1)
-		bits |= (uint64_t)1 << m->ml_lit[__builtin_ctzll(which)];
-	return bits;
 }
 
 void
