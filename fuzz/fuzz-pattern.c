@@ -104,11 +104,15 @@ static size_t
 try_line(struct matcher *m, const char *line, size_t len)
 {
 	struct match_event ev;
-	size_t n = 0, hit;
+	size_t n = 0, hit, ll = len;
 
-	hit = match_line(m, line, len, &ev) == 1;
+	/* The tailer hands match_line() a line without its trailing '\r';
+	 * match_buffer() drops it itself (a CRLF log). */
+	if (ll > 0 && line[ll - 1] == '\r')
+		ll--;
+	hit = match_line(m, line, ll, &ev) == 1;
 	if (hit)
-		check_event(line, len, &ev);
+		check_event(line, ll, &ev);
 	/* A buffer of 0 bytes holds no line at all, so skip len 0. */
 	if (len > 0 && memchr(line, '\n', len) == NULL) {
 		match_buffer(m, line, len, count_event, &n);
