@@ -263,9 +263,8 @@ match_buffer(struct matcher *m, const char *buf, size_t len, match_cb cb,
 				best = m->literals[i].next;
 		if (best == NULL)
 			break;
-		ls = best;
-		while (ls > pos && ls[-1] != '\n')
-			ls--;
+		ls = memrchr(pos, '\n', (size_t)(best - pos));
+		ls = ls != NULL ? ls + 1 : pos;
 		le = memchr(best, '\n', (size_t)(end - best));
 		if (le == NULL)
 			le = end;
