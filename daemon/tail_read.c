@@ -295,19 +295,16 @@ tail_file_check(struct tail *t, unsigned idx, struct tail_file *f)
 		tail_file_rewind(t, f);
 	} else if (!f->wrapping && (uint64_t)st.st_size == f->rd &&
 	    f->rd > 0 && file_wrapped(t, f)) {
+		/* The old head becomes the window the wrap is read
+		 * against; a new head starts at offset 0. */
 		struct tail_mark *m = f->win;
+		size_t n = f->head_n;
 
 		t->st.wraps++;
+		tail_file_rewind(t, f);
 		f->win = f->head;
 		f->head = m;
-		f->win_n = f->head_n;
-		f->head_n = 0;
-		if (f->plen > 0 || f->skip == 1 || f->rd > f->off)
-			t->st.partial_dropped++;
-		f->off = f->rd = f->fp = 0;
-		f->lhash = FNV_BASIS;
-		f->plen = 0;
-		f->skip = 0;
+		f->win_n = n;
 		f->wrapping = true;
 		f->wrap_eof = (uint64_t)st.st_size;
 	}
