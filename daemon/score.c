@@ -120,31 +120,8 @@ score_siphash(const uint8_t k[16], const void *p, size_t n)
 		SIPROUND;
 		v0 ^= m;
 	}
-	switch (n & 7) { /* the last 0-7 bytes, as the reference does */
-	case 7:
-		b |= (uint64_t)in[i + 6] << 48;
-		/* FALLTHROUGH */
-	case 6:
-		b |= (uint64_t)in[i + 5] << 40;
-		/* FALLTHROUGH */
-	case 5:
-		b |= (uint64_t)in[i + 4] << 32;
-		/* FALLTHROUGH */
-	case 4:
-		b |= (uint64_t)in[i + 3] << 24;
-		/* FALLTHROUGH */
-	case 3:
-		b |= (uint64_t)in[i + 2] << 16;
-		/* FALLTHROUGH */
-	case 2:
-		b |= (uint64_t)in[i + 1] << 8;
-		/* FALLTHROUGH */
-	case 1:
-		b |= (uint64_t)in[i];
-		break;
-	default:
-		break;
-	}
+	for (; i < n; i++) /* the last 0-7 bytes, little-endian */
+		b |= (uint64_t)in[i] << (8 * (i & 7));
 	v3 ^= b;
 	SIPROUND;
 	v0 ^= b;
