@@ -61,7 +61,7 @@ struct keys {
  * match, so that a queued event points into no line buffer or pattern. */
 struct item {
 	struct addr addr;
-	bool has_addr, smtp, keyed;
+	bool has_addr, smtp;
 	enum match_kind kind;
 	double weight;
 	unsigned pat;
@@ -69,7 +69,7 @@ struct item {
 	uint64_t dedupe;          /* (address, user) hash of an auth failure */
 	uint64_t tag;
 	int64_t now;
-	struct keys k;            /* when keyed */
+	struct keys k;            /* its address's, once prepare()d */
 };
 
 struct hist {
@@ -524,7 +524,6 @@ make_item(struct decide *d, const struct match_event *ev, uint64_t tag,
 	it->has_addr = ev->has_addr;
 	it->addr = ev->addr;
 	it->smtp = strcmp(p->service, "smtp") == 0;
-	it->keyed = false;
 	it->kind = p->kind;
 	it->weight = p->weight;
 	it->pat = pattern_index(d, p->id);
@@ -543,7 +542,8 @@ make_item(struct decide *d, const struct match_event *ev, uint64_t tag,
 	}
 }
 
-/* Hash a counted event's keys and prefetch its records. */
+/* Hash a counted event's keys and prefetch its records: before it is
+ * decided (decide_item() counts it with them). */
 static void
 prepare(struct decide *d, struct item *it)
 {
@@ -553,7 +553,6 @@ prepare(struct decide *d, struct item *it)
 	if (it->dedupe != 0)
 		__builtin_prefetch(
 		    &d->dedupe[it->dedupe & (DECIDE_DEDUPE_SLOTS - 1)], 1);
-	it->keyed = true;
 }
 
 /* True when this (address, user) auth failure was already counted. */
@@ -615,8 +614,8 @@ decide_item(struct decide *d, const struct item *it,
 		d->st.deduped++;
 		return;
 	}
-	count(d, &a, it->keyed ? &it->k : NULL, it->weight, it->pat, it->now,
-	    cb);
+	count(d, &a, it->has_addr ? &it->k : NULL, it->weight, it->pat,
+	    it->now, cb);
 }
 
 void
@@ -627,6 +626,7 @@ decide_event(struct decide *d, const struct match_event *ev, uint64_t tag,
 
 	decide_flush(d, cb);
 	make_item(d, ev, tag, now, &it);
+	prepare(d, &it);
 	decide_item(d, &it, cb);
 }
 
