@@ -549,11 +549,10 @@ build_mlit(struct matcher *m)
 		len[n] = m->literals[i].len;
 		m->ml_lit[n++] = (uint8_t)i;
 	}
-	m->use_ml = n >= 2 && mlit_init(&m->ml, s, len, n) == 0;
-	for (i = 0; m->use_ml && i < n; i++) {
-		m->literals[m->ml_lit[i]].in_ml = true;
+	if (n < 2 || mlit_init(&m->ml, s, len, n) == -1)
+		return;
+	for (i = 0; i < n; i++)
 		m->ml_known |= (uint64_t)1 << m->ml_lit[i];
-	}
 }
 
 /*

@@ -37,7 +37,6 @@ struct literal {
 	const char *s;
 	size_t len;
 	const char *next;      /* next occurrence in the current buffer */
-	bool in_ml;            /* searched by the matcher's mlit, not memmem */
 };
 
 /* Literals at least this long are searched together in one pass (mlit),
@@ -49,10 +48,10 @@ struct matcher {
 	size_t npats;
 	struct literal literals[MAX_LITERALS];
 	size_t nliterals;
-	struct mlit ml;        /* the long literals, when use_ml */
-	bool use_ml;
+	struct mlit ml;        /* the long literals, when ml_known != 0 */
 	uint8_t ml_lit[MLIT_MAX]; /* ml's literal i is literals[ml_lit[i]] */
-	uint64_t ml_known;     /* the bits (struct lits) of those literals */
+	uint64_t ml_known;     /* the bits (struct lits) of those literals;
+				   0: no mlit, every literal by memmem() */
 	bool all_prefiltered;  /* every pattern has a literal */
 	char **strings;        /* ids, services, file names we own */
 	size_t nstrings;

@@ -149,7 +149,7 @@ match_line(struct matcher *m, const char *line, size_t len,
 	const char *p;
 
 	m->st.lines++;
-	if (m->use_ml && len <= MATCH_LINE_MAX) {
+	if (m->ml_known != 0 && len <= MATCH_LINE_MAX) {
 		/* The long literals in one pass over the line, not a
 		 * memmem() each. */
 		c.known = m->ml_known;
@@ -250,9 +250,10 @@ match_buffer(struct matcher *m, const char *buf, size_t len, match_cb cb,
 	 * ones share one, the earliest of any of them (mlit). */
 	for (i = 0; i < m->nliterals; i++) {
 		l = &m->literals[i];
-		l->next = l->in_ml ? NULL : memmem(buf, len, l->s, l->len);
+		l->next = ((m->ml_known >> i) & 1) != 0 ? NULL :
+		    memmem(buf, len, l->s, l->len);
 	}
-	if (m->use_ml)
+	if (m->ml_known != 0)
 		mnext = mlit_find(&m->ml, buf, end, &which);
 	pos = buf;
 	for (;;) {
