@@ -145,6 +145,7 @@ status_json(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 	struct tail_pos pos;
 	uint64_t hits;
 	size_t i;
+	int err;
 
 	ctl_reply_printf(r, "{\"version\":\"%s\",\"uptime\":%lld,\"dry_run\":"
 	    "%s,\"table\":", PACKAGE_VERSION,
@@ -163,8 +164,8 @@ status_json(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 		ctl_reply_printf(r, ",\"inode\":%llu,\"offset\":%llu,"
 		    "\"error\":", (unsigned long long)pos.ino,
 		    (unsigned long long)pos.offset);
-		json_str(r, tail_open_error(dm->tail, (unsigned)i) != 0 ?
-		    strerror(tail_open_error(dm->tail, (unsigned)i)) : "");
+		err = tail_open_error(dm->tail, (unsigned)i);
+		json_str(r, err != 0 ? strerror(err) : "");
 		ctl_reply_printf(r, "}");
 	}
 	ctl_reply_printf(r, "],\"patterns\":{");
@@ -202,6 +203,7 @@ status_text(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 	struct tail_pos pos;
 	uint64_t hits;
 	size_t i;
+	int err;
 
 	ctl_reply_printf(r, "dominoban %s, up %llds%s\n", PACKAGE_VERSION,
 	    (long long)(daemon_now() - dm->started),
@@ -214,10 +216,9 @@ status_text(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 	for (i = 0; i < dm->nfollowed; i++) {
 		memset(&pos, 0, sizeof(pos));
 		tail_pos(dm->tail, (unsigned)i, &pos);
-		if (tail_open_error(dm->tail, (unsigned)i) != 0)
+		if ((err = tail_open_error(dm->tail, (unsigned)i)) != 0)
 			ctl_reply_printf(r, "following:       %s (cannot read: "
-			    "%s)\n", dm->followed[i],
-			    strerror(tail_open_error(dm->tail, (unsigned)i)));
+			    "%s)\n", dm->followed[i], strerror(err));
 		else
 			ctl_reply_printf(r, "following:       %s (inode %llu, "
 			    "offset %llu)\n", dm->followed[i],
