@@ -42,7 +42,7 @@ main(int argc, char **argv)
 			a.a[2] = (uint8_t)(i >> 8);
 			a.a[3] = (uint8_t)i;
 		}
-		if (state_add_ban(&s, &a, now + 3600 + i % 600, 1,
+		if (state_add_ban(&s, &a, now + 3600 + i % 600, 1, "local",
 			"smtp-auth=5") == -1 ||
 		    state_add_offence(&s, &a, 1, now) == -1) {
 			perror("state");

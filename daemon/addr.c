@@ -286,3 +286,30 @@ addr_next_block(const struct addr *a, struct addr *out)
 	*out = n;
 	return 0;
 }
+
+bool
+addr_never_source(const struct addr *a)
+{
+	static const struct {
+		uint8_t family, len;
+		uint8_t a[16];
+	} never[] = {
+	    {AF_INET, 8, {0}},                  /* 0.0.0.0/8: "this network" */
+	    {AF_INET, 4, {224}},                /* multicast */
+	    {AF_INET, 32, {255, 255, 255, 255}},/* limited broadcast */
+	    {AF_INET6, 128, {0}},               /* unspecified */
+	    {AF_INET6, 8, {0xff}},              /* multicast */
+	};
+	struct addr n;
+	size_t i;
+
+	for (i = 0; i < sizeof(never) / sizeof(never[0]); i++) {
+		memset(&n, 0, sizeof(n));
+		n.family = never[i].family;
+		n.len = never[i].len;
+		memcpy(n.a, never[i].a, sizeof(n.a));
+		if (addr_contains(&n, a))
+			return true;
+	}
+	return false;
+}

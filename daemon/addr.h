@@ -66,4 +66,9 @@ int addr_cmp(const struct addr *x, const struct addr *y);
  */
 int addr_next_block(const struct addr *a, struct addr *out);
 
+/* True when a (a host, or a prefix inside one of these) can never be the
+ * source of a connection: 0.0.0.0/8, multicast, 255.255.255.255, ::,
+ * ff00::/8. Such a target is never banned. */
+bool addr_never_source(const struct addr *a);
+
 #endif

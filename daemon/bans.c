@@ -199,3 +199,79 @@ bans_cover(const struct bans *b, const struct addr *host, int64_t now)
 	}
 	return false;
 }
+
+size_t
+bans_covering(const struct bans *b, const struct addr *a, int64_t now,
+    struct ban **out, size_t max)
+{
+	const uint32_t *lens = a->family == AF_INET ? b->lens4 : b->lens6;
+	struct ban *v;
+	struct addr net;
+	unsigned len;
+	size_t n = 0;
+
+	for (len = 0; len < a->len; len++) {
+		if (lens[len] == 0)
+			continue;
+		addr_mask(&net, a, len);
+		if ((v = bans_find(b, &net)) == NULL || v->expires <= now)
+			continue;
+		if (n < max)
+			out[n] = v;
+		n++;
+	}
+	return n;
+}
+
+/* Enumerating the 2^k sub-prefixes of one length is cheaper than a pass
+ * over the bans only up to this k. */
+#define BANS_ENUM_BITS 12
+
+size_t
+bans_inside(const struct bans *b, const struct addr *net, unsigned maxlen,
+    struct ban **out, size_t max)
+{
+	const uint32_t *lens = net->family == AF_INET ? b->lens4 : b->lens6;
+	unsigned top = addr_maxlen(net), len, bit;
+	struct ban *v;
+	struct addr sub;
+	size_t n = 0, i, k;
+
+	for (len = net->len + 1; len <= top && len < maxlen; len++) {
+		if (lens[len] == 0)
+			continue;
+		if (len - net->len > BANS_ENUM_BITS ||
+		    ((size_t)1 << (len - net->len)) > b->n)
+			goto scan;
+	}
+	for (len = net->len + 1; len <= top && len < maxlen; len++) {
+		if (lens[len] == 0)
+			continue;
+		for (k = 0; k < ((size_t)1 << (len - net->len)); k++) {
+			sub = *net;
+			sub.len = (uint8_t)len;
+			for (i = 0; i < len - net->len; i++) {
+				bit = net->len + (unsigned)i;
+				if ((k >> (len - net->len - 1 - i)) & 1)
+					sub.a[bit / 8] |= (uint8_t)(0x80 >> (bit % 8));
+			}
+			if ((v = bans_find(b, &sub)) == NULL)
+				continue;
+			if (n < max)
+				out[n] = v;
+			n++;
+		}
+	}
+	return n;
+scan:
+	for (i = 0; i < b->n; i++) {
+		v = &b->v[i];
+		if (v->target.family != net->family || v->target.len <= net->len ||
+		    v->target.len >= maxlen || !addr_contains(net, &v->target))
+			continue;
+		if (n < max)
+			out[n] = v;
+		n++;
+	}
+	return n;
+}

@@ -16,10 +16,23 @@
 #include "addr.h"
 #include "verdict.h"
 
+/* Longest origin text, with the NUL: "local", "manual", "peer:NODE"... */
+#define BAN_ORIGIN_MAX 48
+
+/* Where a ban stands with the kernel (ledger.c keeps it). */
+enum ban_kstate {
+	BAN_PENDING = 0,         /* queued: not held until the kernel takes it */
+	BAN_HELD,                /* an element of the kernel's sets */
+	BAN_SHADOWED,            /* covered by a wider net ban that is held */
+};
+
 struct ban {
 	struct addr target;      /* a host or a prefix, normalised */
 	int64_t expires;         /* seconds since the epoch */
+	int64_t since;           /* when it was made, seconds since the epoch */
 	uint32_t offences;       /* times banned, this one included */
+	uint8_t kstate;          /* enum ban_kstate */
+	char origin[BAN_ORIGIN_MAX];
 	char reason[VERDICT_REASON_MAX];
 };
 
@@ -55,5 +68,22 @@ struct ban *bans_at(const struct bans *b, size_t i);
  * use, so the cost is a few hash lookups.
  */
 bool bans_cover(const struct bans *b, const struct addr *host, int64_t now);
+
+/*
+ * The live bans (expires > now) of prefixes strictly wider than a that
+ * contain it, widest first, into out (at most max). Returns how many
+ * there are, which may exceed max.
+ */
+size_t bans_covering(const struct bans *b, const struct addr *a, int64_t now,
+    struct ban **out, size_t max);
+
+/*
+ * The bans of prefixes strictly narrower than net and inside it, whose
+ * length is below maxlen (maxlen 129: hosts too), into out (at most max);
+ * returns how many there are, which may exceed max. Lengths in use are
+ * enumerated when that is cheaper than a pass over every ban.
+ */
+size_t bans_inside(const struct bans *b, const struct addr *net,
+    unsigned maxlen, struct ban **out, size_t max);
 
 #endif

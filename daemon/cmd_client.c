@@ -23,20 +23,26 @@ struct client_cmd {
 	bool json;       /* takes --json */
 	bool duration;   /* takes --for DURATION */
 	int nargs;       /* positional arguments */
+	const char *flag; /* a --FLAG it takes, sent as the word FLAG */
 };
 
 static const struct client_cmd cmds[] = {
     {"list", "[--json]", "List the active bans: address or prefix, time left, "
-	"times banned, reason.", true, false, 0},
+	"times banned, origin, reason.", true, false, 0, NULL},
     {"status", "[--json]", "Show the daemon's files and positions, counters "
 	"per pattern, tracked\nrecords, active bans, packets dropped and the "
-	"regex engine.", true, false, 0},
-    {"ban", "ADDRESS[/LEN] [--for DURATION]", "Ban an address or prefix by "
-	"hand (the allowlist still applies). DURATION\nis seconds or 10m, "
-	"1h, 30d...; default: the escalated ban time.", false, true, 1},
-    {"unban", "ADDRESS[/LEN]", "Lift a ban.", false, false, 1},
+	"regex engine.", true, false, 0, NULL},
+    {"ban", "ADDRESS[/LEN] [--for DURATION] [--force]", "Ban an address or "
+	"prefix by hand (the allowlist still applies). DURATION\nis seconds "
+	"or 10m, 1h, 30d...; default: the escalated ban time. A prefix\n"
+	"wider than the widest configured tier needs --force. Exits 0 only "
+	"once the\nkernel holds the ban.", false, true, 1, "force"},
+    {"unban", "[--covering] ADDRESS[/LEN]", "Lift a ban. With --covering, "
+	"lift every ban that covers ADDRESS (a host\ninside a banned "
+	"netblock).", false, false, 1, "covering"},
     {"reload", "", "Re-read the configuration and the patterns; on any error "
-	"the running ones\nstay and the errors are printed.", false, false, 0},
+	"the running ones\nstay and the errors are printed.", false, false, 0,
+	NULL},
 };
 
 static void
@@ -44,6 +50,12 @@ usage(FILE *f, const struct client_cmd *c)
 {
 	fprintf(f, "usage: dominoban [--config FILE] %s %s\n\n%s\n\n"
 		   "  -h, --help   show this help\n", c->name, c->args, c->help);
+	if (c->flag != NULL && strcmp(c->flag, "force") == 0)
+		fprintf(f, "  --force      ban a prefix wider than the widest "
+		    "tier\n");
+	else if (c->flag != NULL)
+		fprintf(f, "  --covering   lift every ban covering the "
+		    "address\n");
 }
 
 /*
@@ -87,11 +99,13 @@ run_client(const struct client_cmd *cc, const struct cmd_global *g, int argc,
 	static const struct option opts[] = {
 	    {"json", no_argument, NULL, 'j'},
 	    {"for", required_argument, NULL, 'F'},
+	    {"force", no_argument, NULL, 'f'},
+	    {"covering", no_argument, NULL, 'c'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	char path[4096], req[CTL_REQUEST_MAX], msg[512], *body;
-	bool json = false;
+	bool json = false, flag = false;
 	double secs = 0;
 	int c, rc;
 
@@ -110,6 +124,13 @@ run_client(const struct client_cmd *cc, const struct cmd_global *g, int argc,
 				return EX_USAGE;
 			}
 			break;
+		case 'f':
+		case 'c':
+			if (cc->flag == NULL ||
+			    cc->flag[0] != (c == 'f' ? 'f' : 'c'))
+				goto bad;
+			flag = true;
+			break;
 		case 'h':
 			usage(stdout, cc);
 			return EX_OK;
@@ -125,11 +146,15 @@ run_client(const struct client_cmd *cc, const struct cmd_global *g, int argc,
 		goto bad;
 	if ((rc = socket_path(g, path, sizeof(path))) != EX_OK)
 		return rc;
-	if (cc->nargs == 1 && secs > 0)
-		snprintf(req, sizeof(req), "%s %s %.0f", cc->name, argv[optind],
-		    secs);
+	if (cc->nargs == 1 && flag && strcmp(cc->flag, "covering") == 0)
+		snprintf(req, sizeof(req), "%s covering %s", cc->name,
+		    argv[optind]);
+	else if (cc->nargs == 1 && secs > 0)
+		snprintf(req, sizeof(req), "%s %s %.0f%s", cc->name,
+		    argv[optind], secs, flag ? " force" : "");
 	else if (cc->nargs == 1)
-		snprintf(req, sizeof(req), "%s %s", cc->name, argv[optind]);
+		snprintf(req, sizeof(req), "%s %s%s", cc->name, argv[optind],
+		    flag ? " force" : "");
 	else
 		snprintf(req, sizeof(req), "%s%s", cc->name, json ? " json" : "");
 	rc = ctl_call(path, req, &body, msg, sizeof(msg));

@@ -47,37 +47,23 @@ daemon_now(void)
 /* ---- bans -------------------------------------------------------------- */
 
 void
-daemon_log_ban(const struct daemon *dm, const char *what,
-    const struct addr *a, uint32_t seconds, uint32_t offences,
-    const char *reason)
-{
-	char s[ADDR_STRLEN], r[2 * VERDICT_REASON_MAX];
-
-	addr_format(a, s, sizeof(s));
-	log_escape(r, sizeof(r), reason, strlen(reason));
-	log_info("%s addr=%s seconds=%u offences=%u reason=\"%s\"%s", what, s,
-	    seconds, offences, r, dm->conf.dry_run ? " dry_run=yes" : "");
-}
-
-void
 daemon_ban(struct daemon *dm, const struct verdict *v)
 {
-	struct ban *b = bans_find(dm->bans, &v->target);
-	bool again = b != NULL && b->expires > v->at;
+	struct ledger_req r;
+	char s[ADDR_STRLEN];
 
-	daemon_log_ban(dm, "ban", &v->target, v->seconds, v->offences,
-	    v->reason);
-	if (b == NULL && (b = bans_put(dm->bans, &v->target)) == NULL) {
-		log_warn("ban list");
-		return;
+	memset(&r, 0, sizeof(r));
+	r.target = v->target;
+	r.seconds = v->seconds;
+	r.offences = v->offences;
+	r.reason = v->reason;
+	r.origin = LEDGER_ORIGIN_LOCAL;
+	/* Decided bans are never wider than a tier. */
+	r.force = true;
+	if (ledger_ban(dm->ledger, &r, daemon_now()) == -1) {
+		addr_format(&v->target, s, sizeof(s));
+		log_warn("ban addr=%s not recorded", s);
 	}
-	b->expires = v->at + v->seconds;
-	b->offences = v->offences;
-	snprintf(b->reason, sizeof(b->reason), "%s", v->reason);
-	dm->bans_gen++;
-	/* Given again while the kernel may hold it: move its expiry. */
-	enforce_ban(dm->enf, &v->target, v->seconds, again);
-	dm->dirty = true;
 }
 
 static void
@@ -89,13 +75,37 @@ on_verdict(void *arg, const struct verdict *v)
 	daemon_ban(dm, v);
 }
 
+/* The ledger ended a ban early (refused, allowlisted, unbanned): the
+ * decision engine forgets it, so it may be decided again. */
+static void
+on_lifted(void *arg, const struct addr *target)
+{
+	struct daemon *dm = arg;
+	struct verdict v;
+
+	decide_manual(dm->d, VERDICT_UNBAN, target, 0, daemon_now(), &v);
+}
+
+static bool
+covered(void *arg, const struct addr *peer)
+{
+	struct daemon *dm = arg;
+
+	return ledger_cover(dm->ledger, peer, daemon_now());
+}
+
+void
+daemon_flush(struct daemon *dm)
+{
+	if (ledger_flush(dm->ledger, daemon_now(), NULL) > 0)
+		enforce_cut(dm->enf, covered, dm);
+}
+
 /* After each loop iteration: everything decided goes out in one batch. */
 static void
 flush(void *arg)
 {
-	struct daemon *dm = arg;
-
-	enforce_flush(dm->enf, dm->bans, daemon_now());
+	daemon_flush(arg);
 }
 
 /* ---- lines ---------------------------------------------------------- */
@@ -173,7 +183,10 @@ on_watch(void *arg, int fd, uint32_t events)
 		return;
 	log_warnx("nftables table %s changed behind our back; rebuilding",
 	    dm->conf.table);
-	enforce_repair(dm->enf, &dm->conf, dm->bans, daemon_now());
+	dm->repairs++;
+	if (enforce_setup(dm->enf, &dm->conf) == -1)
+		log_warn("nft setup");
+	ledger_reconcile(dm->ledger, daemon_now(), "notification", false);
 }
 
 /* ---- state ------------------------------------------------------------ */
@@ -186,55 +199,97 @@ add_offence(void *arg, const struct addr *a, uint32_t count, int64_t last,
 	state_add_offence(arg, a, count, last);
 }
 
-static void
+/*
+ * Write the state file. A failure keeps the state pending: the tick
+ * retries it every second (recreating a removed state_dir), and it shows
+ * in the log and in `status` until a save succeeds. 0, or -1.
+ */
+static int
 save_state(struct daemon *dm)
 {
+	const struct bans *bans = ledger_bans(dm->ledger);
 	const struct ban *b;
 	struct state s;
 	struct tail_pos pos;
 	unsigned i;
 	size_t k;
+	int rc;
 
 	memset(&s, 0, sizeof(s));
 	for (i = 0; dm->tail != NULL && i < dm->nfollowed; i++)
 		if (tail_pos(dm->tail, i, &pos) == 0 && pos.ino != 0)
 			state_add_tail(&s, dm->followed[i], (uint64_t)pos.dev,
 			    (uint64_t)pos.ino, pos.offset, pos.fingerprint);
-	for (k = 0; k < bans_count(dm->bans); k++) {
-		b = bans_at(dm->bans, k);
+	for (k = 0; k < bans_count(bans); k++) {
+		b = bans_at(bans, k);
 		state_add_ban(&s, &b->target, b->expires, b->offences,
-		    b->reason);
+		    b->origin, b->reason);
 	}
 	decide_foreach_history(dm->d, add_offence, &s);
-	if (state_save(dm->conf.state_dir, &s) == -1)
-		log_warn("state %s", dm->conf.state_dir);
+	if (mkdir(dm->conf.state_dir, 0700) == -1 && errno != EEXIST)
+		rc = -1;
+	else
+		rc = state_save(dm->conf.state_dir, &s);
+	if (rc == -1) {
+		dm->save_errno = errno;
+		dm->save_failures++;
+		if (dm->save_failing_since == 0) {
+			dm->save_failing_since = daemon_now();
+			log_warn("state %s: save failed; retrying every second",
+			    dm->conf.state_dir);
+		}
+	} else {
+		if (dm->save_failing_since != 0)
+			log_info("state %s: saved again after %llds of "
+			    "failures", dm->conf.state_dir,
+			    (long long)(daemon_now() - dm->save_failing_since));
+		dm->save_failing_since = 0;
+		dm->save_errno = 0;
+		dm->dirty = false;
+		dm->saved_gen = ledger_gen(dm->ledger);
+	}
 	state_clear(&s);
-	dm->dirty = false;
 	dm->last_save = daemon_now();
+	return rc;
 }
 
-/* Bans restored from the state file, every one in the kernel again (one
- * batch after a reboot); the history keeps them from being re-decided. */
+/*
+ * Bans restored from the state file: the ledger records them, lifts or
+ * splits those the allowlist now covers, then makes the kernel agree with
+ * it both ways in one batch (after a reboot it lacks everything; after a
+ * crash it may hold bans decided after the last save: those are adopted).
+ * The history keeps them from being re-decided.
+ */
 static void
 restore_bans(struct daemon *dm, const struct state *st, int64_t now)
 {
-	struct ban *b;
+	const struct ban *b;
+	struct ban r;
 	size_t i;
 
 	for (i = 0; i < st->nbans; i++) {
-		if (st->bans[i].expires <= now ||
-		    allow_overlaps(&dm->allow, &st->bans[i].target) ||
-		    (b = bans_put(dm->bans, &st->bans[i].target)) == NULL)
-			continue;
-		b->expires = st->bans[i].expires;
-		b->offences = st->bans[i].offences;
-		snprintf(b->reason, sizeof(b->reason), "%s", st->bans[i].reason);
+		memset(&r, 0, sizeof(r));
+		r.target = st->bans[i].target;
+		r.expires = st->bans[i].expires;
+		r.since = now;
+		r.offences = st->bans[i].offences;
+		snprintf(r.origin, sizeof(r.origin), "%s", st->bans[i].origin);
+		snprintf(r.reason, sizeof(r.reason), "%s", st->bans[i].reason);
+		if (ledger_restore(dm->ledger, &r, now) == -1)
+			log_warn("state: ban not restored");
+	}
+	if (bans_count(ledger_bans(dm->ledger)) > 0)
+		log_info("restoring bans=%zu",
+		    bans_count(ledger_bans(dm->ledger)));
+	ledger_apply_allow(dm->ledger, now);
+	ledger_flush(dm->ledger, now, NULL);
+	ledger_reconcile(dm->ledger, now, "restore", true);
+	ledger_apply_allow(dm->ledger, now);
+	ledger_flush(dm->ledger, now, NULL);
+	for (i = 0; i < bans_count(ledger_bans(dm->ledger)); i++) {
+		b = bans_at(ledger_bans(dm->ledger), i);
 		decide_restore(dm->d, &b->target, b->offences > 0 ?
 		    b->offences : 1, now, b->expires);
-	}
-	if (bans_count(dm->bans) > 0) {
-		log_info("restoring bans=%zu", bans_count(dm->bans));
-		enforce_reassert(dm->enf, dm->bans, now, "restore");
 	}
 }
 
@@ -264,26 +319,6 @@ check_readable(struct daemon *dm)
 }
 
 static void
-expire(struct daemon *dm, int64_t now)
-{
-	const struct ban *b;
-	size_t i;
-
-	for (i = 0; i < bans_count(dm->bans);) {
-		b = bans_at(dm->bans, i);
-		if (b->expires > now) {
-			i++;
-			continue;
-		}
-		daemon_log_ban(dm, "unban", &b->target, 0, b->offences,
-		    "expired");
-		bans_del(dm->bans, &b->target);
-		dm->bans_gen++;
-		dm->dirty = true;
-	}
-}
-
-static void
 on_tick(void *arg, int fd, uint32_t events)
 {
 	struct daemon *dm = arg;
@@ -294,10 +329,12 @@ on_tick(void *arg, int fd, uint32_t events)
 	(void)events;
 	if (read(fd, &ticks, sizeof(ticks)) == -1 && errno != EAGAIN)
 		log_warn("timer");
-	expire(dm, now);
+	ledger_expire(dm->ledger, now);
 	(void)read_logs(dm, true);
 	check_readable(dm);
 	ctl_sweep(dm->ctl, now);
+	if (ledger_gen(dm->ledger) != dm->saved_gen)
+		dm->dirty = true;
 	if (dm->dirty) {
 		if (dm->dirty_since == 0)
 			dm->dirty_since = now;
@@ -307,15 +344,16 @@ on_tick(void *arg, int fd, uint32_t events)
 		tail_stats(dm->tail, &ts);
 		if (now - dm->dirty_since >= DAEMON_STATE_DEBOUNCE ||
 		    now - dm->last_save >= DAEMON_STATE_PERIOD ||
-		    ts.rotations + ts.truncations != dm->saved_rotations) {
+		    ts.rotations + ts.truncations != dm->saved_rotations ||
+		    dm->save_failing_since != 0) {
 			dm->saved_rotations = ts.rotations + ts.truncations;
-			save_state(dm);
-			dm->dirty_since = 0;
+			if (save_state(dm) == 0)
+				dm->dirty_since = 0;
 		}
 	}
 	if (now - dm->last_recheck >= DAEMON_RECHECK) {
 		dm->last_recheck = now;
-		enforce_reassert(dm->enf, dm->bans, now, "recheck");
+		ledger_reconcile(dm->ledger, now, "recheck", false);
 	}
 	if (dm->watchdog_usec > 0 &&
 	    (uint64_t)(now - dm->last_dog) * 2000000 >= dm->watchdog_usec) {
@@ -514,6 +552,8 @@ daemon_reload(struct daemon *dm, struct ctl_reply *r)
 	decide_set_allow(dm->d, &dm->allow);
 	if (decide_set_conf(dm->d, &dm->conf) == 1)
 		log_warnx("reload: max_records takes effect at restart");
+	ledger_set_conf(dm->ledger, &dm->conf);
+	ledger_apply_allow(dm->ledger, daemon_now());
 	if (enforce_setup(dm->enf, &dm->conf) == -1)
 		log_warn("nft setup");
 	add_logs(dm, NULL);
@@ -635,8 +675,8 @@ daemon_free(struct daemon *dm)
 	ctl_close(dm->ctl);
 	tail_close(dm->tail);
 	loop_free(dm->loop);
+	ledger_free(dm->ledger);
 	enforce_close(dm->enf);
-	bans_free(dm->bans);
 	decide_free(dm->d);
 	match_free(dm->m);
 	for (i = 0; i < dm->nfollowed; i++)
@@ -660,12 +700,13 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 	    {NULL, 0, NULL, 0},
 	};
 	struct daemon dm;
+	struct ledger_cb lcb = {on_lifted, &dm};
 	struct state st;
 	struct errs e;
 	uint8_t seed[16];
 	bool check = false;
 	int64_t now;
-	int c;
+	int c, rc;
 
 	memset(&dm, 0, sizeof(dm));
 	dm.config_path = g->config;
@@ -724,8 +765,7 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 	build_allow(&dm.conf, &dm.allow);
 	if (getrandom(seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
 		fatal(EX_OSERR, "getrandom");
-	if ((dm.d = decide_new(&dm.conf, seed, &dm.allow)) == NULL ||
-	    (dm.bans = bans_new(seed)) == NULL)
+	if ((dm.d = decide_new(&dm.conf, seed, &dm.allow)) == NULL)
 		fatal(EX_OSERR, "out of memory");
 	now = daemon_now();
 	dm.started = dm.last_save = dm.last_recheck = dm.last_dog = now;
@@ -754,6 +794,9 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 	}
 	if (dm.conf.dry_run)
 		log_info("dry run: no firewall changes will be made");
+	if ((dm.ledger = ledger_new(seed, dm.enf, &dm.allow, &dm.conf,
+		 &lcb)) == NULL)
+		fatal(EX_OSERR, "out of memory");
 	restore_bans(&dm, &st, now);
 	add_logs(&dm, &st);
 	state_clear(&st);
@@ -771,8 +814,13 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 		fatal(EX_OSERR, "event loop");
 
 	notify_send("STOPPING=1");
-	save_state(&dm);
+	rc = save_state(&dm);
 	daemon_free(&dm);
+	if (rc == -1) {
+		log_warnx("stopped, but the final state save failed: bans and "
+		    "positions since the last save are lost at the next start");
+		return EX_CANTCREAT;
+	}
 	log_info("stopped");
 	return EX_OK;
 }

@@ -18,6 +18,7 @@
 #include "ctl.h"
 #include "decide.h"
 #include "enforce.h"
+#include "ledger.h"
 #include "log.h"
 #include "loop.h"
 #include "match.h"
@@ -52,10 +53,9 @@ struct daemon {
 	struct matcher *m;
 	struct decide *d;
 	struct allow allow;
-	struct bans *bans;          /* what we banned: the truth for the kernel */
-	uint64_t bans_gen;          /* bumped at every change of bans */
 	struct daemon_list_cache list_cache[2]; /* table, JSON */
 	struct enforce *enf;
+	struct ledger *ledger;      /* every ban: the one owner */
 	struct tail *tail;
 	char **followed;            /* paths, in tail index order */
 	int *follow_err;            /* last open error reported, per path */
@@ -64,21 +64,23 @@ struct daemon {
 	int sigfd, timerfd, watchfd;
 	int64_t started, last_save, dirty_since, last_recheck, last_dog;
 	bool dirty;                 /* state changed since the last save */
+	uint64_t saved_gen;         /* ledger_gen() at the last save */
+	int64_t save_failing_since; /* first failed save of a run of them, or 0 */
+	int save_errno;             /* why the last save failed */
+	uint64_t save_failures, repairs;
 	uint64_t saved_rotations;   /* tail rotations + truncations at the last save */
 	uint64_t lines, events, verdicts;
 	uint64_t watchdog_usec;
 	struct log_limit warn_limit;
 };
 
-/* Record the ban of verdict v (new, or given again) and queue it for the
- * kernel; it goes out at the end of the loop iteration. */
+/* Hand the ban of a decided verdict v to the ledger; it goes to the
+ * kernel at the end of the loop iteration (daemon_flush). */
 void daemon_ban(struct daemon *dm, const struct verdict *v);
 
-/* The one log record of a ban or an unban ("ban" or "unban"), key=value,
- * the reason escaped. */
-void daemon_log_ban(const struct daemon *dm, const char *what,
-    const struct addr *a, uint32_t seconds, uint32_t offences,
-    const char *reason);
+/* Send what the ledger has pending to the kernel, then cut the sessions
+ * of the peers a new ban covers. */
+void daemon_flush(struct daemon *dm);
 
 /* Re-read configuration and patterns; on any error the running ones stay
  * and the error goes to r (which may be NULL) and the log. */

@@ -1,46 +1,26 @@
 /*
  * enforce: see enforce.h.
  *
- * The queue holds bans decided since the last flush, in two kinds: plain
- * adds (new bans) and refreshes (a ban given again while the kernel may
- * still hold the element: delete + add in one batch, since 6.1 keeps the
- * old expiry on a re-add). nft_ban() retries element by element when a
- * batch fails, so one bad element never costs the others.
- *
- * Reassert compares by hashing: the kernel's elements go into a scratch
- * bans table, then each live ban is looked up in it, so a restore or a
- * repair of 100,000 bans costs one dump and one pass.
- *
- * Session cutting runs after a flush that committed at least one ban. It
- * dumps every TCP socket on our ports and destroys those whose peer a live
- * ban covers; a kernel without SOCK_DESTROY is reported once and cutting
- * stops there.
+ * Session cutting runs after a change that added a ban. It dumps every
+ * TCP socket on our ports and destroys those whose peer a live ban covers;
+ * a kernel without SOCK_DESTROY is reported once and cutting stops there.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "enforce.h"
 #include "log.h"
 #include "nft.h"
 #include "sockdiag.h"
 
-struct pend {
-	struct nft_elem e;
-	bool refresh;
-};
-
 struct enforce {
 	struct nft *nft;          /* NULL in dry run */
 	struct sockdiag *diag;    /* NULL unless cutting sessions */
 	uint16_t *ports;
 	size_t nports;
-	struct pend *pend;
-	size_t npend, cappend;
-	struct nft_elem *scratch; /* flush buffer, cappend entries */
 	struct enforce_stats st;
 };
 
@@ -85,8 +65,6 @@ enforce_close(struct enforce *e)
 	nft_close(e->nft);
 	sockdiag_close(e->diag);
 	free(e->ports);
-	free(e->pend);
-	free(e->scratch);
 	free(e);
 }
 
@@ -120,59 +98,34 @@ enforce_setup(struct enforce *e, const struct conf *c)
 	    c->action == CONF_ACTION_REJECT, c->priority);
 }
 
+size_t
+enforce_apply(struct enforce *e, struct nft_op *ops, size_t n)
+{
+	size_t failed;
+
+	if (e->nft == NULL || n == 0)
+		return 0;
+	failed = nft_apply(e->nft, ops, n);
+	e->st.ban_errors += failed;
+	return failed;
+}
+
+ssize_t
+enforce_list(struct enforce *e, struct nft_entry **out)
+{
+	*out = NULL;
+	return e->nft == NULL ? 0 : nft_list(e->nft, out);
+}
+
 void
-enforce_ban(struct enforce *e, const struct addr *target, uint32_t seconds,
-    bool refresh)
+enforce_cut(struct enforce *e,
+    bool (*covered)(void *arg, const struct addr *peer), void *arg)
 {
-	struct pend *v;
-	struct nft_elem *s;
-
-	if (e->nft == NULL)
-		return;
-	if (e->npend == e->cappend) {
-		size_t cap = e->cappend ? e->cappend * 2 : 64;
-		if ((v = realloc(e->pend, cap * sizeof(*v))) == NULL) {
-			log_warn("ban queue");
-			return;
-		}
-		e->pend = v;
-		if ((s = realloc(e->scratch, cap * sizeof(*s))) == NULL) {
-			log_warn("ban queue");
-			return;
-		}
-		e->scratch = s;
-		e->cappend = cap;
-	}
-	v = &e->pend[e->npend++];
-	memset(v, 0, sizeof(*v));
-	v->e.target = *target;
-	v->e.timeout_ms = (uint64_t)seconds * 1000;
-	v->refresh = refresh;
-}
-
-struct cover {
-	const struct bans *bans;
-	int64_t now;
-};
-
-static bool
-covered(void *arg, const struct addr *peer)
-{
-	const struct cover *c = arg;
-
-	return bans_cover(c->bans, peer, c->now);
-}
-
-/* Cut the established sessions of every peer a live ban covers. */
-static void
-cut_sessions(struct enforce *e, const struct bans *bans, int64_t now)
-{
-	struct cover c = {bans, now};
 	int n;
 
 	if (e->diag == NULL || e->st.cut != ENFORCE_CUT_ON)
 		return;
-	n = sockdiag_kill(e->diag, e->ports, e->nports, covered, &c);
+	n = sockdiag_kill(e->diag, e->ports, e->nports, covered, arg);
 	if (n > 0) {
 		e->st.sessions_cut += (uint64_t)n;
 		log_info("cut sessions=%d", n);
@@ -185,119 +138,6 @@ cut_sessions(struct enforce *e, const struct bans *bans, int64_t now)
 		    "CONFIG_INET_DIAG_DESTROY" : "no CAP_NET_ADMIN");
 	} else if (n == -1) {
 		log_warn("sock_diag");
-	}
-}
-
-void
-enforce_flush(struct enforce *e, const struct bans *bans, int64_t now)
-{
-	char s[ADDR_STRLEN];
-	size_t i, k, n, sent = 0, failed = 0;
-	int pass;
-
-	if (e->npend == 0)
-		return;
-	for (pass = 0; pass < 2; pass++) {
-		for (i = 0, n = 0; i < e->npend; i++)
-			if (e->pend[i].refresh == (pass == 1))
-				e->scratch[n++] = e->pend[i].e;
-		if (n == 0)
-			continue;
-		sent += n;
-		if (nft_ban(e->nft, e->scratch, n, pass == 1) == 0)
-			continue;
-		for (k = 0; k < n; k++) {
-			if (e->scratch[k].error == 0)
-				continue;
-			failed++;
-			e->st.ban_errors++;
-			addr_format(&e->scratch[k].target, s, sizeof(s));
-			errno = e->scratch[k].error;
-			log_warn("ban failed addr=%s", s);
-		}
-	}
-	e->npend = 0;
-	if (sent > failed)
-		cut_sessions(e, bans, now);
-}
-
-int
-enforce_unban(struct enforce *e, const struct addr *target)
-{
-	struct nft_elem el;
-
-	if (e->nft == NULL)
-		return 0;
-	memset(&el, 0, sizeof(el));
-	el.target = *target;
-	if (nft_unban(e->nft, &el, 1) != 0) {
-		errno = el.error;
-		return -1;
-	}
-	return 0;
-}
-
-size_t
-enforce_reassert(struct enforce *e, const struct bans *bans, int64_t now,
-    const char *why)
-{
-	struct nft_entry *have = NULL;
-	struct bans *kernel;
-	const struct ban *b;
-	uint8_t seed[16];
-	ssize_t k, j;
-	size_t i, missing = 0;
-
-	if (e->nft == NULL || bans_count(bans) == 0)
-		return 0;
-	if (getrandom(seed, sizeof(seed), 0) != (ssize_t)sizeof(seed) ||
-	    (kernel = bans_new(seed)) == NULL) {
-		log_warn("reassert");
-		return 0;
-	}
-	/* A failed dump (the table is gone) means nothing is there. */
-	k = nft_list(e->nft, &have);
-	for (j = 0; j < k; j++)
-		if (bans_put(kernel, &have[j].target) == NULL)
-			break;
-	free(have);
-	if (j < k) {
-		log_warn("reassert");
-		bans_free(kernel);
-		return 0;
-	}
-	for (i = 0; i < bans_count(bans); i++) {
-		b = bans_at(bans, i);
-		if (b->expires <= now || bans_find(kernel, &b->target) != NULL)
-			continue;
-		enforce_ban(e, &b->target, (uint32_t)(b->expires - now), false);
-		missing++;
-	}
-	bans_free(kernel);
-	if (missing > 0) {
-		e->st.repairs++;
-		e->st.restored += missing;
-		log_info("repair reason=%s restored=%zu", why, missing);
-		enforce_flush(e, bans, now);
-	}
-	return missing;
-}
-
-void
-enforce_repair(struct enforce *e, const struct conf *c,
-    const struct bans *bans, int64_t now)
-{
-	uint64_t before = e->st.repairs;
-
-	if (e->nft == NULL)
-		return;
-	if (enforce_setup(e, c) == -1)
-		log_warn("nft setup");
-	enforce_reassert(e, bans, now, "notification");
-	/* Only the table, chain or rules were touched: still a repair. */
-	if (e->st.repairs == before) {
-		e->st.repairs++;
-		log_info("repair reason=notification restored=0");
 	}
 }
 

@@ -1,11 +1,11 @@
 /*
- * enforce: carries the daemon's ban decisions to the kernel. Bans queued
- * during one loop iteration go out in one nft batch (enforce_flush); right
- * after, the established sessions of banned peers are cut (SOCK_DESTROY).
- * It also puts back what the kernel lost: restore after a reboot, repair
- * after `nft flush ruleset` or a firewall reload, and the periodic
- * re-check. In dry run it holds no netlink socket and changes nothing.
- * Logs its failures and repairs (it is daemon glue, not a library).
+ * enforce: the daemon's hands on the kernel. It sets up the table, applies
+ * the element changes the ledger (ledger.c, the owner of every ban) sends
+ * it, lists the sets for the ledger's reconcile, cuts the established
+ * sessions of banned peers (SOCK_DESTROY) and watches the table for
+ * changes behind our back. What to ban is never decided here. In dry run
+ * it holds no netlink socket and changes nothing. Logs its failures (it is
+ * daemon glue, not a library).
  */
 #ifndef DB_ENFORCE_H
 #define DB_ENFORCE_H
@@ -14,8 +14,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bans.h"
+#include <sys/types.h>
+
 #include "conf.h"
+#include "nft.h"
 
 /* Session cutting, as `status` reports it. */
 enum enforce_cut {
@@ -26,9 +28,7 @@ enum enforce_cut {
 };
 
 struct enforce_stats {
-	uint64_t ban_errors;      /* elements the kernel refused */
-	uint64_t repairs;         /* times missing bans were put back */
-	uint64_t restored;        /* bans put back by those repairs */
+	uint64_t ban_errors;      /* changes the kernel refused */
 	uint64_t sessions_cut;    /* TCP sessions destroyed */
 	uint64_t packets, bytes;  /* dropped or reset by our rules */
 	enum enforce_cut cut;
@@ -52,34 +52,25 @@ bool enforce_dry(const struct enforce *e);
  */
 int enforce_setup(struct enforce *e, const struct conf *c);
 
-/* Queue a ban of target for seconds; refresh moves the expiry of an
- * element that may already be in the kernel. */
-void enforce_ban(struct enforce *e, const struct addr *target,
-    uint32_t seconds, bool refresh);
+/*
+ * Apply ops to the kernel sets (nft_apply(): one transaction where
+ * possible, each group on its own when not); e.error says how each went.
+ * In dry run nothing is sent and every op succeeds. Failures are counted.
+ * Returns the number of ops that failed.
+ */
+size_t enforce_apply(struct enforce *e, struct nft_op *ops, size_t n);
+
+/* Every element of the kernel sets; *out is malloc'd. The count, or -1
+ * with errno (in dry run: 0). */
+ssize_t enforce_list(struct enforce *e, struct nft_entry **out);
 
 /*
- * Send everything queued in one batch, then cut the sessions of peers
- * that bans covers at now. Failed elements are logged and counted.
+ * Cut the established sessions of every peer on our ports for which
+ * covered(arg, peer) is true. Counted; a kernel without SOCK_DESTROY is
+ * reported once, and cutting stops.
  */
-void enforce_flush(struct enforce *e, const struct bans *bans, int64_t now);
-
-/* Lift a ban now. 0, or -1 with errno (ENOENT: not in the kernel). */
-int enforce_unban(struct enforce *e, const struct addr *target);
-
-/*
- * Compare the kernel sets with bans and queue every live ban the kernel
- * lacks, with its remaining time, then flush. why names the occasion in the
- * log ("restore", "recheck", "notification"). Returns the number put back.
- */
-size_t enforce_reassert(struct enforce *e, const struct bans *bans,
-    int64_t now, const char *why);
-
-/*
- * Our table lost something behind our back: set it up again from c and put
- * back every live ban it lacks; logged and counted as one repair.
- */
-void enforce_repair(struct enforce *e, const struct conf *c,
-    const struct bans *bans, int64_t now);
+void enforce_cut(struct enforce *e,
+    bool (*covered)(void *arg, const struct addr *peer), void *arg);
 
 /*
  * The descriptor of nftables change notifications (-1 in dry run), and

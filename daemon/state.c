@@ -88,7 +88,7 @@ state_add_tail(struct state *s, const char *path, uint64_t dev, uint64_t ino,
 
 int
 state_add_ban(struct state *s, const struct addr *target, int64_t expires,
-    uint32_t offences, const char *reason)
+    uint32_t offences, const char *origin, const char *reason)
 {
 	struct state_ban *b;
 
@@ -99,6 +99,7 @@ state_add_ban(struct state *s, const struct addr *target, int64_t expires,
 	b->target = *target;
 	b->expires = expires;
 	b->offences = offences;
+	snprintf(b->origin, sizeof(b->origin), "%s", origin);
 	snprintf(b->reason, sizeof(b->reason), "%s", reason);
 	return 0;
 }
@@ -218,6 +219,8 @@ state_format(const struct state *s, char **out, size_t *outlen)
 		addr_format(&x->target, a, sizeof(a));
 		buf_printf(&b, "ban %s %" PRId64 " %" PRIu32 " ", a, x->expires,
 		    x->offences);
+		buf_escaped(&b, x->origin);
+		buf_printf(&b, " ");
 		buf_escaped(&b, x->reason);
 		buf_printf(&b, "\n");
 	}
@@ -330,8 +333,9 @@ unescape(char *s)
 }
 
 static int
-parse_record(struct state *s, char **f, size_t n)
+parse_record(struct state *s, char **f, size_t n, int version)
 {
+	const char *origin;
 	uint64_t dev, ino, off, fp, u;
 	struct addr a;
 	int64_t t;
@@ -346,12 +350,26 @@ parse_record(struct state *s, char **f, size_t n)
 		return state_add_tail(s, f[5], dev, ino, off, fp);
 	}
 	if (strcmp(f[0], "ban") == 0) {
-		if (n != 5 || addr_parse_prefix(f[1], false, &a) == -1 ||
-		    parse_time(f[2], &t) == -1 || parse_u64(f[3], 10, &u) == -1 ||
-		    u > UINT32_MAX || unescape(f[4]) == -1 ||
-		    strlen(f[4]) >= VERDICT_REASON_MAX)
+		/* Version 1 had no origin. */
+		if (version == 1 && n == 5) {
+			f[5] = f[4];
+			f[4] = NULL;
+		} else if (n != 6) {
 			return -1;
-		return state_add_ban(s, &a, t, (uint32_t)u, f[4]);
+		}
+		if (addr_parse_prefix(f[1], false, &a) == -1 ||
+		    parse_time(f[2], &t) == -1 || parse_u64(f[3], 10, &u) == -1 ||
+		    u > UINT32_MAX || unescape(f[5]) == -1 ||
+		    strlen(f[5]) >= VERDICT_REASON_MAX)
+			return -1;
+		if (f[4] == NULL)
+			origin = strcmp(f[5], "manual") == 0 ? "manual" : "local";
+		else if (unescape(f[4]) == -1 || f[4][0] == '\0' ||
+		    strlen(f[4]) >= BAN_ORIGIN_MAX)
+			return -1;
+		else
+			origin = f[4];
+		return state_add_ban(s, &a, t, (uint32_t)u, origin, f[5]);
 	}
 	if (strcmp(f[0], "offence") == 0) {
 		if (n != 4 || addr_parse_prefix(f[1], false, &a) == -1 ||
@@ -368,13 +386,14 @@ state_parse(struct state *s, const char *text, size_t len, char *err,
     size_t errlen)
 {
 	const char *p = text, *nl, *end = text + len;
-	char line[STATE_PATH_MAX * 3 + 128], *f[8], magic[64];
+	char line[STATE_PATH_MAX * 3 + 128], *f[8], magic[64], old[64];
 	size_t n, lineno = 0, records = 0, want;
 	uint64_t sum;
-	int done = 0;
+	int done = 0, version = STATE_VERSION;
 
 	memset(s, 0, sizeof(*s));
 	snprintf(magic, sizeof(magic), "%s %d", STATE_MAGIC, STATE_VERSION);
+	snprintf(old, sizeof(old), "%s 1", STATE_MAGIC);
 	while (p < end) {
 		lineno++;
 		nl = memchr(p, '\n', (size_t)(end - p));
@@ -396,7 +415,9 @@ state_parse(struct state *s, const char *text, size_t len, char *err,
 		memcpy(line, p, (size_t)(nl - p));
 		line[nl - p] = '\0';
 		if (lineno == 1) {
-			if (strcmp(line, magic) != 0) {
+			if (strcmp(line, old) == 0)
+				version = 1;
+			else if (strcmp(line, magic) != 0) {
 				snprintf(err, errlen, "line 1: not a version %d "
 				    "dominoban state file", STATE_VERSION);
 				goto fail;
@@ -418,7 +439,7 @@ state_parse(struct state *s, const char *text, size_t len, char *err,
 			done = 1;
 		} else {
 			n = split(line, f, 7);
-			if (n == 0 || n > 7 || parse_record(s, f, n) == -1) {
+			if (n == 0 || n > 7 || parse_record(s, f, n, version) == -1) {
 				snprintf(err, errlen, "line %zu: malformed "
 				    "record", lineno);
 				goto fail;

@@ -5,15 +5,16 @@
  * text, one record per line, closed by a checksum line so that a truncated
  * or corrupt file is always detected:
  *
- *   dominoban-state 1
+ *   dominoban-state 2
  *   tail DEV INO OFFSET FINGERPRINT PATH
- *   ban TARGET EXPIRES OFFENCES REASON
+ *   ban TARGET EXPIRES OFFENCES ORIGIN REASON
  *   offence TARGET COUNT LAST
  *   end RECORDS FNV1A64
  *
  * Numbers are decimal but FINGERPRINT and FNV1A64 (hex); times are seconds
  * since the epoch, from 0 to 2^32-1 (other times are refused); PATH and
- * REASON are %XX-escaped so they hold no blank.
+ * ORIGIN and REASON are %XX-escaped so they hold no blank. Version 1 files
+ * (no ORIGIN: "manual" when the reason is, else "local") are read too.
  */
 #ifndef DB_STATE_H
 #define DB_STATE_H
@@ -22,9 +23,10 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "bans.h"
 #include "verdict.h"
 
-#define STATE_VERSION 1
+#define STATE_VERSION 2
 #define STATE_FILE "state"
 #define STATE_MAX_BYTES (256u << 20) /* refuse larger files: 256 MiB */
 #define STATE_PATH_MAX 4096
@@ -38,6 +40,7 @@ struct state_ban {
 	struct addr target;
 	int64_t expires;    /* seconds since the epoch */
 	uint32_t offences;
+	char origin[BAN_ORIGIN_MAX];
 	char reason[VERDICT_REASON_MAX];
 };
 
@@ -60,7 +63,7 @@ struct state {
 int state_add_tail(struct state *s, const char *path, uint64_t dev,
     uint64_t ino, uint64_t offset, uint64_t fingerprint);
 int state_add_ban(struct state *s, const struct addr *target, int64_t expires,
-    uint32_t offences, const char *reason);
+    uint32_t offences, const char *origin, const char *reason);
 int state_add_offence(struct state *s, const struct addr *target,
     uint32_t count, int64_t last);
 

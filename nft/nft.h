@@ -72,6 +72,31 @@ int nft_teardown(struct nft *n);
 size_t nft_ban(struct nft *n, struct nft_elem *e, size_t count, bool refresh);
 size_t nft_unban(struct nft *n, struct nft_elem *e, size_t count);
 
+enum nft_op_kind {
+	NFT_OP_ADD,      /* add the element with e.timeout_ms */
+	NFT_OP_DEL,      /* delete the element */
+	NFT_OP_REFRESH,  /* delete + add in one transaction: moves the expiry */
+};
+
+struct nft_op {
+	struct nft_elem e;       /* e.error: out, 0 or the errno */
+	enum nft_op_kind kind;
+	uint32_t group;          /* ops of one group commit or fail together */
+};
+
+/*
+ * Apply ops, in the order given, in as few transactions as possible (split
+ * at NFT_BATCH_MAX, only between groups; ops of one group are contiguous).
+ * When a transaction fails, each of its groups is retried in a transaction
+ * of its own, so one bad group never costs the others. Inside a group, a
+ * delete (or the delete half of a refresh) that fails with ENOENT is
+ * dropped and the group retried: what it wanted is true. Every op of a
+ * group that still fails gets an error: the failing op its errno, the
+ * others ECANCELED. Returns the number of ops that failed (dropped ENOENT
+ * deletes do not count; their e.error stays ENOENT).
+ */
+size_t nft_apply(struct nft *n, struct nft_op *ops, size_t count);
+
 /*
  * Every element of the four sets, intervals paired into prefixes (orphan
  * END elements left after an expiry are skipped). *out is malloc'd.

@@ -76,7 +76,7 @@ db_start "$DB_CONF" "$T/daemon.err"
 attack 198.51.100.90
 wait_until 10 in_set $TABLE host4 198.51.100.90 || fail "198.51.100.90 not banned"
 $DB ban 2001:db8:bad::9 --for 10m >/dev/null 2>&1 || fail "ban 2001:db8:bad::9"
-$DB ban 10.90.0.0/16 --for 2h >/dev/null 2>&1 || fail "ban 10.90.0.0/16"
+$DB ban 10.90.0.0/16 --for 2h --force >/dev/null 2>&1 || fail "ban 10.90.0.0/16"
 $DB ban 198.51.100.99 --for 2 >/dev/null 2>&1 || fail "ban 198.51.100.99 --for 2"
 t_ban=$(date +%s)
 r_net=$(remaining 10.90.0.0/16)
@@ -100,7 +100,7 @@ wait_until 10 in_set $TABLE host4 198.51.100.91 ||
 expect_eq "lines read after the restart (only the new ones)" "$(lines_read)" 6
 all_in_kernel 198.51.100.91 || fail "a ban is missing after the restart"
 $DB list >"$T/list" 2>/dev/null
-grep -q '^198\.51\.100\.90  *[0-9dhms]*  *1  *smtp-auth=5$' "$T/list" ||
+grep -q '^198\.51\.100\.90  *[0-9dhms]*  *1  *local  *smtp-auth=5$' "$T/list" ||
 	fail "198.51.100.90 lost its reason or count: $(cat "$T/list")"
 grep -q '^198\.51\.100\.99 ' "$T/list" && fail "the expired ban is listed"
 check_remaining 10.90.0.0/16 "$r_net" $(($(date +%s) - t_ban))
@@ -124,7 +124,7 @@ for b in "10.90.0.0/16 net4 $r_net" "2001:db8:bad::9 host6 $r_v6"; do
 done
 in_set $TABLE host4 198.51.100.99 && fail "the expired ban was restored"
 $DB list 2>/dev/null | grep -q '^198\.51\.100\.99 ' && fail "the expired ban is listed"
-grep -q 'info: repair reason=restore restored=[1-9]' "$T/daemon.err" ||
+grep -q 'info: reconcile reason=restore put_back=[1-9]' "$T/daemon.err" ||
 	fail "no restore record: $(cat "$T/daemon.err")"
 expect_eq "lines read after the reboot" "$(lines_read)" 0
 echo "ok: reboot: every unexpired ban restored, the expired one not"

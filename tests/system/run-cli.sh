@@ -64,7 +64,7 @@ expect_eq "ban 10.20.30.0/24 --for 10m" "$(rc_of $DB ban 10.20.30.0/24 --for 10m
 in_set $TABLE net4 10.20.30.0/24 || fail "10.20.30.0/24 not in net4: $(set_elements $TABLE net4)"
 expect_eq "ban 2001:db8:bad::7" "$(rc_of $DB ban 2001:db8:bad::7 --for 90)" 0
 in_set $TABLE host6 2001:db8:bad::7 || fail "2001:db8:bad::7 not in host6"
-expect_eq "ban 2001:db8:dead::/48 --for 1h" "$(rc_of $DB ban 2001:db8:dead::/48 --for 1h)" 0
+expect_eq "ban 2001:db8:dead::/48 --for 1h" "$(rc_of $DB ban 2001:db8:dead::/48 --for 1h --force)" 0
 in_set $TABLE net6 2001:db8:dead::/48 || fail "2001:db8:dead::/48 not in net6: $(set_elements $TABLE net6)"
 # Banning again while banned sets the time but is no new offence: still
 # one entry, not escalated.
@@ -96,14 +96,14 @@ echo "ok: manual bans of allowlisted addresses are refused"
 # ---- list -----------------------------------------------------------------------
 expect_eq "list" "$(rc_of $DB list)" 0
 cp "$T/out" "$T/list"
-head -n 1 "$T/list" | grep -q '^ADDRESS  *REMAINING  *BANS  *REASON$' ||
+head -n 1 "$T/list" | grep -q '^ADDRESS  *REMAINING  *BANS  *ORIGIN  *REASON$' ||
 	fail "no header: $(cat "$T/list")"
 expect_eq "list rows" "$(tail -n +2 "$T/list" | wc -l)" 4
-grep -Eq '^198\.51\.100\.20 +(59m[0-9]+s|1h0m) +1 +manual$' "$T/list" ||
+grep -Eq '^198\.51\.100\.20 +(59m[0-9]+s|1h0m) +1 +manual +manual$' "$T/list" ||
 	fail "198.51.100.20 row (banned twice while banned: 1h, 1 offence): $(cat "$T/list")"
-grep -Eq '^10\.20\.30\.0/24 +(9m[0-9]+s|10m0s) +1 +manual$' "$T/list" ||
+grep -Eq '^10\.20\.30\.0/24 +(9m[0-9]+s|10m0s) +1 +manual +manual$' "$T/list" ||
 	fail "10.20.30.0/24 row (10 min): $(cat "$T/list")"
-grep -Eq '^2001:db8:dead::/48 +(59m[0-9]+s|1h0m) +1 +manual$' "$T/list" ||
+grep -Eq '^2001:db8:dead::/48 +(59m[0-9]+s|1h0m) +1 +manual +manual$' "$T/list" ||
 	fail "2001:db8:dead::/48 row: $(cat "$T/list")"
 grep -q '4 active bans' "$T/err" || fail "list summary: $(cat "$T/err")"
 expect_eq "list --json" "$(rc_of $DB list --json)" 0

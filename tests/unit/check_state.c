@@ -26,11 +26,11 @@ sample(struct state *s)
 			     1, 2, 3, 4),
 	    0);
 	ck_assert_int_eq(addr_parse_prefix("203.0.113.0/24", false, &a), 0);
-	ck_assert_int_eq(state_add_ban(s, &a, 1790000000, 2,
+	ck_assert_int_eq(state_add_ban(s, &a, 1790000000, 2, "local",
 			     "unknown-rcpt=50,smtp-auth=3"),
 	    0);
 	ck_assert_int_eq(addr_parse_prefix("2001:db8::25", false, &a), 0);
-	ck_assert_int_eq(state_add_ban(s, &a, 1790000100, 1, ""), 0);
+	ck_assert_int_eq(state_add_ban(s, &a, 1790000100, 1, "peer:mx%202", ""), 0);
 	ck_assert_int_eq(state_add_offence(s, &a, 7, 1789990000), 0);
 }
 
@@ -50,6 +50,8 @@ START_TEST(test_roundtrip)
 	ck_assert_uint_eq(r.nbans, 2);
 	ck_assert_str_eq(r.bans[0].reason, "unknown-rcpt=50,smtp-auth=3");
 	ck_assert_str_eq(r.bans[1].reason, "");
+	ck_assert_str_eq(r.bans[0].origin, "local");
+	ck_assert_str_eq(r.bans[1].origin, "peer:mx%202");
 	ck_assert_int_eq(r.bans[0].target.len, 24);
 	ck_assert_int_eq(r.bans[1].expires, 1790000100);
 	ck_assert_uint_eq(r.noffences, 1);
@@ -125,7 +127,7 @@ realistic(struct state *s)
 	for (i = 0; i < sizeof(bans) / sizeof(bans[0]); i++) {
 		ck_assert_int_eq(addr_parse_prefix(bans[i][0], false, &a), 0);
 		ck_assert_int_eq(state_add_ban(s, &a, 1790000000 + (int64_t)i,
-				     (uint32_t)i + 1, bans[i][1]), 0);
+				     (uint32_t)i + 1, "manual", bans[i][1]), 0);
 	}
 	for (i = 0; i < sizeof(offs) / sizeof(offs[0]); i++) {
 		ck_assert_int_eq(addr_parse_prefix(offs[i], false, &a), 0);
@@ -246,6 +248,46 @@ START_TEST(test_truncated_realistic)
 }
 END_TEST
 
+/* FNV-1a 64, as the state file's end record uses it. */
+static uint64_t
+fnv(const char *p, size_t n)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	while (n-- > 0)
+		h = (h ^ (uint8_t)*p++) * 0x100000001b3ULL;
+	return h;
+}
+
+/* Version 1 files (no origin) from an older dominoban are still read. */
+START_TEST(test_reads_version1)
+{
+	char text[512], err[256];
+	struct state r;
+	int n;
+
+	n = snprintf(text, sizeof(text), "dominoban-state 1\n"
+	    "ban 198.51.100.0/24 1790000000 2 unknown-rcpt=9\n"
+	    "ban 192.0.2.7 1790000000 1 manual\n");
+	snprintf(text + n, sizeof(text) - (size_t)n, "end 2 %016llx\n",
+	    (unsigned long long)fnv(text, (size_t)n));
+	ck_assert_int_eq(state_parse(&r, text, strlen(text), err, sizeof(err)),
+	    0);
+	ck_assert_uint_eq(r.nbans, 2);
+	ck_assert_str_eq(r.bans[0].origin, "local");
+	ck_assert_str_eq(r.bans[0].reason, "unknown-rcpt=9");
+	ck_assert_str_eq(r.bans[1].origin, "manual");
+	state_clear(&r);
+	/* A version 2 ban record needs its origin. */
+	n = snprintf(text, sizeof(text), "dominoban-state 2\n"
+	    "ban 192.0.2.7 1790000000 1 manual\n");
+	snprintf(text + n, sizeof(text) - (size_t)n, "end 1 %016llx\n",
+	    (unsigned long long)fnv(text, (size_t)n));
+	ck_assert_int_eq(state_parse(&r, text, strlen(text), err, sizeof(err)),
+	    -1);
+}
+END_TEST
+
 START_TEST(test_refuses_foreign)
 {
 	static const char *bad[] = {
@@ -289,7 +331,7 @@ START_TEST(test_refuses_odd_times)
 		    "offence at %lld accepted", (long long)bad[i]);
 		free(text);
 		state_clear(&s);
-		ck_assert_int_eq(state_add_ban(&s, &a, bad[i], 1, "x"), 0);
+		ck_assert_int_eq(state_add_ban(&s, &a, bad[i], 1, "local", "x"), 0);
 		ck_assert_int_eq(state_format(&s, &text, &len), 0);
 		ck_assert_msg(state_parse(&r, text, len, err, sizeof(err)) == -1,
 		    "ban until %lld accepted", (long long)bad[i]);
@@ -298,7 +340,7 @@ START_TEST(test_refuses_odd_times)
 	}
 	/* The edges themselves are fine. */
 	ck_assert_int_eq(state_add_offence(&s, &a, 1, 0), 0);
-	ck_assert_int_eq(state_add_ban(&s, &a, UINT32_MAX, 1, "x"), 0);
+	ck_assert_int_eq(state_add_ban(&s, &a, UINT32_MAX, 1, "local", "x"), 0);
 	ck_assert_int_eq(state_format(&s, &text, &len), 0);
 	ck_assert_int_eq(state_parse(&r, text, len, err, sizeof(err)), 0);
 	ck_assert_int_eq(r.bans[0].expires, UINT32_MAX);
@@ -356,6 +398,7 @@ state_suite(void)
 	tc = tcase_create("format");
 	tcase_add_test(tc, test_roundtrip);
 	tcase_add_test(tc, test_refuses_foreign);
+	tcase_add_test(tc, test_reads_version1);
 	tcase_add_test(tc, test_refuses_odd_times);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("corruption");
