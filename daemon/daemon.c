@@ -554,6 +554,8 @@ daemon_reload(struct daemon *dm, struct ctl_reply *r)
 		log_warnx("reload: max_records takes effect at restart");
 	ledger_set_conf(dm->ledger, &dm->conf);
 	ledger_apply_allow(dm->ledger, daemon_now());
+	ledger_flush(dm->ledger, daemon_now(), NULL);
+	ledger_reconcile(dm->ledger, daemon_now(), "reload", false);
 	if (enforce_setup(dm->enf, &dm->conf) == -1)
 		log_warn("nft setup");
 	add_logs(dm, NULL);
