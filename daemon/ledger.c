@@ -28,73 +28,25 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "ledger.h"
+#include "ledger_int.h"
 #include "log.h"
 
-/* Bans one change may shadow or release at most (a /16 holds 256 /24s;
- * a forced /8 more than fits is handled in passes by reconcile). */
-#define LEDGER_NEST_MAX 4096
-/* An element the kernel expires within this many ms is left alone. */
-#define LEDGER_EXPIRING_MS 2000
-/* The kernel's remaining time may differ from ours by this many seconds
- * (the add's own delay, a slow tick) before it is refreshed. */
-#define LEDGER_DRIFT 60
-
-enum role {
-	ROLE_NEW,        /* add of a new ban: refused -> the ban is dropped */
-	ROLE_REFRESH,    /* a held ban's expiry moved: refused -> old one */
-	ROLE_SHADOW,     /* delete of a narrower element a wider one replaces */
-	ROLE_LIFT,       /* delete of a lifted ban */
-	ROLE_RELEASE,    /* add of a narrower ban its wider one handed back */
-	ROLE_PUTBACK,    /* reconcile: an add the kernel lacked */
-	ROLE_REMOVE,     /* reconcile: delete of what the table does not hold */
-};
-
-struct opinfo {
-	enum role role;
-	int64_t prev;    /* ROLE_REFRESH: the expiry before */
-};
-
-struct hent {
-	int64_t at;
-	struct addr target;
-};
-
-struct ledger {
-	struct bans *bans;
-	struct enforce *enf;
-	const struct allow *allow;
-	struct ledger_cb cb;
-	uint8_t seed[16];
-	unsigned net4, wide4, net6, wide6;
-	uint32_t ban_max;
-	uint64_t gen;
-	struct ledger_stats st;
-	struct nft_op *ops;
-	struct opinfo *info;
-	size_t nops, capops;
-	uint32_t group;
-	struct hent *heap;
-	size_t nheap, capheap;
-	struct addr nest[LEDGER_NEST_MAX]; /* scratch for nested bans */
-};
-
-static bool
-is_net(const struct addr *a)
+bool
+ledger_is_net(const struct addr *a)
 {
 	return a->len < addr_maxlen(a);
 }
 
-static bool
-dry(const struct ledger *l)
+bool
+ledger_dry(const struct ledger *l)
 {
 	return enforce_dry(l->enf);
 }
 
 /* ---- the expiry heap ---------------------------------------------------- */
 
-static void
-heap_push(struct ledger *l, int64_t at, const struct addr *target)
+void
+ledger_heap_push(struct ledger *l, int64_t at, const struct addr *target)
 {
 	struct hent *h, t;
 	size_t i, p;
@@ -153,20 +105,20 @@ heap_compact(struct ledger *l)
 		return;
 	l->nheap = 0;
 	for (i = 0; i < n; i++)
-		heap_push(l, bans_at(l->bans, i)->expires,
+		ledger_heap_push(l, bans_at(l->bans, i)->expires,
 		    &bans_at(l->bans, i)->target);
 }
 
 /* ---- the kernel queue --------------------------------------------------- */
 
-static void
-queue(struct ledger *l, enum nft_op_kind kind, const struct addr *target,
+void
+ledger_queue(struct ledger *l, enum nft_op_kind kind, const struct addr *target,
     int64_t seconds, enum role role, int64_t prev)
 {
 	struct nft_op *o;
 	struct opinfo *in;
 
-	if (dry(l))
+	if (ledger_dry(l))
 		return;
 	if (l->nops == l->capops) {
 		size_t cap = l->capops ? l->capops * 2 : 64;
@@ -193,16 +145,16 @@ fail:
 	log_warn("ledger queue");
 }
 
-static void
-next_group(struct ledger *l)
+void
+ledger_next_group(struct ledger *l)
 {
 	l->group++;
 }
 
 /* ---- logging ------------------------------------------------------------ */
 
-static void
-log_change(const char *what, const struct ban *b, int64_t now,
+void
+ledger_log_change(const char *what, const struct ban *b, int64_t now,
     const char *reason, bool dry_run)
 {
 	char s[ADDR_STRLEN], r[2 * VERDICT_REASON_MAX];
@@ -218,14 +170,14 @@ log_change(const char *what, const struct ban *b, int64_t now,
 /* ---- shadowing ---------------------------------------------------------- */
 
 /* True when a live net ban wider than target, other than skip, covers it. */
-static bool
-shadowed(const struct ledger *l, const struct addr *target, int64_t now,
+bool
+ledger_shadowed(const struct ledger *l, const struct addr *target, int64_t now,
     const struct addr *skip)
 {
 	struct ban *c[8];
 	size_t n, i;
 
-	if (!is_net(target))
+	if (!ledger_is_net(target))
 		return false;
 	n = bans_covering(l->bans, target, now, c, 8);
 	for (i = 0; i < n && i < 8; i++)
@@ -252,7 +204,7 @@ nested(struct ledger *l, const struct addr *net)
 	    i++) {
 		const struct ban *b = bans_at(l->bans, i);
 		if (b->target.family == net->family &&
-		    b->target.len > net->len && is_net(&b->target) &&
+		    b->target.len > net->len && ledger_is_net(&b->target) &&
 		    addr_contains(net, &b->target))
 			l->nest[got++] = b->target;
 	}
@@ -264,30 +216,30 @@ nested(struct ledger *l, const struct addr *net)
  * ban, or an add in the current group that replaces the narrower held or
  * pending elements inside it.
  */
-static void
-place(struct ledger *l, struct ban *b, int64_t now)
+void
+ledger_place(struct ledger *l, struct ban *b, int64_t now)
 {
 	struct addr target = b->target;
 	struct ban *c;
 	size_t n, i;
 
-	if (shadowed(l, &target, now, NULL)) {
+	if (ledger_shadowed(l, &target, now, NULL)) {
 		b->kstate = BAN_SHADOWED;
 		return;
 	}
-	b->kstate = dry(l) ? BAN_HELD : BAN_PENDING;
-	if (is_net(&target)) {
+	b->kstate = ledger_dry(l) ? BAN_HELD : BAN_PENDING;
+	if (ledger_is_net(&target)) {
 		n = nested(l, &target);
 		for (i = 0; i < n; i++) {
 			if ((c = bans_find(l->bans, &l->nest[i])) == NULL ||
 			    c->kstate == BAN_SHADOWED)
 				continue;
 			c->kstate = BAN_SHADOWED;
-			queue(l, NFT_OP_DEL, &c->target, 0, ROLE_SHADOW, 0);
+			ledger_queue(l, NFT_OP_DEL, &c->target, 0, ROLE_SHADOW, 0);
 		}
 	}
 	b = bans_find(l->bans, &target);
-	queue(l, NFT_OP_ADD, &target, b->expires - now, ROLE_NEW, 0);
+	ledger_queue(l, NFT_OP_ADD, &target, b->expires - now, ROLE_NEW, 0);
 }
 
 /*
@@ -295,8 +247,8 @@ place(struct ledger *l, struct ban *b, int64_t now)
  * (held: a delete in the current group), and hand the narrower bans it
  * shadowed back to the kernel, in the same group.
  */
-static void
-remove_ban(struct ledger *l, const struct addr *target, bool del, int64_t now)
+void
+ledger_remove_ban(struct ledger *l, const struct addr *target, bool del, int64_t now)
 {
 	struct ban *b = bans_find(l->bans, target);
 	struct addr t = *target;
@@ -305,19 +257,19 @@ remove_ban(struct ledger *l, const struct addr *target, bool del, int64_t now)
 	if (b == NULL)
 		return;
 	if (del && b->kstate != BAN_SHADOWED)
-		queue(l, NFT_OP_DEL, &t, 0, ROLE_LIFT, 0);
+		ledger_queue(l, NFT_OP_DEL, &t, 0, ROLE_LIFT, 0);
 	bans_del(l->bans, &t);
 	l->gen++;
-	if (!is_net(&t))
+	if (!ledger_is_net(&t))
 		return;
 	n = nested(l, &t);
 	for (i = 0; i < n; i++) {
 		if ((b = bans_find(l->bans, &l->nest[i])) == NULL ||
 		    b->kstate != BAN_SHADOWED || b->expires <= now ||
-		    shadowed(l, &b->target, now, NULL))
+		    ledger_shadowed(l, &b->target, now, NULL))
 			continue;
-		b->kstate = dry(l) ? BAN_HELD : BAN_PENDING;
-		queue(l, NFT_OP_ADD, &b->target, b->expires - now, ROLE_RELEASE,
+		b->kstate = ledger_dry(l) ? BAN_HELD : BAN_PENDING;
+		ledger_queue(l, NFT_OP_ADD, &b->target, b->expires - now, ROLE_RELEASE,
 		    0);
 	}
 }
@@ -392,8 +344,8 @@ widest(const struct ledger *l, const struct addr *a)
 	return net != 0 ? net : addr_maxlen(a);
 }
 
-static void
-set_text(char *dst, size_t size, const char *src)
+void
+ledger_set_text(char *dst, size_t size, const char *src)
 {
 	snprintf(dst, size, "%s", src != NULL ? src : "");
 }
@@ -433,20 +385,20 @@ ledger_ban(struct ledger *l, const struct ledger_req *r, int64_t now)
 		if (r->extend_only && expires <= b->expires)
 			return 0;
 		if (b->kstate == BAN_HELD) {
-			next_group(l);
-			queue(l, NFT_OP_REFRESH, &b->target, expires - now,
+			ledger_next_group(l);
+			ledger_queue(l, NFT_OP_REFRESH, &b->target, expires - now,
 			    ROLE_REFRESH, b->expires);
 		} else if (b->kstate == BAN_PENDING) {
 			/* Added in this flush already: moved right after. */
-			next_group(l);
-			queue(l, NFT_OP_REFRESH, &b->target, expires - now,
+			ledger_next_group(l);
+			ledger_queue(l, NFT_OP_REFRESH, &b->target, expires - now,
 			    ROLE_REFRESH, b->expires);
 		}
 		b->expires = expires;
 		b->offences = r->offences;
 		if (!r->extend_only) {
-			set_text(b->reason, sizeof(b->reason), r->reason);
-			set_text(b->origin, sizeof(b->origin), r->origin);
+			ledger_set_text(b->reason, sizeof(b->reason), r->reason);
+			ledger_set_text(b->origin, sizeof(b->origin), r->origin);
 		}
 	} else {
 		if ((b = bans_put(l->bans, &r->target)) == NULL)
@@ -454,24 +406,24 @@ ledger_ban(struct ledger *l, const struct ledger_req *r, int64_t now)
 		b->expires = expires;
 		b->since = now;
 		b->offences = r->offences;
-		set_text(b->reason, sizeof(b->reason), r->reason);
-		set_text(b->origin, sizeof(b->origin), r->origin);
-		next_group(l);
-		place(l, b, now);
+		ledger_set_text(b->reason, sizeof(b->reason), r->reason);
+		ledger_set_text(b->origin, sizeof(b->origin), r->origin);
+		ledger_next_group(l);
+		ledger_place(l, b, now);
 		b = bans_find(l->bans, &r->target);
 	}
-	heap_push(l, expires, &r->target);
+	ledger_heap_push(l, expires, &r->target);
 	l->gen++;
 	l->st.bans++;
 	/* What the kernel takes is logged at the flush; a shadowed ban or a
 	 * dry run has nothing to wait for. */
-	if (b->kstate != BAN_PENDING && (dry(l) || b->kstate == BAN_SHADOWED))
-		log_change("ban", b, now, b->reason, dry(l));
+	if (b->kstate != BAN_PENDING && (ledger_dry(l) || b->kstate == BAN_SHADOWED))
+		ledger_log_change("ban", b, now, b->reason, ledger_dry(l));
 	return 0;
 }
 
-static void
-lifted(struct ledger *l, const struct addr *target)
+void
+ledger_lifted(struct ledger *l, const struct addr *target)
 {
 	if (l->cb.lifted != NULL)
 		l->cb.lifted(l->cb.arg, target);
@@ -487,11 +439,11 @@ ledger_unban(struct ledger *l, const struct addr *target, const char *how,
 		errno = ENOENT;
 		return -1;
 	}
-	log_change("unban", b, now, how, dry(l));
-	next_group(l);
-	remove_ban(l, target, true, now);
+	ledger_log_change("unban", b, now, how, ledger_dry(l));
+	ledger_next_group(l);
+	ledger_remove_ban(l, target, true, now);
 	l->st.unbans++;
-	lifted(l, target);
+	ledger_lifted(l, target);
 	return 0;
 }
 
@@ -515,7 +467,7 @@ shadows(struct ledger *l, const struct ban *b, int64_t now)
 	const struct ban *c;
 	size_t n, i;
 
-	if (!is_net(&b->target))
+	if (!ledger_is_net(&b->target))
 		return false;
 	n = nested(l, &b->target);
 	for (i = 0; i < n; i++)
@@ -553,111 +505,17 @@ ledger_expire(struct ledger *l, int64_t now)
 			}
 		}
 		heap_pop(l);
-		log_change("unban", b, now, "expired", dry(l));
-		next_group(l);
+		ledger_log_change("unban", b, now, "expired", ledger_dry(l));
+		ledger_next_group(l);
 		/* The kernel drops a held element at its own timeout. */
-		remove_ban(l, &t, b->expires > now, now);
+		ledger_remove_ban(l, &t, b->expires > now, now);
 		l->st.expired++;
 		done++;
 	}
 	for (i = 0; i < nlater; i++)
-		heap_push(l, later[i].at, &later[i].target);
+		ledger_heap_push(l, later[i].at, &later[i].target);
 	heap_compact(l);
 	return done;
-}
-
-/* ---- the allowlist ------------------------------------------------------ */
-
-/* True when every address of p is allowed. */
-static bool
-all_allowed(const struct allow *al, const struct addr *p)
-{
-	size_t i;
-
-	for (i = 0; i < al->n; i++)
-		if (addr_contains(&al->a[i], p))
-			return true;
-	return false;
-}
-
-/* The prefixes of p outside the allowlist into out; -1 past max. */
-static int
-carve(const struct allow *al, const struct addr *p, struct addr *out,
-    size_t *n, size_t max)
-{
-	struct addr half;
-	unsigned bit;
-
-	if (!allow_overlaps(al, p)) {
-		if (*n == max)
-			return -1;
-		out[(*n)++] = *p;
-		return 0;
-	}
-	if (all_allowed(al, p) || p->len >= addr_maxlen(p))
-		return 0;
-	half = *p;
-	half.len++;
-	if (carve(al, &half, out, n, max) == -1)
-		return -1;
-	bit = p->len;
-	half.a[bit / 8] |= (uint8_t)(0x80 >> (bit % 8));
-	return carve(al, &half, out, n, max);
-}
-
-size_t
-ledger_apply_allow(struct ledger *l, int64_t now)
-{
-	struct addr piece[LEDGER_SPLIT_MAX], *hit = NULL;
-	struct ban old, *b;
-	size_t i, k, n = 0, np, touched = 0;
-
-	for (i = 0; i < bans_count(l->bans); i++)
-		if (allow_overlaps(l->allow, &bans_at(l->bans, i)->target))
-			n++;
-	if (n == 0)
-		return 0;
-	if ((hit = malloc(n * sizeof(*hit))) == NULL) {
-		log_warn("allowlist");
-		return 0;
-	}
-	for (i = 0, k = 0; i < bans_count(l->bans) && k < n; i++)
-		if (allow_overlaps(l->allow, &bans_at(l->bans, i)->target))
-			hit[k++] = bans_at(l->bans, i)->target;
-	for (i = 0; i < n; i++) {
-		if ((b = bans_find(l->bans, &hit[i])) == NULL)
-			continue;
-		old = *b;
-		np = 0;
-		if (old.expires <= now || carve(l->allow, &old.target, piece,
-			&np, LEDGER_SPLIT_MAX) == -1)
-			np = 0;
-		log_change("unban", &old, now, np > 0 ? "allowlisted (split)" :
-		    "allowlisted", dry(l));
-		next_group(l);
-		remove_ban(l, &old.target, true, now);
-		touched++;
-		l->st.lifted_allow++;
-		lifted(l, &old.target);
-		if (np > 0)
-			l->st.splits++;
-		for (k = 0; k < np; k++) {
-			if (bans_find(l->bans, &piece[k]) != NULL ||
-			    (b = bans_put(l->bans, &piece[k])) == NULL)
-				continue;
-			memcpy(b->reason, old.reason, sizeof(b->reason));
-			memcpy(b->origin, old.origin, sizeof(b->origin));
-			b->expires = old.expires;
-			b->since = old.since;
-			b->offences = old.offences;
-			place(l, b, now);
-			heap_push(l, old.expires, &piece[k]);
-			log_change("ban", bans_find(l->bans, &piece[k]), now,
-			    "split around the allowlist", dry(l));
-		}
-	}
-	free(hit);
-	return touched;
 }
 
 /* ---- the kernel's answer ------------------------------------------------ */
@@ -676,7 +534,7 @@ refused(struct ledger *l, const struct addr *target, int err, int64_t now)
 	bans_del(l->bans, target);
 	l->gen++;
 	l->st.refused++;
-	lifted(l, target);
+	ledger_lifted(l, target);
 	(void)now;
 }
 
@@ -711,7 +569,7 @@ ledger_flush(struct ledger *l, int64_t now, size_t *failed)
 				if (b->kstate == BAN_PENDING)
 					b->kstate = BAN_HELD;
 				if (l->info[i].role == ROLE_NEW)
-					log_change("ban", b, now, b->reason,
+					ledger_log_change("ban", b, now, b->reason,
 					    false);
 			}
 			break;
@@ -719,13 +577,13 @@ ledger_flush(struct ledger *l, int64_t now, size_t *failed)
 			if (err == 0) {
 				if (b != NULL) {
 					b->kstate = BAN_HELD;
-					log_change("ban", b, now, b->reason,
+					ledger_log_change("ban", b, now, b->reason,
 					    false);
 				}
 			} else if (b != NULL && l->info[i].prev > now) {
 				/* The old element stands with its old time. */
 				b->expires = l->info[i].prev;
-				heap_push(l, b->expires, &b->target);
+				ledger_heap_push(l, b->expires, &b->target);
 				l->gen++;
 			} else {
 				refused(l, &o->e.target, err, now);
@@ -750,162 +608,4 @@ ledger_flush(struct ledger *l, int64_t now, size_t *failed)
 	}
 	l->nops = 0;
 	return added;
-}
-
-/* ---- reconcile and restore ---------------------------------------------- */
-
-static int64_t
-cap_of(const struct ledger *l, const char *origin)
-{
-	return strcmp(origin, LEDGER_ORIGIN_MANUAL) == 0 ? LEDGER_MANUAL_MAX :
-	    l->ban_max;
-}
-
-int
-ledger_restore(struct ledger *l, const struct ban *r, int64_t now)
-{
-	struct ban *b;
-	int64_t cap = cap_of(l, r->origin);
-
-	if (r->expires <= now)
-		return 0;
-	if (addr_never_source(&r->target)) {
-		errno = EINVAL;
-		return -1;
-	}
-	if ((b = bans_put(l->bans, &r->target)) == NULL)
-		return -1;
-	*b = *r;
-	if (b->expires - now > cap)
-		b->expires = now + cap;
-	/* Nothing is queued: the reconcile that follows a restore puts in
-	 * the kernel what it lacks, and takes out what this shadows. */
-	b->kstate = BAN_HELD;
-	heap_push(l, b->expires, &b->target);
-	l->gen++;
-	return 0;
-}
-
-/* Restored bans were all marked held: mark the covered ones shadowed. */
-static void
-settle_shadows(struct ledger *l, int64_t now)
-{
-	struct ban *b;
-	size_t i;
-
-	for (i = 0; i < bans_count(l->bans); i++) {
-		b = bans_at(l->bans, i);
-		if (b->kstate == BAN_HELD && shadowed(l, &b->target, now, NULL))
-			b->kstate = BAN_SHADOWED;
-	}
-}
-
-/* A timed kernel element nobody recorded (the state file lost it, or a
- * crash came between a ban and the save): kept as a ban. */
-static void
-adopt(struct ledger *l, const struct nft_entry *k, int64_t now)
-{
-	struct ban *b;
-	int64_t left = (int64_t)(k->expires_ms / 1000) + 1;
-
-	if ((b = bans_put(l->bans, &k->target)) == NULL)
-		return;
-	if (left > (int64_t)l->ban_max)
-		left = l->ban_max;
-	b->expires = now + left;
-	b->since = now;
-	b->offences = 1;
-	b->kstate = BAN_HELD;
-	set_text(b->origin, sizeof(b->origin), LEDGER_ORIGIN_KERNEL);
-	set_text(b->reason, sizeof(b->reason), "found in the kernel at start");
-	heap_push(l, b->expires, &b->target);
-	l->gen++;
-	l->st.adopted++;
-}
-
-size_t
-ledger_reconcile(struct ledger *l, int64_t now, const char *why, bool adopt_new)
-{
-	struct nft_entry *have = NULL;
-	struct bans *kernel = NULL;
-	struct ban *b, *kb;
-	ssize_t k, j;
-	size_t i, put = 0, del = 0;
-	int64_t left;
-
-	if (dry(l))
-		return 0;
-	settle_shadows(l, now);
-	/* A failed dump (the table is gone) means nothing is there. */
-	k = enforce_list(l->enf, &have);
-	if (k < 0)
-		k = 0;
-	if ((kernel = bans_new(l->seed)) == NULL) {
-		log_warn("reconcile");
-		free(have);
-		return 0;
-	}
-	for (j = 0; j < k; j++) {
-		b = bans_find(l->bans, &have[j].target);
-		if ((kb = bans_put(kernel, &have[j].target)) != NULL)
-			kb->expires = (int64_t)(have[j].expires_ms / 1000);
-		if (b != NULL && b->expires > now && b->kstate != BAN_SHADOWED)
-			continue;
-		if (b == NULL && adopt_new && have[j].expires_ms > 0 &&
-		    !addr_never_source(&have[j].target) &&
-		    !shadowed(l, &have[j].target, now, NULL)) {
-			adopt(l, &have[j], now);
-			continue;
-		}
-		if (b == NULL && have[j].expires_ms > 0 &&
-		    have[j].expires_ms <= LEDGER_EXPIRING_MS)
-			continue;
-		next_group(l);
-		queue(l, NFT_OP_DEL, &have[j].target, 0, ROLE_REMOVE, 0);
-		del++;
-	}
-	free(have);
-	for (i = 0; i < bans_count(l->bans); i++) {
-		b = bans_at(l->bans, i);
-		if (b->expires <= now || b->kstate != BAN_HELD)
-			continue;
-		left = b->expires - now;
-		kb = bans_find(kernel, &b->target);
-		if (kb != NULL && (kb->expires == 0 ||
-		    (kb->expires <= left + LEDGER_DRIFT &&
-		    kb->expires + LEDGER_DRIFT >= left)))
-			continue;
-		b->kstate = BAN_PENDING;
-		next_group(l);
-		queue(l, kb == NULL ? NFT_OP_ADD : NFT_OP_REFRESH, &b->target,
-		    left, ROLE_PUTBACK, 0);
-		put++;
-	}
-	bans_free(kernel);
-	if (put + del > 0) {
-		l->st.reconciles++;
-		l->st.put_back += put;
-		l->st.removed += del;
-		log_info("reconcile reason=%s put_back=%zu removed=%zu", why,
-		    put, del);
-		ledger_flush(l, now, NULL);
-	}
-	return put + del;
-}
-
-void
-ledger_get_stats(const struct ledger *l, int64_t now, struct ledger_stats *st)
-{
-	const struct ban *b;
-	size_t i;
-
-	*st = l->st;
-	st->active = st->shadowed = 0;
-	for (i = 0; i < bans_count(l->bans); i++) {
-		b = bans_at(l->bans, i);
-		if (b->expires <= now)
-			continue;
-		st->active++;
-		st->shadowed += b->kstate == BAN_SHADOWED;
-	}
 }
