@@ -189,110 +189,6 @@ on_watch(void *arg, int fd, uint32_t events)
 	ledger_reconcile(dm->ledger, daemon_now(), "notification", false);
 }
 
-/* ---- state ------------------------------------------------------------ */
-
-static void
-add_offence(void *arg, const struct addr *a, uint32_t count, int64_t last,
-    int64_t expires)
-{
-	(void)expires;
-	state_add_offence(arg, a, count, last);
-}
-
-/*
- * Write the state file. A failure keeps the state pending: the tick
- * retries it every second (recreating a removed state_dir), and it shows
- * in the log and in `status` until a save succeeds. 0, or -1.
- */
-static int
-save_state(struct daemon *dm)
-{
-	const struct bans *bans = ledger_bans(dm->ledger);
-	const struct ban *b;
-	struct state s;
-	struct tail_pos pos;
-	unsigned i;
-	size_t k;
-	int rc;
-
-	memset(&s, 0, sizeof(s));
-	for (i = 0; dm->tail != NULL && i < dm->nfollowed; i++)
-		if (tail_pos(dm->tail, i, &pos) == 0 && pos.ino != 0)
-			state_add_tail(&s, dm->followed[i], (uint64_t)pos.dev,
-			    (uint64_t)pos.ino, pos.offset, pos.fingerprint);
-	for (k = 0; k < bans_count(bans); k++) {
-		b = bans_at(bans, k);
-		state_add_ban(&s, &b->target, b->expires, b->offences,
-		    b->origin, b->reason);
-	}
-	decide_foreach_history(dm->d, add_offence, &s);
-	if (mkdir(dm->conf.state_dir, 0700) == -1 && errno != EEXIST)
-		rc = -1;
-	else
-		rc = state_save(dm->conf.state_dir, &s);
-	if (rc == -1) {
-		dm->save_errno = errno;
-		dm->save_failures++;
-		if (dm->save_failing_since == 0) {
-			dm->save_failing_since = daemon_now();
-			log_warn("state %s: save failed; retrying every second",
-			    dm->conf.state_dir);
-		}
-	} else {
-		if (dm->save_failing_since != 0)
-			log_info("state %s: saved again after %llds of "
-			    "failures", dm->conf.state_dir,
-			    (long long)(daemon_now() - dm->save_failing_since));
-		dm->save_failing_since = 0;
-		dm->save_errno = 0;
-		dm->dirty = false;
-		dm->saved_gen = ledger_gen(dm->ledger);
-	}
-	state_clear(&s);
-	dm->last_save = daemon_now();
-	return rc;
-}
-
-/*
- * Bans restored from the state file: the ledger records them, lifts or
- * splits those the allowlist now covers, then makes the kernel agree with
- * it both ways in one batch (after a reboot it lacks everything; after a
- * crash it may hold bans decided after the last save: those are adopted).
- * The history keeps them from being re-decided.
- */
-static void
-restore_bans(struct daemon *dm, const struct state *st, int64_t now)
-{
-	const struct ban *b;
-	struct ban r;
-	size_t i;
-
-	for (i = 0; i < st->nbans; i++) {
-		memset(&r, 0, sizeof(r));
-		r.target = st->bans[i].target;
-		r.expires = st->bans[i].expires;
-		r.since = now;
-		r.offences = st->bans[i].offences;
-		snprintf(r.origin, sizeof(r.origin), "%s", st->bans[i].origin);
-		snprintf(r.reason, sizeof(r.reason), "%s", st->bans[i].reason);
-		if (ledger_restore(dm->ledger, &r, now) == -1)
-			log_warn("state: ban not restored");
-	}
-	if (bans_count(ledger_bans(dm->ledger)) > 0)
-		log_info("restoring bans=%zu",
-		    bans_count(ledger_bans(dm->ledger)));
-	ledger_apply_allow(dm->ledger, now);
-	ledger_flush(dm->ledger, now, NULL);
-	ledger_reconcile(dm->ledger, now, "restore", true);
-	ledger_apply_allow(dm->ledger, now);
-	ledger_flush(dm->ledger, now, NULL);
-	for (i = 0; i < bans_count(ledger_bans(dm->ledger)); i++) {
-		b = bans_at(ledger_bans(dm->ledger), i);
-		decide_restore(dm->d, &b->target, b->offences > 0 ?
-		    b->offences : 1, now, b->expires);
-	}
-}
-
 /* ---- housekeeping ----------------------------------------------------- */
 
 /* Say when a followed file exists but cannot be read, and when it can be
@@ -347,8 +243,8 @@ on_tick(void *arg, int fd, uint32_t events)
 		    ts.rotations + ts.truncations != dm->saved_rotations ||
 		    dm->save_failing_since != 0) {
 			dm->saved_rotations = ts.rotations + ts.truncations;
-			if (save_state(dm) == 0)
-				dm->dirty_since = 0;
+			daemon_state_save_bg(dm);
+			dm->dirty_since = 0;
 		}
 	}
 	if (now - dm->last_recheck >= DAEMON_RECHECK) {
@@ -577,7 +473,9 @@ on_signal(void *arg, int fd, uint32_t events)
 	(void)fd;
 	(void)events;
 	while (read(dm->sigfd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		if (si.ssi_signo == SIGHUP) {
+		if (si.ssi_signo == SIGCHLD) {
+			daemon_state_reap(dm, false);
+		} else if (si.ssi_signo == SIGHUP) {
 			notify_send("RELOADING=1");
 			daemon_reload(dm, NULL);
 			notify_send("READY=1");
@@ -617,33 +515,6 @@ raise_nofile(void)
 	setrlimit(RLIMIT_NOFILE, &rl);
 }
 
-/* Load state; a corrupt file is kept aside and we start clean. */
-static void
-load_state(struct daemon *dm, struct state *st, int64_t now)
-{
-	char err[512];
-	size_t i;
-
-	memset(st, 0, sizeof(*st));
-	if (mkdir(dm->conf.state_dir, 0700) == -1 && errno != EEXIST)
-		log_warn("state directory %s", dm->conf.state_dir);
-	switch (state_load(dm->conf.state_dir, st, now, err, sizeof(err))) {
-	case -1:
-		log_warnx("state refused, starting clean: %s", err);
-		memset(st, 0, sizeof(*st));
-		break;
-	case 0:
-		log_info("no state file yet: first start");
-		break;
-	default:
-		log_info("state loaded bans=%zu offences=%zu tails=%zu",
-		    st->nbans, st->noffences, st->ntails);
-	}
-	for (i = 0; i < st->noffences; i++)
-		decide_restore(dm->d, &st->offences[i].target,
-		    st->offences[i].count, st->offences[i].last, 0);
-}
-
 /* Signals, timer, tail and nft notices into the loop. */
 static void
 wire_loop(struct daemon *dm)
@@ -654,6 +525,7 @@ wire_loop(struct daemon *dm)
 	sigaddset(&mask, SIGTERM);
 	sigaddset(&mask, SIGINT);
 	sigaddset(&mask, SIGHUP);
+	sigaddset(&mask, SIGCHLD);
 	sigprocmask(SIG_BLOCK, &mask, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	dm->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
@@ -771,7 +643,7 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 		fatal(EX_OSERR, "out of memory");
 	now = daemon_now();
 	dm.started = dm.last_save = dm.last_recheck = dm.last_dog = now;
-	load_state(&dm, &st, now);
+	daemon_state_load(&dm, &st, now);
 
 	/* The control socket first: a second daemon on the same socket
 	 * stops here, before it touches the first one's table. Clients that
@@ -799,7 +671,7 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 	if ((dm.ledger = ledger_new(seed, dm.enf, &dm.allow, &dm.conf,
 		 &lcb)) == NULL)
 		fatal(EX_OSERR, "out of memory");
-	restore_bans(&dm, &st, now);
+	daemon_state_restore(&dm, &st, now);
 	add_logs(&dm, &st);
 	state_clear(&st);
 	wire_loop(&dm);
@@ -816,7 +688,7 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 		fatal(EX_OSERR, "event loop");
 
 	notify_send("STOPPING=1");
-	rc = save_state(&dm);
+	rc = daemon_state_save(&dm);
 	daemon_free(&dm);
 	if (rc == -1) {
 		log_warnx("stopped, but the final state save failed: bans and "

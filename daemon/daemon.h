@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "allow.h"
 #include "bans.h"
@@ -22,6 +23,7 @@
 #include "log.h"
 #include "loop.h"
 #include "match.h"
+#include "state.h"
 #include "tail.h"
 
 /* Interval of the housekeeping timer: expiry, rescans, state, repairs. */
@@ -68,6 +70,8 @@ struct daemon {
 	int64_t save_failing_since; /* first failed save of a run of them, or 0 */
 	int save_errno;             /* why the last save failed */
 	uint64_t save_failures, repairs;
+	pid_t save_pid;             /* the save's child, or 0 */
+	uint64_t save_gen;          /* ledger_gen() when it was forked */
 	uint64_t saved_rotations;   /* tail rotations + truncations at the last save */
 	uint64_t lines, events, verdicts;
 	uint64_t watchdog_usec;
@@ -77,6 +81,19 @@ struct daemon {
 /* Hand the ban of a decided verdict v to the ledger; it goes to the
  * kernel at the end of the loop iteration (daemon_flush). */
 void daemon_ban(struct daemon *dm, const struct verdict *v);
+
+/* State (daemon_state.c). Load state_dir's file into st (a corrupt one is
+ * kept aside: st is then empty) and the offence history into decide. */
+void daemon_state_load(struct daemon *dm, struct state *st, int64_t now);
+/* Restore st's bans through the ledger; the kernel agrees after it. */
+void daemon_state_restore(struct daemon *dm, const struct state *st,
+    int64_t now);
+/* Save now, in this process (the final save): 0, or -1 with errno. */
+int daemon_state_save(struct daemon *dm);
+/* Save in a forked child (one at a time); its end comes as SIGCHLD. */
+void daemon_state_save_bg(struct daemon *dm);
+/* Collect the save's child (block: wait for it) and note how it went. */
+void daemon_state_reap(struct daemon *dm, bool block);
 
 /* Send what the ledger has pending to the kernel, then cut the sessions
  * of the peers a new ban covers. */
