@@ -17,7 +17,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -223,7 +222,6 @@ restore_bans(struct daemon *dm, const struct state *st, int64_t now)
 
 	for (i = 0; i < st->nbans; i++) {
 		if (st->bans[i].expires <= now ||
-		    allow_overlaps(&dm->allow, &st->bans[i].target) ||
 		    (b = bans_put(dm->bans, &st->bans[i].target)) == NULL)
 			continue;
 		b->expires = st->bans[i].expires;
@@ -232,6 +230,9 @@ restore_bans(struct daemon *dm, const struct state *st, int64_t now)
 		decide_restore(dm->d, &b->target, b->offences > 0 ?
 		    b->offences : 1, now, b->expires);
 	}
+	/* One that covers an address allowlisted meanwhile (an own address
+	 * added while we were stopped) leaves the kernel too. */
+	daemon_allow_lift(dm);
 	if (bans_count(dm->bans) > 0) {
 		log_info("restoring bans=%zu", bans_count(dm->bans));
 		enforce_reassert(dm->enf, dm->bans, now, "restore");
@@ -323,44 +324,6 @@ on_tick(void *arg, int fd, uint32_t events)
 		dm->last_dog = now;
 	}
 	flush(dm);
-}
-
-/* ---- allowlist ---------------------------------------------------------- */
-
-/* Loopback, the configured CIDRs, and (allow_own) this machine's own
- * addresses, read from the interfaces now. */
-static void
-build_allow(const struct conf *c, struct allow *al)
-{
-	struct ifaddrs *ifa, *p;
-	struct addr a;
-	size_t i;
-
-	allow_init(al);
-	for (i = 0; i < c->nallow; i++)
-		allow_add(al, &c->allow[i]);
-	if (!c->allow_own || getifaddrs(&ifa) == -1)
-		return;
-	for (p = ifa; p != NULL; p = p->ifa_next) {
-		if (p->ifa_addr == NULL)
-			continue;
-		memset(&a, 0, sizeof(a));
-		if (p->ifa_addr->sa_family == AF_INET) {
-			a.family = AF_INET;
-			a.len = 32;
-			memcpy(a.a, &((struct sockaddr_in *)(void *)p->ifa_addr)
-			    ->sin_addr, 4);
-		} else if (p->ifa_addr->sa_family == AF_INET6) {
-			a.family = AF_INET6;
-			a.len = 128;
-			memcpy(a.a, &((struct sockaddr_in6 *)(void *)p->ifa_addr)
-			    ->sin6_addr, 16);
-		} else {
-			continue;
-		}
-		allow_add(al, &a);
-	}
-	freeifaddrs(ifa);
 }
 
 /* ---- configuration ------------------------------------------------------ */
@@ -510,8 +473,7 @@ daemon_reload(struct daemon *dm, struct ctl_reply *r)
 	dm->m = m;
 	conf_free(&dm->conf);
 	dm->conf = c;
-	build_allow(&dm->conf, &dm->allow);
-	decide_set_allow(dm->d, &dm->allow);
+	daemon_allow_update(dm);
 	if (decide_set_conf(dm->d, &dm->conf) == 1)
 		log_warnx("reload: max_records takes effect at restart");
 	if (enforce_setup(dm->enf, &dm->conf) == -1)
@@ -624,6 +586,9 @@ wire_loop(struct daemon *dm)
 	if ((dm->watchfd = enforce_watch_fd(dm->enf)) != -1 &&
 	    loop_add(dm->loop, dm->watchfd, EPOLLIN, on_watch, dm) == -1)
 		fatal(EX_OSERR, "event loop");
+	if (loop_add(dm->loop, ifaddr_fd(dm->ifaddr), EPOLLIN,
+	    daemon_allow_on_ifaddr, dm) == -1)
+		fatal(EX_OSERR, "event loop");
 	loop_set_after(dm->loop, flush, dm);
 }
 
@@ -636,6 +601,7 @@ daemon_free(struct daemon *dm)
 	tail_close(dm->tail);
 	loop_free(dm->loop);
 	enforce_close(dm->enf);
+	ifaddr_close(dm->ifaddr);
 	bans_free(dm->bans);
 	decide_free(dm->d);
 	match_free(dm->m);
@@ -721,7 +687,10 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 		log_warnx("PCRE2 JIT refused (SELinux execmem or "
 		    "MemoryDenyWriteExecute?): using the interpreter");
 	raise_nofile();
-	build_allow(&dm.conf, &dm.allow);
+	if ((dm.ifaddr = ifaddr_open()) == NULL)
+		fatal(EX_OSERR, "cannot read this machine's addresses "
+		    "(rtnetlink)");
+	daemon_allow_build(&dm);
 	if (getrandom(seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
 		fatal(EX_OSERR, "getrandom");
 	if ((dm.d = decide_new(&dm.conf, seed, &dm.allow)) == NULL ||
