@@ -9,6 +9,8 @@
  *   tick:  expiry of our bans, tail rescan, client sweep, state file
  *          (debounced), kernel re-check, watchdog
  *   nft notices of deletions behind our back: rebuild at once
+ *   address notices: the own addresses allowlisted, and the bans that
+ *          come to cover them lifted (daemon_allow.c)
  *
  * The daemon never forks a firewall command and never touches another
  * table. In dry run it touches no firewall at all.
