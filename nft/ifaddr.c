@@ -15,6 +15,9 @@
  * - The kernel repeats RTM_NEWADDR for an address it already announced
  *   (IPv6 lifetimes refreshed by router advertisements, flags changing
  *   from tentative): that is no change of the set.
+ * - Only the kernel and processes with CAP_NET_ADMIN may send to a
+ *   NETLINK_ROUTE socket (the family lacks NL_CFG_F_NONROOT_SEND; checked:
+ *   an unprivileged sender gets EPERM), so what arrives is trusted.
  * - ENOBUFS on a read means notices were dropped: the queue is drained,
  *   then everything is dumped again. A dump interrupted by changes
  *   (NLM_F_DUMP_INTR, EINTR from libmnl) is retried.
