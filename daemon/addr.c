@@ -66,6 +66,24 @@ fold_mapped(struct addr *a)
 }
 
 int
+addr_from_bytes(int family, const void *bytes, struct addr *out)
+{
+	struct addr a;
+
+	memset(&a, 0, sizeof(a));
+	if (family != AF_INET && family != AF_INET6) {
+		errno = EINVAL;
+		return -1;
+	}
+	a.family = (uint8_t)family;
+	a.len = family == AF_INET ? 32 : 128;
+	memcpy(a.a, bytes, a.len / 8);
+	fold_mapped(&a);
+	*out = a;
+	return 0;
+}
+
+int
 addr_parse(const char *s, size_t n, struct addr *out)
 {
 	char buf[INET6_ADDRSTRLEN];

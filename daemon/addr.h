@@ -34,6 +34,13 @@ struct addr {
 int addr_parse(const char *s, size_t n, struct addr *out);
 
 /*
+ * The host at bytes (network order: 4 bytes for AF_INET, 16 for AF_INET6),
+ * as the kernel gives it; ::ffff:a.b.c.d becomes IPv4. Returns 0, or -1
+ * with errno EINVAL for another family.
+ */
+int addr_from_bytes(int family, const void *bytes, struct addr *out);
+
+/*
  * Parse "ADDR" or "ADDR/LEN" (NUL-terminated). Host bits past LEN must be
  * zero, unless mask is true, in which case they are cleared.
  * A v4-mapped address with /LEN >= 96 becomes IPv4 /(LEN-96).

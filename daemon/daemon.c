@@ -9,6 +9,8 @@
  *   tick:  expiry of our bans, tail rescan, client sweep, state file
  *          (debounced), kernel re-check, watchdog
  *   nft notices of deletions behind our back: rebuild at once
+ *   address notices: the own addresses allowlisted, and the bans that
+ *          come to cover them lifted (daemon_allow.c)
  *
  * The daemon never forks a firewall command and never touches another
  * table. In dry run it touches no firewall at all.
@@ -17,7 +19,6 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -259,44 +260,6 @@ on_tick(void *arg, int fd, uint32_t events)
 	flush(dm);
 }
 
-/* ---- allowlist ---------------------------------------------------------- */
-
-/* Loopback, the configured CIDRs, and (allow_own) this machine's own
- * addresses, read from the interfaces now. */
-static void
-build_allow(const struct conf *c, struct allow *al)
-{
-	struct ifaddrs *ifa, *p;
-	struct addr a;
-	size_t i;
-
-	allow_init(al);
-	for (i = 0; i < c->nallow; i++)
-		allow_add(al, &c->allow[i]);
-	if (!c->allow_own || getifaddrs(&ifa) == -1)
-		return;
-	for (p = ifa; p != NULL; p = p->ifa_next) {
-		if (p->ifa_addr == NULL)
-			continue;
-		memset(&a, 0, sizeof(a));
-		if (p->ifa_addr->sa_family == AF_INET) {
-			a.family = AF_INET;
-			a.len = 32;
-			memcpy(a.a, &((struct sockaddr_in *)(void *)p->ifa_addr)
-			    ->sin_addr, 4);
-		} else if (p->ifa_addr->sa_family == AF_INET6) {
-			a.family = AF_INET6;
-			a.len = 128;
-			memcpy(a.a, &((struct sockaddr_in6 *)(void *)p->ifa_addr)
-			    ->sin6_addr, 16);
-		} else {
-			continue;
-		}
-		allow_add(al, &a);
-	}
-	freeifaddrs(ifa);
-}
-
 /* ---- configuration ------------------------------------------------------ */
 
 /* The pattern directories, for messages: " DIR DIR..." (cut if long). */
@@ -444,13 +407,10 @@ daemon_reload(struct daemon *dm, struct ctl_reply *r)
 	dm->m = m;
 	conf_free(&dm->conf);
 	dm->conf = c;
-	build_allow(&dm->conf, &dm->allow);
-	decide_set_allow(dm->d, &dm->allow);
 	if (decide_set_conf(dm->d, &dm->conf) == 1)
 		log_warnx("reload: max_records takes effect at restart");
 	ledger_set_conf(dm->ledger, &dm->conf);
-	ledger_apply_allow(dm->ledger, daemon_now());
-	ledger_flush(dm->ledger, daemon_now(), NULL);
+	daemon_allow_update(dm);
 	ledger_reconcile(dm->ledger, daemon_now(), "reload", false);
 	if (enforce_setup(dm->enf, &dm->conf) == -1)
 		log_warn("nft setup");
@@ -538,6 +498,9 @@ wire_loop(struct daemon *dm)
 	if ((dm->watchfd = enforce_watch_fd(dm->enf)) != -1 &&
 	    loop_add(dm->loop, dm->watchfd, EPOLLIN, on_watch, dm) == -1)
 		fatal(EX_OSERR, "event loop");
+	if (loop_add(dm->loop, ifaddr_fd(dm->ifaddr), EPOLLIN,
+	    daemon_allow_on_ifaddr, dm) == -1)
+		fatal(EX_OSERR, "event loop");
 	loop_set_after(dm->loop, flush, dm);
 }
 
@@ -551,6 +514,7 @@ daemon_free(struct daemon *dm)
 	loop_free(dm->loop);
 	ledger_free(dm->ledger);
 	enforce_close(dm->enf);
+	ifaddr_close(dm->ifaddr);
 	decide_free(dm->d);
 	match_free(dm->m);
 	for (i = 0; i < dm->nfollowed; i++)
@@ -636,7 +600,10 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 		log_warnx("PCRE2 JIT refused (SELinux execmem or "
 		    "MemoryDenyWriteExecute?): using the interpreter");
 	raise_nofile();
-	build_allow(&dm.conf, &dm.allow);
+	if ((dm.ifaddr = ifaddr_open()) == NULL)
+		fatal(EX_OSERR, "cannot read this machine's addresses "
+		    "(rtnetlink)");
+	daemon_allow_build(&dm);
 	if (getrandom(seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
 		fatal(EX_OSERR, "getrandom");
 	if ((dm.d = decide_new(&dm.conf, seed, &dm.allow)) == NULL)

@@ -19,6 +19,7 @@
 #include "ctl.h"
 #include "decide.h"
 #include "enforce.h"
+#include "ifaddr.h"
 #include "ledger.h"
 #include "log.h"
 #include "loop.h"
@@ -55,6 +56,7 @@ struct daemon {
 	struct matcher *m;
 	struct decide *d;
 	struct allow allow;
+	struct ifaddr *ifaddr;      /* this machine's addresses, followed */
 	struct daemon_list_cache list_cache[2]; /* table, JSON */
 	struct enforce *enf;
 	struct ledger *ledger;      /* every ban: the one owner */
@@ -102,6 +104,21 @@ void daemon_flush(struct daemon *dm);
 /* Re-read configuration and patterns; on any error the running ones stay
  * and the error goes to r (which may be NULL) and the log. */
 void daemon_reload(struct daemon *dm, struct ctl_reply *r);
+
+/* The allowlist (loopback, [allow] cidrs, the own addresses when
+ * own_addresses = yes) built into dm->allow from dm->conf and dm->ifaddr
+ * (daemon_allow.c). */
+void daemon_allow_build(struct daemon *dm);
+
+/* Lift or split every ban that overlaps dm->allow, through the ledger. */
+void daemon_allow_lift(struct daemon *dm);
+
+/* Build the allowlist again, give it to decide, lift what it covers (at
+ * reload and when the own addresses change). */
+void daemon_allow_update(struct daemon *dm);
+
+/* Loop handler of dm->ifaddr's notices: an own address came or went. */
+void daemon_allow_on_ifaddr(void *arg, int fd, uint32_t events);
 
 /* Register the control verbs (list, status, ban, unban, reload) on dm->ctl.
  * 0, or -1 with errno. */

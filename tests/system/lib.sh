@@ -158,6 +158,24 @@ db_listen() {
 		fail "no listener on $1 port $2"
 }
 
+# db_fail_auth ADDR N: append N failed SMTP logins from ADDR to LOG, then
+# wait until the daemon has read them (it decides as it reads). DB_NLINES
+# counts the lines appended since the daemon started.
+DB_NLINES=0
+db_fail_auth() {
+	local i
+	for i in $(seq 1 "$2"); do
+		echo "SMTP Server: Authentication failed for user u$DB_NLINES-$i ; connecting host $1"
+	done | db_lines >>"$LOG"
+	DB_NLINES=$((DB_NLINES + $2))
+	wait_until 10 db_lines_read "$DB_NLINES" ||
+		fail "the daemon did not read $DB_NLINES lines"
+}
+# db_lines_read N: the daemon has read N lines since it started.
+db_lines_read() {
+	$DB status --json 2>/dev/null | grep -q "\"lines\":$1,"
+}
+
 # rc_of CMD...: run CMD with stdout in $T/out and stderr in $T/err; print
 # its exit status.
 rc_of() {

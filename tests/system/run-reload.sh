@@ -8,34 +8,20 @@ db_prepare dbtest_reload
 conf() {
 	printf '[score]\nhost_threshold = %s\n' "$1" | db_config
 }
-NLINES=0
-# fail_auth ADDR N: N failed logins from ADDR; then wait until the daemon
-# has read them (decisions are taken as each line is read).
-fail_auth() {
-	local i
-	for i in $(seq 1 "$2"); do
-		echo "SMTP Server: Authentication failed for user u$NLINES-$i ; connecting host $1"
-	done | db_lines >>"$LOG"
-	NLINES=$((NLINES + $2))
-	wait_until 10 lines_read "$NLINES" || fail "the daemon did not read $NLINES lines"
-}
-lines_read() {
-	$DB status --json 2>/dev/null | grep -q "\"lines\":$1,"
-}
 banned() {
 	$DB list 2>/dev/null | grep -q "^$1 " && in_set $TABLE host4 "$1"
 }
 
 conf 5
 db_start "$DB_CONF" "$T/daemon.err"
-fail_auth 198.51.100.50 3
+db_fail_auth 198.51.100.50 3
 banned 198.51.100.50 && fail "banned after 3 failures with host_threshold = 5"
 echo "ok: 3 failures do not reach host_threshold = 5"
 
 conf 3
 expect_eq "reload" "$($DB reload >"$T/out" 2>&1; echo $?)" 0
 grep -q 'reloaded' "$T/out" || fail "reload said: $(cat "$T/out")"
-fail_auth 198.51.100.51 3
+db_fail_auth 198.51.100.51 3
 banned 198.51.100.51 ||
 	fail "not banned after 3 failures with host_threshold = 3 (dominoban reload)"
 echo "ok: dominoban reload applied host_threshold = 3"
@@ -51,7 +37,7 @@ RELOADS_BEFORE=$(reloads)
 kill -HUP "$DB_PID"
 wait_until 10 more_reloads ||
 	fail "no reload record after SIGHUP: $(cat "$T/daemon.err")"
-fail_auth 198.51.100.52 2
+db_fail_auth 198.51.100.52 2
 banned 198.51.100.52 ||
 	fail "not banned after 2 failures with host_threshold = 2 (SIGHUP)"
 echo "ok: SIGHUP applied host_threshold = 2"

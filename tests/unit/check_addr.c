@@ -103,6 +103,30 @@ START_TEST(test_v4mapped)
 }
 END_TEST
 
+/* Raw kernel bytes become the same normalised struct as the text. */
+START_TEST(test_from_bytes)
+{
+	static const uint8_t v4[4] = {192, 0, 2, 7};
+	static const uint8_t mapped[16] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff,
+	    0xff, 192, 0, 2, 7};
+	static const uint8_t v6[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0,
+	    0, 0, 0, 0, 0, 0, 1};
+	struct addr a, b;
+
+	ck_assert_int_eq(addr_from_bytes(AF_INET, v4, &a), 0);
+	ck_assert_int_eq(addr_parse("192.0.2.7", 9, &b), 0);
+	ck_assert_mem_eq(&a, &b, sizeof(a));
+	ck_assert_int_eq(addr_from_bytes(AF_INET6, mapped, &a), 0);
+	ck_assert_mem_eq(&a, &b, sizeof(a));
+	ck_assert_int_eq(addr_from_bytes(AF_INET6, v6, &a), 0);
+	ck_assert_int_eq(addr_parse("2001:db8::1", 11, &b), 0);
+	ck_assert_mem_eq(&a, &b, sizeof(a));
+	errno = 0;
+	ck_assert_int_eq(addr_from_bytes(AF_UNIX, v6, &a), -1);
+	ck_assert_int_eq(errno, EINVAL);
+}
+END_TEST
+
 START_TEST(test_prefix)
 {
 	char buf[ADDR_STRLEN];
@@ -193,6 +217,7 @@ addr_suite(void)
 	tcase_add_test(tc, test_parse_v4);
 	tcase_add_test(tc, test_parse_rejects);
 	tcase_add_test(tc, test_v4mapped);
+	tcase_add_test(tc, test_from_bytes);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("format");
 	tcase_add_test(tc, test_rfc5952);
