@@ -154,17 +154,33 @@ ledger_next_group(struct ledger *l)
 /* ---- logging ------------------------------------------------------------ */
 
 void
-ledger_log_change(const char *what, const struct ban *b, int64_t now,
-    const char *reason, bool dry_run)
+ledger_announce(struct ledger *l, bool banned, const struct ban *b,
+    int64_t now, const char *reason)
 {
 	char s[ADDR_STRLEN], r[2 * VERDICT_REASON_MAX];
+	size_t i;
 
 	addr_format(&b->target, s, sizeof(s));
 	log_escape(r, sizeof(r), reason, strlen(reason));
 	log_info("%s addr=%s seconds=%lld offences=%u reason=\"%s\" origin=%s%s",
-	    what, s, (long long)(strcmp(what, "ban") == 0 ?
+	    banned ? "ban" : "unban", s, (long long)(banned ?
 		b->expires - now : 0), b->offences, r, b->origin,
-	    dry_run ? " dry_run=yes" : "");
+	    ledger_dry(l) ? " dry_run=yes" : "");
+	for (i = 0; i < l->nobs; i++)
+		l->obs[i].fn(l->obs[i].arg, banned, b, reason, now);
+}
+
+int
+ledger_observe(struct ledger *l, ledger_observer fn, void *arg)
+{
+	if (l->nobs == LEDGER_OBSERVERS) {
+		errno = ENOSPC;
+		return -1;
+	}
+	l->obs[l->nobs].fn = fn;
+	l->obs[l->nobs].arg = arg;
+	l->nobs++;
+	return 0;
 }
 
 /* ---- shadowing ---------------------------------------------------------- */
@@ -418,7 +434,7 @@ ledger_ban(struct ledger *l, const struct ledger_req *r, int64_t now)
 	/* What the kernel takes is logged at the flush; a shadowed ban or a
 	 * dry run has nothing to wait for. */
 	if (b->kstate != BAN_PENDING && (ledger_dry(l) || b->kstate == BAN_SHADOWED))
-		ledger_log_change("ban", b, now, b->reason, ledger_dry(l));
+		ledger_announce(l, true, b, now, b->reason);
 	return 0;
 }
 
@@ -439,7 +455,7 @@ ledger_unban(struct ledger *l, const struct addr *target, const char *how,
 		errno = ENOENT;
 		return -1;
 	}
-	ledger_log_change("unban", b, now, how, ledger_dry(l));
+	ledger_announce(l, false, b, now, how);
 	ledger_next_group(l);
 	ledger_remove_ban(l, target, true, now);
 	l->st.unbans++;
@@ -505,7 +521,7 @@ ledger_expire(struct ledger *l, int64_t now)
 			}
 		}
 		heap_pop(l);
-		ledger_log_change("unban", b, now, "expired", ledger_dry(l));
+		ledger_announce(l, false, b, now, "expired");
 		ledger_next_group(l);
 		/* The kernel drops a held element at its own timeout. */
 		ledger_remove_ban(l, &t, b->expires > now, now);
@@ -569,16 +585,16 @@ ledger_flush(struct ledger *l, int64_t now, size_t *failed)
 				if (b->kstate == BAN_PENDING)
 					b->kstate = BAN_HELD;
 				if (l->info[i].role == ROLE_NEW)
-					ledger_log_change("ban", b, now, b->reason,
-					    false);
+					ledger_announce(l, true, b, now,
+					    b->reason);
 			}
 			break;
 		case ROLE_REFRESH:
 			if (err == 0) {
 				if (b != NULL) {
 					b->kstate = BAN_HELD;
-					ledger_log_change("ban", b, now, b->reason,
-					    false);
+					ledger_announce(l, true, b, now,
+					    b->reason);
 				}
 			} else if (b != NULL && l->info[i].prev > now) {
 				/* The old element stands with its old time. */

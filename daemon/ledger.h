@@ -81,6 +81,22 @@ struct ledger_stats {
 struct ledger;
 
 /*
+ * Told of every change once it holds: banned (the kernel took the ban, or
+ * a wider held ban covers it; also an extension) or ended (unbanned,
+ * expired, lifted for the allowlist); how is the reason ("expired",
+ * "manual", "allowlisted", a ban's reason...). b is valid during the call
+ * only. A ban the kernel refused was never announced, so it ends silently.
+ * Sources of bans use it to publish theirs (cluster peers, CrowdSec);
+ * b->origin tells them apart.
+ */
+typedef void (*ledger_observer)(void *arg, bool banned, const struct ban *b,
+    const char *how, int64_t now);
+#define LEDGER_OBSERVERS 4
+
+/* Add an observer. 0, or -1 with errno ENOSPC past LEDGER_OBSERVERS. */
+int ledger_observe(struct ledger *l, ledger_observer fn, void *arg);
+
+/*
  * A ledger over the kernel table of e (dry run when enforce_dry(e)),
  * checking every ban against allow (kept as a pointer: the caller owns it
  * and calls ledger_apply_allow() when it changes). NULL with errno.

@@ -54,6 +54,11 @@ struct ledger {
 	struct hent *heap;
 	size_t nheap, capheap;
 	struct addr nest[LEDGER_NEST_MAX]; /* scratch for nested bans */
+	struct {
+		ledger_observer fn;
+		void *arg;
+	} obs[LEDGER_OBSERVERS];
+	size_t nobs;
 };
 
 /* A prefix shorter than its family's width (a net set element). */
@@ -67,9 +72,10 @@ void ledger_queue(struct ledger *l, enum nft_op_kind kind, const struct addr *ta
     int64_t seconds, enum role role, int64_t prev);
 /* Start a new group of ops. */
 void ledger_next_group(struct ledger *l);
-/* The one log record of a ban or an unban. */
-void ledger_log_change(const char *what, const struct ban *b, int64_t now,
-    const char *reason, bool dry_run);
+/* The one log record of a ban the kernel took (banned) or of a ban that
+ * ended, and the observers told. */
+void ledger_announce(struct ledger *l, bool banned, const struct ban *b,
+    int64_t now, const char *reason);
 /* True when a live net ban wider than target, other than skip, covers it. */
 bool ledger_shadowed(const struct ledger *l, const struct addr *target, int64_t now,
     const struct addr *skip);

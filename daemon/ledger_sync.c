@@ -80,8 +80,8 @@ ledger_apply_allow(struct ledger *l, int64_t now)
 		if (old.expires <= now || carve(l->allow, &old.target, piece,
 			&np, LEDGER_SPLIT_MAX) == -1)
 			np = 0;
-		ledger_log_change("unban", &old, now, np > 0 ? "allowlisted (split)" :
-		    "allowlisted", ledger_dry(l));
+		ledger_announce(l, false, &old, now, np > 0 ? "allowlisted (split)" :
+		    "allowlisted");
 		ledger_next_group(l);
 		ledger_remove_ban(l, &old.target, true, now);
 		touched++;
@@ -100,8 +100,11 @@ ledger_apply_allow(struct ledger *l, int64_t now)
 			b->offences = old.offences;
 			ledger_place(l, b, now);
 			ledger_heap_push(l, old.expires, &piece[k]);
-			ledger_log_change("ban", bans_find(l->bans, &piece[k]), now,
-			    "split around the allowlist", ledger_dry(l));
+			/* Announced when the kernel takes it (a piece that
+			 * a wider ban covers, at once). */
+			b = bans_find(l->bans, &piece[k]);
+			if (b->kstate != BAN_PENDING)
+				ledger_announce(l, true, b, now, b->reason);
 		}
 	}
 	free(hit);

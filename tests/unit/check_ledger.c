@@ -33,6 +33,22 @@ on_lifted(void *arg, const struct addr *a)
 	addr_format(a, last_lifted, sizeof(last_lifted));
 }
 
+static size_t nbanned, nended;
+
+static void
+observe(void *arg, bool banned, const struct ban *b, const char *how,
+    int64_t now)
+{
+	(void)arg;
+	(void)b;
+	(void)how;
+	(void)now;
+	if (banned)
+		nbanned++;
+	else
+		nended++;
+}
+
 static struct ledger *
 setup(struct enforce **e)
 {
@@ -52,7 +68,8 @@ setup(struct enforce **e)
 	ck_assert_ptr_nonnull(*e);
 	l = ledger_new(seed, *e, &al, &c, &cb);
 	ck_assert_ptr_nonnull(l);
-	nlifted = 0;
+	ck_assert_int_eq(ledger_observe(l, observe, NULL), 0);
+	nlifted = nbanned = nended = 0;
 	return l;
 }
 
@@ -159,6 +176,9 @@ START_TEST(test_wider_replaces_narrower)
 	ck_assert_uint_gt(ms, 495 * 1000);
 	ck_assert(in_kernel(e, "10.9.3.0/24", NULL));
 	ck_assert_int_eq(kstate(l, "10.9.2.0/24"), BAN_HELD);
+	/* Four bans announced once each when held; one ended. */
+	ck_assert_uint_eq(nbanned, 4);
+	ck_assert_uint_eq(nended, 1);
 	teardown(l, e);
 }
 END_TEST
@@ -204,6 +224,9 @@ START_TEST(test_refused_not_held)
 	ck_assert_int_eq(ban(l, "192.0.2.44", 600, T0), 0);
 	ledger_flush(l, T0, &failed);
 	ck_assert_uint_ge(failed, 1);
+	/* Never held, so never announced: observers publish nothing. */
+	ck_assert_uint_eq(nbanned, 0);
+	ck_assert_uint_eq(nended, 0);
 	ck_assert_ptr_null(bans_find(ledger_bans(l), &a));
 	ck_assert_uint_eq(nlifted, 1);
 	ck_assert_str_eq(last_lifted, "192.0.2.44");
