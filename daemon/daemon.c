@@ -166,10 +166,14 @@ static void
 on_watch(void *arg, int fd, uint32_t events)
 {
 	struct daemon *dm = arg;
+	enum enforce_watch w = enforce_watch_read(dm->enf);
 
 	(void)fd;
 	(void)events;
-	if (!enforce_watch_read(dm->enf))
+	/* Lost notices are no alarm while the table is whole. */
+	if (w == ENFORCE_WATCH_NONE || (w == ENFORCE_WATCH_RESYNC &&
+					   enforce_resync(dm->enf, dm->bans,
+					       daemon_now())))
 		return;
 	log_warnx("nftables table %s changed behind our back; rebuilding",
 	    dm->conf.table);

@@ -179,6 +179,7 @@ status_json(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 	    "%llu,\"rotations\":%llu,\"truncations\":%llu,\"wraps\":%llu,"
 	    "\"records\":%zu,\"evictions\":%llu,\"active_bans\":%zu,"
 	    "\"bans_decided\":%llu,\"ban_errors\":%llu,\"repairs\":%llu,"
+	    "\"resyncs\":%llu,"
 	    "\"sessions_cut\":%llu,\"packets_dropped\":%llu,\"bytes_dropped\":"
 	    "%llu,\"unattributed_pending\":%zu,\"ctl_served\":%llu,"
 	    "\"ctl_refused\":%llu,\"ctl_bad\":%llu}\n",
@@ -191,6 +192,7 @@ status_json(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 	    (unsigned long long)dm->verdicts,
 	    (unsigned long long)s->es.ban_errors,
 	    (unsigned long long)s->es.repairs,
+	    (unsigned long long)s->es.resyncs,
 	    (unsigned long long)s->es.sessions_cut,
 	    (unsigned long long)s->es.packets, (unsigned long long)s->es.bytes,
 	    s->ds.pending, (unsigned long long)s->served,
@@ -251,6 +253,9 @@ status_text(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 	ctl_reply_printf(r, "repairs:         %llu (%llu bans put back)\n",
 	    (unsigned long long)s->es.repairs,
 	    (unsigned long long)s->es.restored);
+	ctl_reply_printf(r, "resyncs:         %llu (%llu bans put back)\n",
+	    (unsigned long long)s->es.resyncs,
+	    (unsigned long long)s->es.resynced);
 	ctl_reply_printf(r, "control socket:  %llu served, %llu refused, %llu "
 	    "bad requests\n", (unsigned long long)s->served,
 	    (unsigned long long)s->refused, (unsigned long long)s->bad);

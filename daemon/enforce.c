@@ -9,7 +9,10 @@
  *
  * Reassert compares by hashing: the kernel's elements go into a scratch
  * bans table, then each live ban is looked up in it, so a restore or a
- * repair of 100,000 bans costs one dump and one pass.
+ * repair of 100,000 bans costs one dump and one pass. A resync (notices
+ * lost in a burst, most likely our own) compares the same way, but only
+ * after checking that the table, chain, rules and sets are all there, and
+ * is not a repair.
  *
  * Session cutting runs after a flush that committed at least one ban. It
  * dumps every TCP socket on our ports and destroys those whose peer a live
@@ -237,9 +240,10 @@ enforce_unban(struct enforce *e, const struct addr *target)
 	return 0;
 }
 
-size_t
-enforce_reassert(struct enforce *e, const struct bans *bans, int64_t now,
-    const char *why)
+/* Queue every live ban the kernel lacks, with its remaining time; the
+ * number queued. */
+static size_t
+queue_missing(struct enforce *e, const struct bans *bans, int64_t now)
 {
 	struct nft_entry *have = NULL;
 	struct bans *kernel;
@@ -248,8 +252,6 @@ enforce_reassert(struct enforce *e, const struct bans *bans, int64_t now,
 	ssize_t k, j;
 	size_t i, missing = 0;
 
-	if (e->nft == NULL || bans_count(bans) == 0)
-		return 0;
 	if (getrandom(seed, sizeof(seed), 0) != (ssize_t)sizeof(seed) ||
 	    (kernel = bans_new(seed)) == NULL) {
 		log_warn("reassert");
@@ -274,13 +276,42 @@ enforce_reassert(struct enforce *e, const struct bans *bans, int64_t now,
 		missing++;
 	}
 	bans_free(kernel);
-	if (missing > 0) {
+	return missing;
+}
+
+size_t
+enforce_reassert(struct enforce *e, const struct bans *bans, int64_t now,
+    const char *why)
+{
+	size_t missing;
+
+	if (e->nft == NULL || bans_count(bans) == 0)
+		return 0;
+	if ((missing = queue_missing(e, bans, now)) > 0) {
 		e->st.repairs++;
 		e->st.restored += missing;
 		log_info("repair reason=%s restored=%zu", why, missing);
 		enforce_flush(e, bans, now);
 	}
 	return missing;
+}
+
+bool
+enforce_resync(struct enforce *e, const struct bans *bans, int64_t now)
+{
+	size_t missing;
+
+	if (e->nft == NULL)
+		return true;
+	e->st.resyncs++;
+	if (nft_intact(e->nft) == 0)
+		return false;
+	if (bans_count(bans) > 0 && (missing = queue_missing(e, bans, now)) > 0) {
+		e->st.resynced += missing;
+		log_info("resync restored=%zu", missing);
+		enforce_flush(e, bans, now);
+	}
+	return true;
 }
 
 void
@@ -307,10 +338,17 @@ enforce_watch_fd(struct enforce *e)
 	return e->nft == NULL ? -1 : nft_watch_fd(e->nft);
 }
 
-bool
+enum enforce_watch
 enforce_watch_read(struct enforce *e)
 {
-	return e->nft != NULL && nft_watch_read(e->nft) == 1;
+	switch (e->nft == NULL ? NFT_WATCH_NONE : nft_watch_read(e->nft)) {
+	case NFT_WATCH_DELETED:
+		return ENFORCE_WATCH_CHANGED;
+	case NFT_WATCH_RESYNC:
+		return ENFORCE_WATCH_RESYNC;
+	default:
+		return ENFORCE_WATCH_NONE;
+	}
 }
 
 void

@@ -29,6 +29,9 @@ struct enforce_stats {
 	uint64_t ban_errors;      /* elements the kernel refused */
 	uint64_t repairs;         /* times missing bans were put back */
 	uint64_t restored;        /* bans put back by those repairs */
+	uint64_t resyncs;         /* times notices were lost (a burst) and the
+	                           * kernel was compared, not repaired */
+	uint64_t resynced;        /* bans put back by those resyncs */
 	uint64_t sessions_cut;    /* TCP sessions destroyed */
 	uint64_t packets, bytes;  /* dropped or reset by our rules */
 	enum enforce_cut cut;
@@ -82,12 +85,26 @@ void enforce_repair(struct enforce *e, const struct conf *c,
     const struct bans *bans, int64_t now);
 
 /*
+ * Notices were lost (a burst overflowed the socket): if our table is whole,
+ * quietly put back every live ban it lacks (counted as a resync) and return
+ * true; false when something of the table is gone, for enforce_repair().
+ */
+bool enforce_resync(struct enforce *e, const struct bans *bans, int64_t now);
+
+/* What the nftables notifications told. */
+enum enforce_watch {
+	ENFORCE_WATCH_NONE,     /* nothing of concern */
+	ENFORCE_WATCH_CHANGED,  /* our table lost something behind our back:
+	                         * enforce_repair() */
+	ENFORCE_WATCH_RESYNC,   /* notices were lost: enforce_resync() */
+};
+
+/*
  * The descriptor of nftables change notifications (-1 in dry run), and
- * its handler: returns true when our table lost something behind our
- * back, so the caller sets up again and reasserts.
+ * its handler.
  */
 int enforce_watch_fd(struct enforce *e);
-bool enforce_watch_read(struct enforce *e);
+enum enforce_watch enforce_watch_read(struct enforce *e);
 
 /* Counters, the rule counters read from the kernel now. */
 void enforce_get_stats(struct enforce *e, struct enforce_stats *st);
