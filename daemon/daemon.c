@@ -752,6 +752,10 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 		fatal(EX_SOFTWARE, "control verbs");
 	if ((dm.enf = enforce_open(&dm.conf)) == NULL) {
 		ctl_close(dm.ctl);
+		if (errno == EEXIST)
+			fatalx(EX_CONFIG, "table inet %s exists and was not "
+			    "created by dominoban; refusing to touch it (choose "
+			    "another table = name)", dm.conf.table);
 		fatal(errno == EPERM ? EX_NOPERM : EX_UNAVAILABLE,
 		    "cannot set up nftables table inet %s (CAP_NET_ADMIN "
 		    "needed)", dm.conf.table);
