@@ -177,11 +177,19 @@ static void
 on_watch(void *arg, int fd, uint32_t events)
 {
 	struct daemon *dm = arg;
+	enum enforce_watch w = enforce_watch_read(dm->enf);
 
 	(void)fd;
 	(void)events;
-	if (!enforce_watch_read(dm->enf))
+	if (w == ENFORCE_WATCH_NONE)
 		return;
+	/* Lost notices (a burst, most likely our own) are no alarm while
+	 * the table is whole: compare, and put right what differs. */
+	if (w == ENFORCE_WATCH_RESYNC && enforce_intact(dm->enf)) {
+		dm->resyncs++;
+		ledger_reconcile(dm->ledger, daemon_now(), "resync", false);
+		return;
+	}
 	log_warnx("nftables table %s changed behind our back; rebuilding",
 	    dm->conf.table);
 	dm->repairs++;
@@ -629,6 +637,10 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 		fatal(EX_SOFTWARE, "control verbs");
 	if ((dm.enf = enforce_open(&dm.conf)) == NULL) {
 		ctl_close(dm.ctl);
+		if (errno == EEXIST)
+			fatalx(EX_CONFIG, "table inet %s exists and was not "
+			    "created by dominoban; refusing to touch it (choose "
+			    "another table = name)", dm.conf.table);
 		fatal(errno == EPERM ? EX_NOPERM : EX_UNAVAILABLE,
 		    "cannot set up nftables table inet %s (CAP_NET_ADMIN "
 		    "needed)", dm.conf.table);

@@ -201,7 +201,8 @@ status_json(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 	    "\"bans_decided\":%llu,\"ban_errors\":%llu,\"bans_refused\":%llu,"
 	    "\"expired\":%llu,\"unbans\":%llu,\"allowlist_lifts\":%llu,"
 	    "\"allowlist_splits\":%llu,\"reconciles\":%llu,\"put_back\":%llu,"
-	    "\"removed\":%llu,\"adopted\":%llu,\"repairs\":%llu,",
+	    "\"removed\":%llu,\"adopted\":%llu,\"repairs\":%llu,"
+	    "\"resyncs\":%llu,",
 	    s->ls.active, s->ls.shadowed, (unsigned long long)dm->verdicts,
 	    (unsigned long long)s->es.ban_errors,
 	    (unsigned long long)s->ls.refused,
@@ -213,7 +214,7 @@ status_json(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 	    (unsigned long long)s->ls.put_back,
 	    (unsigned long long)s->ls.removed,
 	    (unsigned long long)s->ls.adopted,
-	    (unsigned long long)dm->repairs);
+	    (unsigned long long)dm->repairs, (unsigned long long)dm->resyncs);
 	ctl_reply_printf(r, "\"sessions_cut\":%llu,\"packets_dropped\":%llu,"
 	    "\"bytes_dropped\":%llu,\"unattributed_pending\":%zu,"
 	    "\"state_save_failing_since\":%lld,\"state_save_error\":",
@@ -294,11 +295,12 @@ status_text(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 	    (unsigned long long)s->es.sessions_cut);
 	ctl_reply_printf(r, "kernel checks:   %llu disagreements (%llu put "
 	    "back, %llu removed, %llu adopted at start); %llu rebuilds after "
-	    "changes behind our back\n", (unsigned long long)s->ls.reconciles,
+	    "changes behind our back; %llu resyncs after lost notices\n",
+	    (unsigned long long)s->ls.reconciles,
 	    (unsigned long long)s->ls.put_back,
 	    (unsigned long long)s->ls.removed,
 	    (unsigned long long)s->ls.adopted,
-	    (unsigned long long)dm->repairs);
+	    (unsigned long long)dm->repairs, (unsigned long long)dm->resyncs);
 	if (dm->save_failing_since != 0)
 		ctl_reply_printf(r, "state file:      SAVE FAILING for %llds (%s); "
 		    "retried every second\n",
