@@ -10,7 +10,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <glob.h>
 #include <math.h>
 #include <stddef.h>
@@ -18,10 +17,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "conf.h"
+#include "rfile.h"
 
 enum conf_type {
 	T_STR,       /* char * */
@@ -518,51 +516,73 @@ conf_parse(struct conf *c, const char *name, const char *text, size_t len,
 	return 0;
 }
 
-int
-conf_load(struct conf *c, const char *path, struct errs *e)
+/* conf_defaults(), then the file at path over them. */
+static int
+load(struct conf *c, const char *path, unsigned flags, struct errs *e)
 {
-	struct stat st;
-	size_t off = 0;
-	ssize_t r;
-	char *buf;
-	int fd, saved, rc;
+	char msg[RFILE_MSG_MAX], *buf;
+	size_t len;
+	int rc;
 
 	if (conf_defaults(c) == -1)
 		return -1;
 	if ((c->path = strdup(path)) == NULL)
 		return -1;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd == -1 || fstat(fd, &st) == -1) {
-		saved = errno;
-		errs_add(e, path, 0, "%s", strerror(saved));
-		if (fd != -1)
-			close(fd);
-		errno = saved;
+	if (rfile_read(path, CONF_FILE_MAX, (flags & CONF_STRICT) != 0 ?
+		RFILE_STRICT : 0, &buf, &len, msg, sizeof(msg)) == -1) {
+		rc = errno;
+		errs_add(e, path, 0, "%s", msg);
+		errno = rc;
 		return -1;
 	}
-	if (!S_ISREG(st.st_mode) || st.st_size > CONF_FILE_MAX) {
-		close(fd);
-		errs_add(e, path, 0, "not a regular file of at most %u bytes",
-		    CONF_FILE_MAX);
-		errno = EINVAL;
-		return -1;
-	}
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		close(fd);
-		return -1;
-	}
-	while (off < (size_t)st.st_size) {
-		r = read(fd, buf + off, (size_t)st.st_size - off);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		off += (size_t)r;
-	}
-	close(fd);
-	rc = conf_parse(c, path, buf, off, e);
+	rc = conf_parse(c, path, buf, len, e);
 	free(buf);
 	return rc;
+}
+
+int
+conf_load(struct conf *c, const char *path, struct errs *e)
+{
+	return load(c, path, 0, e);
+}
+
+int
+conf_load_or_defaults(struct conf *c, const char *path, bool given,
+    unsigned flags, struct errs *e)
+{
+	if (load(c, path, flags, e) == 0)
+		return 0;
+	if (errno != ENOENT || given)
+		return -1;
+	conf_free(c);
+	memset(e, 0, sizeof(*e));
+	if (conf_defaults(c) == -1)
+		return -1;
+	return 1;
+}
+
+size_t
+conf_allow_all(const struct conf *c, char *buf, size_t size)
+{
+	size_t i, n = 0, off = 0;
+	char a[ADDR_STRLEN];
+	int w;
+
+	if (size > 0)
+		buf[0] = '\0';
+	for (i = 0; i < c->nallow; i++) {
+		if (c->allow[i].len != 0)
+			continue;
+		n++;
+		if (size == 0)
+			continue;
+		addr_format(&c->allow[i], a, sizeof(a));
+		w = snprintf(buf + off, size - off, "%s%s", off > 0 ? " " : "",
+		    a);
+		if (w > 0 && (size_t)w < size - off)
+			off += (size_t)w;
+	}
+	return n;
 }
 
 int

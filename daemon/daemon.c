@@ -383,32 +383,36 @@ patterns_list(const struct conf *c)
 	return buf;
 }
 
+/* The daemon loads only what nobody but root (or its own user) can write:
+ * MATCH_STRICT and CONF_STRICT, as sshd's StrictModes. */
 static struct matcher *
 load_patterns(const struct conf *c, struct errs *e)
 {
-	return match_load((const char *const *)c->patterns, c->npatterns, 0, e);
+	return match_load((const char *const *)c->patterns, c->npatterns,
+	    MATCH_STRICT, e);
 }
 
 /* Load the configuration file; a missing default file means defaults. */
 static int
 load_conf(struct daemon *dm, struct conf *c, struct errs *e)
 {
+	char all[128];
+	int rc;
+
 	memset(e, 0, sizeof(*e));
-	if (conf_load(c, dm->config_path, e) == -1) {
-		if (errno != ENOENT || dm->config_given) {
-			conf_free(c);
-			return -1;
-		}
-		conf_free(c);
-		memset(e, 0, sizeof(*e));
-		if (conf_defaults(c) == -1)
-			return -1;
+	rc = conf_load_or_defaults(c, dm->config_path, dm->config_given,
+	    CONF_STRICT, e);
+	if (rc == 1)
 		log_warnx("no %s: running on the defaults", dm->config_path);
-	}
-	if (conf_expand_logs(c) == -1) {
+	if (rc == -1 || conf_expand_logs(c) == -1) {
+		rc = errno;
 		conf_free(c);
+		errno = rc;
 		return -1;
 	}
+	if (conf_allow_all(c, all, sizeof(all)) > 0)
+		log_warnx("allowlist: [allow] cidrs has %s: every address of "
+		    "that family is allowlisted, none is ever banned", all);
 	return 0;
 }
 
