@@ -35,7 +35,9 @@
 
 #include "cmd.h"
 #include "daemon.h"
+#include "lock.h"
 #include "notify.h"
+#include "rfile.h"
 #include "state.h"
 
 int64_t
@@ -667,9 +669,11 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 	struct state st;
 	struct errs e;
 	uint8_t seed[16];
+	char msg[512];
+	struct stat sb;
 	bool check = false;
 	int64_t now;
-	int c;
+	int c, lockfd;
 
 	memset(&dm, 0, sizeof(dm));
 	dm.config_path = g->config;
@@ -721,6 +725,11 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 		conf_free(&dm.conf);
 		return EX_OK;
 	}
+	/* One daemon per state_dir, decided before anything is touched: the
+	 * state file, the control socket, the table. */
+	if ((lockfd = lock_take(dm.conf.state_dir, msg, sizeof(msg))) == -1)
+		fatalx(errno == EWOULDBLOCK ? EX_TEMPFAIL : EX_CANTCREAT, "%s",
+		    msg);
 	if (!match_jit(dm.m))
 		log_warnx("PCRE2 JIT refused (SELinux execmem or "
 		    "MemoryDenyWriteExecute?): using the interpreter");
@@ -743,6 +752,12 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 		fatal(EX_OSERR, "loop");
 	dm.ctl = ctl_open(dm.loop, dm.conf.control_socket,
 	    dm.conf.control_group);
+	if (dm.ctl == NULL && errno == ENOTSOCK &&
+	    lstat(dm.conf.control_socket, &sb) == 0)
+		fatalx(EX_CANTCREAT, "control socket %s: exists and is %s, not "
+		    "a socket; refusing to remove it (move it away, or set "
+		    "control_socket)", dm.conf.control_socket,
+		    rfile_type_name(sb.st_mode));
 	if (dm.ctl == NULL)
 		fatal(errno == EADDRINUSE ? EX_TEMPFAIL : EX_CANTCREAT,
 		    "control socket %s%s", dm.conf.control_socket,
@@ -777,6 +792,7 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 	notify_send("STOPPING=1");
 	save_state(&dm);
 	daemon_free(&dm);
+	close(lockfd);
 	log_info("stopped");
 	return EX_OK;
 }
