@@ -792,7 +792,7 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 	notify_send("STOPPING=1");
 	save_state(&dm);
 	daemon_free(&dm);
-	close(lockfd);
+	lock_release(lockfd);
 	log_info("stopped");
 	return EX_OK;
 }

@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,9 @@
 
 #include "lock.h"
 
-/* The pid written in the lock file, or 0. */
+/* The pid written in the lock file, or 0 when there is none or it is not
+ * alive: a holder that has just taken the lock has not replaced the pid
+ * of a predecessor killed with -9 yet. */
 static long
 read_holder(int fd)
 {
@@ -33,7 +36,10 @@ read_holder(int fd)
 		return 0;
 	buf[n] = '\0';
 	pid = strtol(buf, &end, 10);
-	return end != buf && *end == '\n' && pid > 0 ? pid : 0;
+	if (end == buf || *end != '\n' || pid <= 0 || pid == (long)getpid() ||
+	    (kill((pid_t)pid, 0) == -1 && errno != EPERM))
+		return 0;
+	return pid;
 }
 
 int
@@ -71,7 +77,7 @@ lock_take(const char *dir, char *msg, size_t msglen)
 		if (holder > 0)
 			snprintf(pid, sizeof(pid), "pid %ld", holder);
 		else
-			snprintf(pid, sizeof(pid), "its pid not written yet");
+			snprintf(pid, sizeof(pid), "pid unknown");
 		snprintf(msg, msglen, "another dominoban (%s) runs on "
 		    "state_dir %s: it holds %s; one daemon per state_dir", pid,
 		    dir, path);
@@ -92,4 +98,15 @@ fail:
 	    strerror(saved));
 	errno = saved;
 	return -1;
+}
+
+void
+lock_release(int fd)
+{
+	if (fd == -1)
+		return;
+	/* Empty, so that no later start names our pid as the holder. */
+	if (ftruncate(fd, 0) == -1)
+		errno = 0;
+	close(fd);
 }

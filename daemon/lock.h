@@ -22,4 +22,7 @@
  */
 int lock_take(const char *dir, char *msg, size_t msglen);
 
+/* Empty the lock file and close fd, which lets the lock go (-1: no-op). */
+void lock_release(int fd);
+
 #endif
