@@ -18,7 +18,7 @@
 START_TEST(test_one_holder)
 {
 	char dir[] = "/tmp/check_lock.XXXXXX", sub[64], path[96], buf[32],
-	    msg[512], want[64];
+	    msg[512], want[160];
 	struct stat st;
 	FILE *f;
 	int fd, fd2;
@@ -62,7 +62,7 @@ END_TEST
  * pid left in the file (kill -9) is not named as a holder. */
 START_TEST(test_holder_pid)
 {
-	char dir[] = "/tmp/check_lock.XXXXXX", path[96], msg[512], want[64];
+	char dir[] = "/tmp/check_lock.XXXXXX", path[96], msg[512], want[160];
 	int up[2], down[2], fd, status;
 	char c = 0;
 	pid_t pid;
