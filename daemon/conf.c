@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 
 #include "conf.h"
+#include "ini.h"
 #include "rfile.h"
 
 enum conf_type {
@@ -472,19 +473,6 @@ conf_defaults(struct conf *c)
 	return 0;
 }
 
-static char *
-trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-		*--e = '\0';
-	return s;
-}
-
 /* The wide tier must be wider (a shorter prefix) than the net tier when
  * both are on; 0 turns a tier off. */
 static void
@@ -521,13 +509,13 @@ conf_parse(struct conf *c, const char *name, const char *text, size_t len,
 		if (next != NULL)
 			*next++ = '\0';
 		/* Comments: a line starting with # or ;, or " #" inline. */
-		key = trim(line);
+		key = ini_trim(line);
 		if (*key == '\0' || *key == '#' || *key == ';')
 			continue;
 		if ((hash = strstr(key, " #")) != NULL ||
 		    (hash = strstr(key, "\t#")) != NULL) {
 			*hash = '\0';
-			key = trim(key);
+			key = ini_trim(key);
 		}
 		if (*key == '[') {
 			eq = strchr(key, ']');
@@ -555,8 +543,8 @@ conf_parse(struct conf *c, const char *name, const char *text, size_t len,
 			continue;
 		}
 		*eq = '\0';
-		val = trim(eq + 1);
-		key = trim(key);
+		val = ini_trim(eq + 1);
+		key = ini_trim(key);
 		if (strcmp(section, "?") == 0)
 			continue; /* already reported */
 		if (section[0] == '\0') {

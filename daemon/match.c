@@ -31,6 +31,7 @@
 #include <unistd.h>
 
 #include "errs.h"
+#include "ini.h"
 #include "match_int.h"
 #include "rfile.h"
 
@@ -182,19 +183,6 @@ parse_kind(const char *v, enum match_kind *k)
 	return -1;
 }
 
-static char *
-trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-		*--e = '\0';
-	return s;
-}
-
 static bool
 valid_id(const char *s)
 {
@@ -300,7 +288,7 @@ load_text(struct matcher *m, const char *file, char *text, bool jit,
 		next = strchr(line, '\n');
 		if (next != NULL)
 			*next++ = '\0';
-		key = trim(line);
+		key = ini_trim(line);
 		if (*key == '\0' || *key == '#' || *key == ';')
 			continue;
 		if (*key == '[') {
@@ -341,8 +329,8 @@ load_text(struct matcher *m, const char *file, char *text, bool jit,
 			continue;
 		}
 		*eq = '\0';
-		val = trim(eq + 1);
-		key = trim(key);
+		val = ini_trim(eq + 1);
+		key = ini_trim(key);
 		if (p == NULL) {
 			errs_add(e, fname, lineno, "'%.32s' outside a [pattern] "
 			    "section", key);
