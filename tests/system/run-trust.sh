@@ -16,9 +16,7 @@ enter_netns "$0" "$@"
 db_prepare dbtest_trust
 STRESS=$TOP_BUILDDIR/tests/system/ctlstress
 [ -x "$STRESS" ] || fail "$STRESS not built"
-mkdir -m 755 "$T/pat"
-cp "$TOP_SRCDIR"/patterns/*.pat "$T/pat/"
-chmod 644 "$T"/pat/*.pat
+cp -a "$SHIPPED" "$T/pat"
 DB_PATTERNS=$T/pat db_config </dev/null
 chmod 644 "$DB_CONF"
 
