@@ -156,8 +156,9 @@ status_json(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 	    (long long)(daemon_now() - dm->started),
 	    dm->conf.dry_run ? "true" : "false");
 	json_str(r, dm->conf.table);
-	ctl_reply_printf(r, ",\"regex_engine\":\"%s\",\"kill_sessions\":",
-	    match_jit(dm->m) ? "jit" : "interpreter");
+	ctl_reply_printf(r, ",\"allow_all\":%s,\"regex_engine\":\"%s\","
+	    "\"kill_sessions\":", conf_allow_all(&dm->conf, NULL, 0) > 0 ?
+	    "true" : "false", match_jit(dm->m) ? "jit" : "interpreter");
 	json_str(r, enforce_cut_name(s->es.cut));
 	ctl_reply_printf(r, ",\"files\":[");
 	for (i = 0; i < dm->nfollowed; i++) {
@@ -230,6 +231,7 @@ status_json(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 static void
 status_text(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 {
+	char all[128];
 	struct tail_pos pos;
 	uint64_t hits;
 	size_t i;
@@ -243,6 +245,9 @@ status_text(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 	    "PCRE2 JIT" : "PCRE2 interpreter (JIT refused)");
 	ctl_reply_printf(r, "cut sessions:    %s\n",
 	    enforce_cut_name(s->es.cut));
+	if (conf_allow_all(&dm->conf, all, sizeof(all)) > 0)
+		ctl_reply_printf(r, "allowlist:       %s: every address "
+		    "allowlisted, none banned\n", all);
 	for (i = 0; i < dm->nfollowed; i++) {
 		memset(&pos, 0, sizeof(pos));
 		tail_pos(dm->tail, (unsigned)i, &pos);
@@ -497,8 +502,11 @@ h_unban(void *arg, int argc, char **argv, struct ctl_reply *r)
 static void
 h_reload(void *arg, int argc, char **argv, struct ctl_reply *r)
 {
-	(void)argc;
 	(void)argv;
+	if (argc != 1) {
+		ctl_reply_status(r, EX_USAGE, "usage: reload (no arguments)");
+		return;
+	}
 	daemon_reload(arg, r);
 }
 
