@@ -63,7 +63,8 @@ void
 daemon_ban(struct daemon *dm, const struct verdict *v)
 {
 	struct ban *b = bans_find(dm->bans, &v->target);
-	bool again = b != NULL && b->expires > v->at;
+	int64_t now = daemon_now();
+	bool again = b != NULL && b->expires > now;
 
 	daemon_log_ban(dm, "ban", &v->target, v->seconds, v->offences,
 	    v->reason);
@@ -71,7 +72,8 @@ daemon_ban(struct daemon *dm, const struct verdict *v)
 		log_warn("ban list");
 		return;
 	}
-	b->expires = v->at + v->seconds;
+	/* Decided at the log's time (v->at), enforced from now. */
+	b->expires = now + v->seconds;
 	b->offences = v->offences;
 	snprintf(b->reason, sizeof(b->reason), "%s", v->reason);
 	dm->bans_gen++;
@@ -133,7 +135,8 @@ on_line(void *arg, unsigned idx, const char *line, size_t len)
 	dm->events++;
 	if (log_enabled(LOG_LEVEL_DEBUG))
 		log_event(idx, &ev);
-	decide_queue(dm->d, &ev, dm->events, daemon_now(), &cb);
+	decide_queue(dm->d, &ev, dm->events, logclock_event(&dm->clock, line,
+	    len, dm->conf.date_order, daemon_now()), &cb);
 }
 
 /* Read every log to its end (rescan: the periodic check of every file,
@@ -724,6 +727,7 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 	build_allow(&dm.conf, &dm.allow);
 	if (getrandom(seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
 		fatal(EX_OSERR, "getrandom");
+	logclock_init(&dm.clock);
 	if ((dm.d = decide_new(&dm.conf, seed, &dm.allow)) == NULL ||
 	    (dm.bans = bans_new(seed)) == NULL)
 		fatal(EX_OSERR, "out of memory");

@@ -19,6 +19,7 @@
 #include "decide.h"
 #include "enforce.h"
 #include "log.h"
+#include "logclock.h"
 #include "loop.h"
 #include "match.h"
 #include "tail.h"
@@ -51,6 +52,7 @@ struct daemon {
 	struct loop *loop;
 	struct matcher *m;
 	struct decide *d;
+	struct logclock clock;      /* the log's time, that decide runs on */
 	struct allow allow;
 	struct bans *bans;          /* what we banned: the truth for the kernel */
 	uint64_t bans_gen;          /* bumped at every change of bans */

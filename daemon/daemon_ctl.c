@@ -175,14 +175,22 @@ status_json(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 		json_str(r, p->id);
 		ctl_reply_printf(r, ":%llu", (unsigned long long)hits);
 	}
-	ctl_reply_printf(r, "},\"lines\":%llu,\"events\":%llu,\"long_lines\":"
-	    "%llu,\"rotations\":%llu,\"truncations\":%llu,\"wraps\":%llu,"
+	ctl_reply_printf(r, "},\"lines\":%llu,\"events\":%llu,\"deduped\":%llu,"
+	    "\"allowlisted\":%llu,\"times_untimed\":%llu,\"times_ahead\":"
+	    "%llu,\"times_jumps\":%llu,\"times_out_of_range\":%llu,"
+	    "\"long_lines\":%llu,\"rotations\":%llu,\"truncations\":%llu,\"wraps\":%llu,"
 	    "\"records\":%zu,\"evictions\":%llu,\"active_bans\":%zu,"
 	    "\"bans_decided\":%llu,\"ban_errors\":%llu,\"repairs\":%llu,"
 	    "\"sessions_cut\":%llu,\"packets_dropped\":%llu,\"bytes_dropped\":"
 	    "%llu,\"unattributed_pending\":%zu,\"ctl_served\":%llu,"
 	    "\"ctl_refused\":%llu,\"ctl_bad\":%llu}\n",
 	    (unsigned long long)dm->lines, (unsigned long long)dm->events,
+	    (unsigned long long)s->ds.deduped,
+	    (unsigned long long)s->ds.allowlisted,
+	    (unsigned long long)dm->clock.st.untimed,
+	    (unsigned long long)dm->clock.st.ahead,
+	    (unsigned long long)dm->clock.st.jumps,
+	    (unsigned long long)dm->clock.st.out_of_range,
 	    (unsigned long long)s->ts.long_lines,
 	    (unsigned long long)s->ts.rotations,
 	    (unsigned long long)s->ts.truncations,
@@ -239,6 +247,16 @@ status_text(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 			ctl_reply_printf(r, "  %-26s %llu\n", p->id,
 			    (unsigned long long)hits);
 	}
+	ctl_reply_printf(r, "not counted:     %llu second wordings (dedupe), "
+	    "%llu allowlisted\n", (unsigned long long)s->ds.deduped,
+	    (unsigned long long)s->ds.allowlisted);
+	ctl_reply_printf(r, "event times:     %llu without a time, %llu over "
+	    "%d s ahead of the wall clock, %llu jumps over %d s, %llu after "
+	    "2095\n",
+	    (unsigned long long)dm->clock.st.untimed,
+	    (unsigned long long)dm->clock.st.ahead, LOGCLOCK_AHEAD,
+	    (unsigned long long)dm->clock.st.jumps, LOGCLOCK_JUMP,
+	    (unsigned long long)dm->clock.st.out_of_range);
 	ctl_reply_printf(r, "tracked records: %zu (%llu evicted)\n",
 	    s->ds.records, (unsigned long long)s->ds.evictions);
 	ctl_reply_printf(r, "active bans:     %zu (%llu decided, %llu "
