@@ -18,7 +18,9 @@
  * start of the len bytes at line. DATE is D.M.Y, D-M-Y, D/M/Y, M/D/Y or
  * Y-M-D with a four-digit year; when both day and month are 12 or less,
  * order decides. TIME is H:MM:SS with optional hundredths after '.' or ','.
- * Returns the time, or -1 when the line has no valid timestamp.
+ * Returns the civil time, counted like seconds since the epoch as if the
+ * zone were UTC (logtime_local() places it in the zone), or -1 when the
+ * line has no valid timestamp.
  */
 int64_t logtime_parse(const char *line, size_t len,
     enum conf_date_order order);
@@ -35,7 +37,8 @@ int64_t logtime_parse(const char *line, size_t len,
 struct logtime_zone {
 	int64_t minute;       /* civil minute cached, or -1 */
 	int n;                /* 1; 2 in a repeated hour; 0 in a skipped one */
-	long off[2];          /* seconds east of UTC; off[0] the earlier instant */
+	long off[2];          /* seconds east of UTC; off[0] the earlier
+				 instant; n 0: off[0] the offset before */
 };
 
 /* An empty cache; reads the zone (tzset) for the C library. */
