@@ -146,7 +146,8 @@ on_line(void *arg, unsigned idx, const char *line, size_t len)
 	dm->events++;
 	if (log_enabled(LOG_LEVEL_DEBUG))
 		log_event(idx, &ev);
-	decide_queue(dm->d, &ev, dm->events, daemon_now(), &cb);
+	decide_queue(dm->d, &ev, dm->events, logclock_event(&dm->clock, line,
+	    len, dm->conf.date_order, daemon_now()), &cb);
 }
 
 /* Read every log to its end (rescan: the periodic check of every file,
@@ -627,6 +628,7 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 	daemon_allow_build(&dm);
 	if (getrandom(seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
 		fatal(EX_OSERR, "getrandom");
+	logclock_init(&dm.clock);
 	if ((dm.d = decide_new(&dm.conf, seed, &dm.allow)) == NULL)
 		fatal(EX_OSERR, "out of memory");
 	now = daemon_now();

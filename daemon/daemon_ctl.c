@@ -184,7 +184,8 @@ status_json(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 	    "%llu,\"rotations\":%llu,\"truncations\":%llu,\"wraps\":%llu,"
 	    "\"inotify_overflows\":%llu,\"read_errors\":%llu,"
 	    "\"addresses_refused\":%llu,\"regex_limit_hits\":%llu,"
-	    "\"deduped\":%llu,\"allowlisted\":%llu,"
+	    "\"deduped\":%llu,\"allowlisted\":%llu,\"times_untimed\":%llu,"
+	    "\"times_ahead\":%llu,\"times_jumps\":%llu,\"times_out_of_range\":%llu,"
 	    "\"records\":%zu,\"evictions\":%llu,",
 	    (unsigned long long)dm->lines, (unsigned long long)dm->events,
 	    (unsigned long long)s->ts.long_lines,
@@ -196,7 +197,11 @@ status_json(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 	    (unsigned long long)s->ms.bad_addr,
 	    (unsigned long long)s->ms.limit_hits,
 	    (unsigned long long)s->ds.deduped,
-	    (unsigned long long)s->ds.allowlisted, s->ds.records,
+	    (unsigned long long)s->ds.allowlisted,
+	    (unsigned long long)dm->clock.st.untimed,
+	    (unsigned long long)dm->clock.st.ahead,
+	    (unsigned long long)dm->clock.st.jumps,
+	    (unsigned long long)dm->clock.st.out_of_range, s->ds.records,
 	    (unsigned long long)s->ds.evictions);
 	ctl_reply_printf(r, "\"active_bans\":%zu,\"covered_bans\":%zu,"
 	    "\"bans_decided\":%llu,\"ban_errors\":%llu,\"bans_refused\":%llu,"
@@ -274,7 +279,7 @@ status_text(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 			ctl_reply_printf(r, "  %-26s %llu\n", p->id,
 			    (unsigned long long)hits);
 	}
-	ctl_reply_printf(r, "not counted:     %llu duplicates, %llu "
+	ctl_reply_printf(r, "not counted:     %llu second wordings (dedupe), %llu "
 	    "allowlisted, %llu bad addresses, %llu regex limit hits\n",
 	    (unsigned long long)s->ds.deduped,
 	    (unsigned long long)s->ds.allowlisted,
@@ -283,6 +288,13 @@ status_text(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 	ctl_reply_printf(r, "log reading:     %llu inotify overflows, %llu "
 	    "read errors\n", (unsigned long long)s->ts.overflows,
 	    (unsigned long long)s->ts.read_errors);
+	ctl_reply_printf(r, "event times:     %llu without a time, %llu over "
+	    "%d s ahead of the wall clock, %llu jumps over %d s, %llu after "
+	    "2095\n",
+	    (unsigned long long)dm->clock.st.untimed,
+	    (unsigned long long)dm->clock.st.ahead, LOGCLOCK_AHEAD,
+	    (unsigned long long)dm->clock.st.jumps, LOGCLOCK_JUMP,
+	    (unsigned long long)dm->clock.st.out_of_range);
 	ctl_reply_printf(r, "tracked records: %zu (%llu evicted)\n",
 	    s->ds.records, (unsigned long long)s->ds.evictions);
 	ctl_reply_printf(r, "active bans:     %zu (%zu inside a wider net ban; "
