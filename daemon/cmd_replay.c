@@ -165,14 +165,16 @@ cmd_replay(const struct cmd_global *g, int argc, char **argv)
 	fprintf(stderr, "replay: %llu lines, %llu events (%llu without a "
 	    "timestamp), %llu bans (%llu hosts, %llu netblocks); %llu "
 	    "duplicates ignored, %llu allowlisted, %llu attributed to SMTP "
-	    "sessions, %llu left unattributed\n",
+	    "sessions, %llu ambiguous and %llu without a session (not "
+	    "charged)\n",
 	    (unsigned long long)ms.lines, (unsigned long long)r.events,
 	    (unsigned long long)r.untimed,
 	    (unsigned long long)(r.hosts + r.nets),
 	    (unsigned long long)r.hosts, (unsigned long long)r.nets,
 	    (unsigned long long)st.deduped, (unsigned long long)st.allowlisted,
 	    (unsigned long long)st.attributed,
-	    (unsigned long long)(st.unattributed + st.pending));
+	    (unsigned long long)st.ambiguous,
+	    (unsigned long long)st.unattributed);
 	decide_free(r.d);
 	scan_free(&r.scan);
 	match_free(r.scan.m);

@@ -139,6 +139,15 @@ gather(struct daemon *dm, struct status *s)
 		s->live += bans_at(dm->bans, i)->expires > now;
 }
 
+/* Seconds the SMTP session tracker stays blind (session.h). */
+static int64_t
+blind_s(const struct daemon *dm, const struct status *s)
+{
+	int64_t now = daemon_now();
+
+	return s->ds.blind_until > now ? s->ds.blind_until - now : 0;
+}
+
 static void
 status_json(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 {
@@ -180,7 +189,8 @@ status_json(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 	    "\"records\":%zu,\"evictions\":%llu,\"active_bans\":%zu,"
 	    "\"bans_decided\":%llu,\"ban_errors\":%llu,\"repairs\":%llu,"
 	    "\"sessions_cut\":%llu,\"packets_dropped\":%llu,\"bytes_dropped\":"
-	    "%llu,\"unattributed_pending\":%zu,\"ctl_served\":%llu,"
+	    "%llu,\"rejections_ambiguous\":%llu,\"sessions_blind_s\":%lld,"
+	    "\"ctl_served\":%llu,"
 	    "\"ctl_refused\":%llu,\"ctl_bad\":%llu}\n",
 	    (unsigned long long)dm->lines, (unsigned long long)dm->events,
 	    (unsigned long long)s->ts.long_lines,
@@ -193,7 +203,8 @@ status_json(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 	    (unsigned long long)s->es.repairs,
 	    (unsigned long long)s->es.sessions_cut,
 	    (unsigned long long)s->es.packets, (unsigned long long)s->es.bytes,
-	    s->ds.pending, (unsigned long long)s->served,
+	    (unsigned long long)s->ds.ambiguous, (long long)blind_s(dm, s),
+	    (unsigned long long)s->served,
 	    (unsigned long long)s->refused, (unsigned long long)s->bad);
 }
 
@@ -248,6 +259,13 @@ status_text(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 	    (unsigned long long)s->es.packets, (unsigned long long)s->es.bytes);
 	ctl_reply_printf(r, "sessions cut:    %llu\n",
 	    (unsigned long long)s->es.sessions_cut);
+	ctl_reply_printf(r, "attribution:     %llu attributed, %llu ambiguous, "
+	    "%llu without a session (rejections without address; %zu SMTP "
+	    "clients open; blind %llds more)\n",
+	    (unsigned long long)s->ds.attributed,
+	    (unsigned long long)s->ds.ambiguous,
+	    (unsigned long long)s->ds.unattributed, s->ds.sessions,
+	    (long long)blind_s(dm, s));
 	ctl_reply_printf(r, "repairs:         %llu (%llu bans put back)\n",
 	    (unsigned long long)s->es.repairs,
 	    (unsigned long long)s->es.restored);
