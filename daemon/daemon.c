@@ -117,6 +117,24 @@ log_event(unsigned idx, const struct match_event *ev)
 	    ev->pattern->id, a, u);
 }
 
+/* Lines may have been lost since the last event (a truncation, a wrap,
+ * a partial line dropped, a rotation not resumed): the SMTP session
+ * tracker may miss sessions from now on (decide_lost). */
+static void
+check_lost(struct daemon *dm, const struct decide_cb *cb)
+{
+	struct tail_stats ts;
+	uint64_t n;
+
+	tail_stats(dm->tail, &ts);
+	n = ts.truncations + ts.wraps + ts.wrap_overruns + ts.partial_dropped +
+	    ts.resume_lost;
+	if (n != dm->lines_lost) {
+		dm->lines_lost = n;
+		decide_lost(dm->d, daemon_now(), cb);
+	}
+}
+
 /* Events are queued and decided in batches (decide_queue), at the latest
  * when read_logs() has read what the logs hold. */
 static void
@@ -131,6 +149,7 @@ on_line(void *arg, unsigned idx, const char *line, size_t len)
 	if (match_line(dm->m, line, len, &ev) != 1)
 		return;
 	dm->events++;
+	check_lost(dm, &cb);
 	if (log_enabled(LOG_LEVEL_DEBUG))
 		log_event(idx, &ev);
 	decide_queue(dm->d, &ev, dm->events, daemon_now(), &cb);
@@ -729,6 +748,8 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 		fatal(EX_OSERR, "out of memory");
 	now = daemon_now();
 	dm.started = dm.last_save = dm.last_recheck = dm.last_dog = now;
+	/* SMTP sessions opened before now are unknown to the tracker. */
+	decide_lost(dm.d, now, &(struct decide_cb){NULL, NULL, NULL});
 	load_state(&dm, &st, now);
 
 	/* The control socket first: a second daemon on the same socket

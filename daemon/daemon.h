@@ -66,6 +66,7 @@ struct daemon {
 	bool dirty;                 /* state changed since the last save */
 	uint64_t saved_rotations;   /* tail rotations + truncations at the last save */
 	uint64_t lines, events, verdicts;
+	uint64_t lines_lost;        /* tail counters of possible line loss */
 	uint64_t watchdog_usec;
 	struct log_limit warn_limit;
 };
