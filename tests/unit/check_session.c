@@ -2,9 +2,10 @@
  * Unit tests for daemon/session.c: whose rejection it is when the line
  * carries no address (only what the log proves), the blind spells (start,
  * lost lines, an address dropped for age or room, a stray close, a
- * rejection with no session open), and the O(1) layout against a plain
- * reference (a list scanned at every line) on generated busy logs. Time is
- * injected.
+ * rejection with no session open), the attacks on it played through
+ * decide.c as the daemon drives it (bans, not just owners), and the O(1)
+ * layout against a plain reference (a list scanned at every line) on
+ * generated busy logs. Time is injected.
  */
 #include "config.h"
 
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "decide.h"
 #include "session.h"
 
 static const uint8_t seed[16] = {3, 1, 4, 1, 5, 9, 2, 6};
@@ -222,6 +224,251 @@ START_TEST(test_table_full_blind)
 	ck_assert_uint_eq(st.open, 1);
 	ck_assert_uint_eq(st.strays, 0);
 	session_free(s);
+}
+END_TEST
+
+/* ---- the attacks, through decide.c ------------------------------------ */
+
+static const struct match_pattern p_open = {"smtp-connect", "smtp",
+    MATCH_SESSION_OPEN, 0, "t", 1};
+static const struct match_pattern p_close = {"smtp-disconnect", "smtp",
+    MATCH_SESSION_CLOSE, 0, "t", 2};
+static const struct match_pattern p_probe = {"smtp-unknown-rcpt-noip",
+    "smtp", MATCH_UNKNOWN_RCPT, 1, "t", 3};
+
+/* A log line: 'O' ip connected, 'C' ip disconnected with 0 messages, 'R' n
+ * rejections without address, 'L' lines lost; at time t. */
+struct line {
+	char op;
+	const char *ip;
+	int n;
+	int64_t t;
+};
+
+/* A session seen an hour (smtp_session_max) before 0: not blind at 0. */
+#define SETTLED {'O', "192.0.2.250", 0, -3600}, {'C', "192.0.2.250", 0, -3600}
+
+static char banned[32][ADDR_STRLEN];
+static size_t nbanned;
+
+static void
+on_ban(void *arg, const struct verdict *v)
+{
+	(void)arg;
+	ck_assert_uint_lt(nbanned, 32);
+	addr_format(&v->target, banned[nbanned++], ADDR_STRLEN);
+}
+
+static const struct decide_cb ban_cb = {on_ban, NULL, NULL};
+
+/* The daemon's engine with the default configuration. */
+static struct decide *
+engine(void)
+{
+	struct decide *d;
+	struct allow allow;
+	struct conf c;
+
+	ck_assert_int_eq(conf_defaults(&c), 0);
+	allow_init(&allow);
+	d = decide_new(&c, seed, &allow);
+	ck_assert_ptr_nonnull(d);
+	conf_free(&c);
+	nbanned = 0;
+	return d;
+}
+
+/* Decide the lines in order, each as the daemon would. */
+static void
+play(struct decide *d, const struct line *l, size_t n)
+{
+	struct match_event ev;
+	size_t i;
+	int k;
+
+	for (i = 0; i < n; i++) {
+		memset(&ev, 0, sizeof(ev));
+		if (l[i].op == 'L') {
+			decide_lost(d, l[i].t, &ban_cb);
+			continue;
+		}
+		ev.pattern = l[i].op == 'O' ? &p_open :
+		    l[i].op == 'C' ? &p_close : &p_probe;
+		if (l[i].ip != NULL) {
+			ev.addr = ip(l[i].ip);
+			ev.has_addr = true;
+		}
+		for (k = 0; k < (l[i].op == 'R' ? l[i].n : 1); k++)
+			decide_event(d, &ev, i, l[i].t, &ban_cb);
+	}
+}
+
+/* After the lines, these bans (in order), these rejections ambiguous. */
+static void
+expect_bans(struct decide *d, uint64_t ambiguous, const char *const *want,
+    size_t nwant)
+{
+	struct decide_stats st;
+	size_t i;
+
+	ck_assert_uint_eq(nbanned, nwant);
+	for (i = 0; i < nwant; i++)
+		ck_assert_str_eq(banned[i], want[i]);
+	decide_get_stats(d, &st);
+	ck_assert_uint_eq(st.ambiguous, ambiguous);
+}
+
+#define PLAY(d, ...)                                                         \
+	do {                                                                 \
+		const struct line l_[] = {__VA_ARGS__};                      \
+		play(d, l_, sizeof(l_) / sizeof(l_[0]));                     \
+	} while (0)
+
+/*
+ * The legitimate case: a harvester alone on the server is banned at its
+ * 5th probe, mid-session; once its close line is read, the next one alone
+ * is banned the same way.
+ */
+START_TEST(test_lone_harvester_banned)
+{
+	static const char *const want[] = {"203.0.113.60", "203.0.113.61"};
+	struct decide *d = engine();
+
+	PLAY(d, SETTLED, {'O', "203.0.113.60", 0, 0}, {'R', NULL, 4, 1});
+	ck_assert_uint_eq(nbanned, 0);
+	PLAY(d, {'R', NULL, 1, 1}, {'C', "203.0.113.60", 0, 2},
+	    {'O', "203.0.113.61", 0, 3}, {'R', NULL, 5, 4});
+	expect_bans(d, 0, want, 2);
+	decide_free(d);
+}
+END_TEST
+
+/*
+ * Attack: with a partner's session open beside the attacker's, 12
+ * address-less rejections, then the partner (a sender callout, a
+ * monitoring probe: 0 messages) closes first. The log does not say whose
+ * they were: nobody is charged, whoever closes and however.
+ */
+START_TEST(test_attack_partner_closes_first)
+{
+	struct decide *d = engine();
+
+	PLAY(d, SETTLED, {'O', "203.0.113.51", 0, 0},
+	    {'O', "198.51.100.121", 0, 1}, {'R', NULL, 12, 2},
+	    {'C', "198.51.100.121", 0, 3}, {'C', "203.0.113.51", 0, 4});
+	expect_bans(d, 12, NULL, 0);
+	decide_free(d);
+}
+END_TEST
+
+/*
+ * Attack: the attacker, alone, is banned at its 5th probe. Its session
+ * stays open (no close line yet: its packets are dropped, its session not
+ * cut), and its rejections still in the log keep coming while a partner
+ * connects: they are not the partner's. Once its close line is read, the
+ * next harvester alone is charged again.
+ */
+START_TEST(test_attack_banned_session_stays_open)
+{
+	static const char *const want[] = {"203.0.113.60", "203.0.113.61"};
+	struct decide *d = engine();
+
+	PLAY(d, SETTLED, {'O', "203.0.113.60", 0, 0}, {'R', NULL, 5, 1},
+	    {'O', "198.51.100.121", 0, 2}, {'R', NULL, 7, 3},
+	    {'C', "198.51.100.121", 0, 4});
+	expect_bans(d, 7, want, 1);
+	PLAY(d, {'C', "203.0.113.60", 0, 60}, {'O', "203.0.113.61", 0, 61},
+	    {'R', NULL, 5, 62});
+	expect_bans(d, 7, want, 2);
+	decide_free(d);
+}
+END_TEST
+
+/*
+ * Attack, repeated: the attacker makes three partner hosts of one /24
+ * connect and close with 0 messages beside its session, 12 probes each,
+ * every day for 18 days. Charged at the close, that banned each partner
+ * and their /24 again as each ban ended, up to 30 days on the 18th day.
+ * Nobody is charged now.
+ */
+START_TEST(test_attack_partner_netblock)
+{
+	static const char *const partner[] = {"203.0.113.10", "203.0.113.11",
+	    "203.0.113.12"};
+	struct decide_stats st;
+	struct decide *d = engine();
+	int64_t t;
+	int day, h;
+
+	PLAY(d, SETTLED);
+	for (day = 0; day < 18; day++) {
+		for (h = 0; h < 3; h++) {
+			t = day * 86400 + h * 300;
+			PLAY(d, {'O', "198.51.100.66", 0, t},
+			    {'O', partner[h], 0, t + 1}, {'R', NULL, 12, t + 2},
+			    {'C', partner[h], 0, t + 3},
+			    {'C', "198.51.100.66", 0, t + 4});
+		}
+	}
+	expect_bans(d, 18 * 3 * 12, NULL, 0);
+	decide_get_stats(d, &st);
+	ck_assert_uint_eq(st.history, 0);
+	decide_free(d);
+}
+END_TEST
+
+/*
+ * Attack on what the tracker cannot see: the attacker's session opened
+ * before dominoban started (or while it was down), or while log lines were
+ * lost (a truncation, a wrap); the partner is the only session it saw. For
+ * smtp_session_max after the start (_i 0) or the loss (_i 1) nothing is
+ * attributed.
+ */
+START_TEST(test_attack_unseen)
+{
+	static const struct line partner_alone[] = {
+	    {'O', "198.51.100.121", 0, 0}, {'R', NULL, 12, 1},
+	    {'C', "198.51.100.121", 0, 2}};
+	struct decide_stats st;
+	struct decide *d = engine();
+
+	if (_i == 1)
+		PLAY(d, SETTLED, {'L', NULL, 0, 0});
+	play(d, partner_alone, 3);
+	expect_bans(d, 12, NULL, 0);
+	decide_get_stats(d, &st);
+	ck_assert_int_eq(st.blind_until, 3600);
+	decide_free(d);
+}
+END_TEST
+
+/* decide_lost() decides what was queued before the loss as it was. */
+START_TEST(test_lost_flushes_first)
+{
+	struct decide_stats st;
+	struct match_event ev;
+	struct decide *d = engine();
+	int i;
+
+	PLAY(d, SETTLED);
+	memset(&ev, 0, sizeof(ev));
+	ev.pattern = &p_open;
+	ev.addr = ip("198.51.100.121");
+	ev.has_addr = true;
+	decide_queue(d, &ev, 1, 10, &ban_cb);
+	memset(&ev, 0, sizeof(ev));
+	ev.pattern = &p_probe;
+	for (i = 0; i < 2; i++)
+		decide_queue(d, &ev, 2, 11, &ban_cb);
+	decide_lost(d, 12, &ban_cb);
+	for (i = 0; i < 3; i++)
+		decide_queue(d, &ev, 3, 13, &ban_cb);
+	decide_flush(d, &ban_cb);
+	decide_get_stats(d, &st);
+	ck_assert_uint_eq(st.attributed, 2);
+	ck_assert_uint_eq(st.ambiguous, 3);
+	ck_assert_uint_eq(st.sessions, 1);
+	decide_free(d);
 }
 END_TEST
 
@@ -466,6 +713,14 @@ session_suite(void)
 	tcase_add_loop_test(tc, test_blind_causes, 0, 3);
 	tcase_add_test(tc, test_aged_out_blind);
 	tcase_add_test(tc, test_table_full_blind);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("attacks");
+	tcase_add_test(tc, test_lone_harvester_banned);
+	tcase_add_test(tc, test_attack_partner_closes_first);
+	tcase_add_test(tc, test_attack_banned_session_stays_open);
+	tcase_add_test(tc, test_attack_partner_netblock);
+	tcase_add_loop_test(tc, test_attack_unseen, 0, 2);
+	tcase_add_test(tc, test_lost_flushes_first);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("layout");
 	tcase_add_test(tc, test_same_as_reference);
