@@ -78,6 +78,7 @@ struct daemon {
 	uint64_t save_gen;          /* ledger_gen() when it was forked */
 	uint64_t saved_rotations;   /* tail rotations + truncations at the last save */
 	uint64_t lines, events, verdicts;
+	uint64_t lines_lost;        /* tail counters of possible line loss */
 	uint64_t watchdog_usec;
 	struct log_limit warn_limit;
 };
