@@ -22,6 +22,7 @@ int cmd_list(const struct cmd_global *g, int argc, char **argv);
 int cmd_ban(const struct cmd_global *g, int argc, char **argv);
 int cmd_unban(const struct cmd_global *g, int argc, char **argv);
 int cmd_status(const struct cmd_global *g, int argc, char **argv);
+int cmd_metrics(const struct cmd_global *g, int argc, char **argv);
 int cmd_reload(const struct cmd_global *g, int argc, char **argv);
 
 #endif

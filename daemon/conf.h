@@ -37,6 +37,7 @@
 #define CONF_DEFAULT_TABLE "dominoban"
 #define CONF_DEFAULT_PORTS "25 465 587 80 443 110 995 143 993 389 636 1352"
 #define CONF_DEFAULT_PRIORITY (-10)         /* input hook priority */
+#define CONF_DEFAULT_METRICS_INTERVAL 15    /* seconds between textfile writes */
 
 enum conf_action { CONF_ACTION_DROP = 0, CONF_ACTION_REJECT = 1 };
 enum conf_date_order { CONF_DATE_DMY = 0, CONF_DATE_MDY = 1 };
@@ -82,6 +83,10 @@ struct conf {
 	enum conf_action action;
 	int priority;
 	bool kill_sessions;           /* SOCK_DESTROY established sockets on ban */
+
+	/* [metrics] */
+	char *metrics_textfile;       /* node_exporter textfile, or NULL */
+	double metrics_interval;      /* seconds between its writes */
 
 	/* [allow] */
 	struct addr *allow;           /* configured CIDRs */

@@ -72,7 +72,7 @@ on_verdict(void *arg, const struct verdict *v)
 {
 	struct daemon *dm = arg;
 
-	dm->verdicts++;
+	metrics_decided(&dm->mx);
 	daemon_ban(dm, v);
 }
 
@@ -98,7 +98,10 @@ covered(void *arg, const struct addr *peer)
 void
 daemon_flush(struct daemon *dm)
 {
-	if (ledger_flush(dm->ledger, daemon_now(), NULL) > 0)
+	size_t added = ledger_flush(dm->ledger, daemon_now(), NULL);
+
+	metrics_flushed(&dm->mx);
+	if (added > 0)
 		enforce_cut(dm->enf, covered, dm);
 }
 
@@ -137,7 +140,6 @@ on_line(void *arg, unsigned idx, const char *line, size_t len)
 	struct decide_cb cb = {on_verdict, NULL, dm};
 	struct match_event ev;
 
-	dm->lines++;
 	dm->dirty = true;
 	if (match_line(dm->m, line, len, &ev) != 1)
 		return;
@@ -153,7 +155,10 @@ static int
 read_logs(struct daemon *dm, bool rescan)
 {
 	struct decide_cb cb = {on_verdict, NULL, dm};
-	int rc = rescan ? tail_rescan(dm->tail) : tail_process(dm->tail);
+	int rc;
+
+	daemon_stats_read(dm);
+	rc = rescan ? tail_rescan(dm->tail) : tail_process(dm->tail);
 
 	decide_flush(dm->d, &cb);
 	return rc;
@@ -230,6 +235,7 @@ on_tick(void *arg, int fd, uint32_t events)
 	(void)read_logs(dm, true);
 	check_readable(dm);
 	ctl_sweep(dm->ctl, now);
+	daemon_stats_tick(dm, now);
 	if (ledger_gen(dm->ledger) != dm->saved_gen)
 		dm->dirty = true;
 	if (dm->dirty) {
@@ -638,6 +644,7 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 	if ((dm.ledger = ledger_new(seed, dm.enf, &dm.allow, &dm.conf,
 		 &lcb)) == NULL)
 		fatal(EX_OSERR, "out of memory");
+	daemon_stats_open(&dm);
 	daemon_state_restore(&dm, &st, now);
 	add_logs(&dm, &st);
 	state_clear(&st);

@@ -24,7 +24,9 @@
 #include "log.h"
 #include "loop.h"
 #include "match.h"
+#include "metrics.h"
 #include "state.h"
+#include "stats.h"
 #include "tail.h"
 
 /* Interval of the housekeeping timer: expiry, rescans, state, repairs. */
@@ -75,7 +77,10 @@ struct daemon {
 	pid_t save_pid;             /* the save's child, or 0 */
 	uint64_t save_gen;          /* ledger_gen() when it was forked */
 	uint64_t saved_rotations;   /* tail rotations + truncations at the last save */
-	uint64_t lines, events, verdicts;
+	uint64_t events;            /* lines matched: the tag of each event */
+	struct metrics mx;          /* counters kept for metrics (daemon_stats.c) */
+	int64_t textfile_at;        /* when the metrics textfile was written */
+	uint64_t textfile_errors;
 	uint64_t watchdog_usec;
 	struct log_limit warn_limit;
 };
@@ -119,6 +124,19 @@ void daemon_allow_update(struct daemon *dm);
 
 /* Loop handler of dm->ifaddr's notices: an own address came or went. */
 void daemon_allow_on_ifaddr(void *arg, int fd, uint32_t events);
+
+/* Metrics (daemon_stats.c). Start counting (after the ledger exists). */
+void daemon_stats_open(struct daemon *dm);
+/* A batch of log lines starts being read: the latency clock. */
+void daemon_stats_read(struct daemon *dm);
+/* The one list of named values, gathered now into s (stats_init'ed). */
+void daemon_stats_gather(struct daemon *dm, struct stats *s);
+/* The Prometheus exposition, malloc'd, its length in *len; NULL with
+ * errno. */
+char *daemon_stats_prom(struct daemon *dm, size_t *len);
+/* Write the metrics textfile when [metrics] textfile is set and interval
+ * has passed since the last write (a failure is logged and counted). */
+void daemon_stats_tick(struct daemon *dm, int64_t now);
 
 /* Register the control verbs (list, status, ban, unban, reload) on dm->ctl.
  * 0, or -1 with errno. */
