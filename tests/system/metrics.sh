@@ -110,9 +110,50 @@ echo "ok: a failed textfile write is counted and logged"
 db_stop
 expect_eq "exit status" "$DB_RC" 0
 
+# The Grafana dashboard: valid JSON, every panel on the datasource
+# variable, every metric it queries in the exposition; its queries go into
+# a rules file for promtool to parse.
+DASH=$TOP_SRCDIR/packaging/grafana/dominoban.json
+if command -v python3 >/dev/null; then
+	python3 - "$DASH" "$M" "$T/rules.yml" <<'PY' || fail "the dashboard"
+import json, re, sys
+dash = json.load(open(sys.argv[1]))
+types = set(re.findall(r"^# TYPE (\S+) ", open(sys.argv[2]).read(), re.M))
+names = [v["name"] for v in dash["templating"]["list"]]
+assert "datasource" in names and "instance" in names, names
+ds = [v for v in dash["templating"]["list"] if v["name"] == "datasource"][0]
+assert ds["type"] == "datasource" and ds["query"] == "prometheus", ds
+exprs = []
+for p in dash["panels"]:
+    if p["type"] == "row":
+        continue
+    assert p["datasource"]["uid"] == "${datasource}", p["title"]
+    for t in p["targets"]:
+        assert t["datasource"]["uid"] == "${datasource}", p["title"]
+        exprs.append(t["expr"])
+        for m in re.findall(r"\b(dominoban_[a-z_]+)", t["expr"]):
+            fam = re.sub(r"_(bucket|sum|count)$", "", m) if m.startswith("dominoban_ban_latency") else m
+            assert fam in types, "%s (panel %s) is not in the exposition" % (m, p["title"])
+with open(sys.argv[3], "w") as f:
+    f.write("groups:\n- name: dashboard\n  rules:\n")
+    for i, e in enumerate(exprs):
+        e = e.replace("$__rate_interval", "5m").replace("$instance", ".*")
+        f.write("  - record: dashboard_expr_%d\n    expr: %s\n" % (i, json.dumps(e)))
+print("ok: the dashboard: %d panels, %d queries, every metric exported" %
+      (sum(p["type"] != "row" for p in dash["panels"]), len(exprs)))
+PY
+else
+	echo "note: no python3: the dashboard was not checked"
+fi
+
 if ! command -v promtool >/dev/null; then
 	skip "promtool not installed (Debian: prometheus): the exposition format was not checked"
 fi
 promtool check metrics <"$M" >"$T/promtool.out" 2>&1 || fail "promtool: $(cat "$T/promtool.out")"
 promtool check metrics <"$T/m2" >"$T/promtool.out" 2>&1 || fail "promtool (2): $(cat "$T/promtool.out")"
 echo "ok: promtool check metrics accepts the exposition"
+if [ -f "$T/rules.yml" ]; then
+	promtool check rules "$T/rules.yml" >"$T/promtool.out" 2>&1 ||
+		fail "promtool rejects a dashboard query: $(cat "$T/promtool.out")"
+	echo "ok: promtool parses every query of the dashboard"
+fi
