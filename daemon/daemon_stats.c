@@ -10,17 +10,16 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "daemon.h"
 #include "metrics.h"
 #include "stats.h"
+#include "wfile.h"
 
 enum {
 	D_UPTIME, D_INFO, D_DRY, D_LINES, D_LONG, D_ROT, D_TRUNC, D_WRAPS,
@@ -376,14 +375,14 @@ daemon_stats_prom(struct daemon *dm, size_t *len)
 }
 
 /* Write the exposition to path through path.tmp and rename(2), so that
- * node_exporter never reads half a file. 0, or -1 with errno. */
+ * node_exporter never reads half a file (no fsync: it is rewritten soon).
+ * 0, or -1 with errno. */
 static int
 write_textfile(struct daemon *dm, const char *path)
 {
 	char tmp[4096], *buf;
-	size_t len, off = 0;
-	ssize_t w = 0;
-	int fd, saved;
+	size_t len;
+	int rc, saved;
 
 	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
 		errno = ENAMETOOLONG;
@@ -391,22 +390,11 @@ write_textfile(struct daemon *dm, const char *path)
 	}
 	if ((buf = daemon_stats_prom(dm, &len)) == NULL)
 		return -1;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-	    0644);
-	while (fd != -1 && off < len) {
-		if ((w = write(fd, buf + off, len - off)) == -1 && errno != EINTR)
-			break;
-		off += w > 0 ? (size_t)w : 0;
-	}
-	free(buf);
-	if (fd == -1)
-		return -1;
-	if (close(fd) == 0 && off == len && rename(tmp, path) == 0)
-		return 0;
+	rc = wfile_write(path, tmp, buf, len, 0644, false);
 	saved = errno;
-	unlink(tmp);
+	free(buf);
 	errno = saved;
-	return -1;
+	return rc;
 }
 
 void
