@@ -16,6 +16,7 @@ struct cmd_global {
 #define CMD_DEFAULT_CONFIG DB_SYSCONFDIR "/dominoban/dominoban.conf"
 
 int cmd_test(const struct cmd_global *g, int argc, char **argv);
+int cmd_report(const struct cmd_global *g, int argc, char **argv);
 int cmd_replay(const struct cmd_global *g, int argc, char **argv);
 int cmd_run(const struct cmd_global *g, int argc, char **argv);
 int cmd_list(const struct cmd_global *g, int argc, char **argv);

@@ -73,6 +73,8 @@ on_verdict(void *arg, const struct verdict *v)
 	struct daemon *dm = arg;
 
 	metrics_decided(&dm->mx);
+	daemon_rollup_ban(dm, &v->target, v->offences, LEDGER_ORIGIN_LOCAL,
+	    v->reason);
 	daemon_ban(dm, v);
 }
 
@@ -144,6 +146,7 @@ on_line(void *arg, unsigned idx, const char *line, size_t len)
 	if (match_line(dm->m, line, len, &ev) != 1)
 		return;
 	dm->events++;
+	daemon_rollup_event(dm, &ev);
 	if (log_enabled(LOG_LEVEL_DEBUG))
 		log_event(idx, &ev);
 	decide_queue(dm->d, &ev, dm->events, daemon_now(), &cb);
@@ -236,6 +239,7 @@ on_tick(void *arg, int fd, uint32_t events)
 	check_readable(dm);
 	ctl_sweep(dm->ctl, now);
 	daemon_stats_tick(dm, now);
+	daemon_rollup_tick(dm, now);
 	if (ledger_gen(dm->ledger) != dm->saved_gen)
 		dm->dirty = true;
 	if (dm->dirty) {
@@ -416,6 +420,8 @@ daemon_reload(struct daemon *dm, struct ctl_reply *r)
 	if (decide_set_conf(dm->d, &dm->conf) == 1)
 		log_warnx("reload: max_records takes effect at restart");
 	ledger_set_conf(dm->ledger, &dm->conf);
+	rollup_set_retention(&dm->rollup,
+	    (unsigned)(dm->conf.report_retention / ROLLUP_HOUR));
 	daemon_allow_update(dm);
 	ledger_reconcile(dm->ledger, daemon_now(), "reload", false);
 	if (enforce_setup(dm->enf, &dm->conf) == -1)
@@ -519,6 +525,7 @@ daemon_free(struct daemon *dm)
 	tail_close(dm->tail);
 	loop_free(dm->loop);
 	ledger_free(dm->ledger);
+	rollup_free(&dm->rollup);
 	enforce_close(dm->enf);
 	ifaddr_close(dm->ifaddr);
 	decide_free(dm->d);
@@ -645,6 +652,7 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 		 &lcb)) == NULL)
 		fatal(EX_OSERR, "out of memory");
 	daemon_stats_open(&dm);
+	daemon_rollup_open(&dm, now);
 	daemon_state_restore(&dm, &st, now);
 	add_logs(&dm, &st);
 	state_clear(&st);
@@ -662,6 +670,7 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 		fatal(EX_OSERR, "event loop");
 
 	notify_send("STOPPING=1");
+	daemon_rollup_close(&dm);
 	rc = daemon_state_save(&dm);
 	daemon_free(&dm);
 	if (rc == -1) {

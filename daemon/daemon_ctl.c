@@ -245,6 +245,27 @@ h_metrics(void *arg, int argc, char **argv, struct ctl_reply *r)
 	ctl_reply_status(r, 0, "ok");
 }
 
+/* rollup: the report's hours in their file form (rollup.h), sampled now.
+ * Privileged: they hold the user names attackers tried. */
+static void
+h_rollup(void *arg, int argc, char **argv, struct ctl_reply *r)
+{
+	struct daemon *dm = arg;
+	size_t len;
+	char *buf;
+
+	(void)argc;
+	(void)argv;
+	daemon_rollup_sample(dm, daemon_now());
+	if (rollup_format(&dm->rollup, &buf, &len) == -1) {
+		ctl_reply_status(r, EX_OSERR, "out of memory");
+		return;
+	}
+	ctl_reply_write(r, buf, len);
+	free(buf);
+	ctl_reply_status(r, 0, "ok");
+}
+
 /* Why the ledger refused a ban of what (errno e), for the CLI. */
 static void
 refusal(struct daemon *dm, struct ctl_reply *r, const char *what,
@@ -425,6 +446,7 @@ daemon_ctl_register(struct daemon *dm)
 	if (ctl_register(dm->ctl, "list", false, h_list, dm) == -1 ||
 	    ctl_register(dm->ctl, "status", false, h_status, dm) == -1 ||
 	    ctl_register(dm->ctl, "metrics", false, h_metrics, dm) == -1 ||
+	    ctl_register(dm->ctl, "rollup", true, h_rollup, dm) == -1 ||
 	    ctl_register(dm->ctl, "ban", true, h_ban, dm) == -1 ||
 	    ctl_register(dm->ctl, "unban", true, h_unban, dm) == -1 ||
 	    ctl_register(dm->ctl, "reload", true, h_reload, dm) == -1)

@@ -190,10 +190,15 @@ on_ledger(void *arg, bool banned, const struct ban *b, const char *how,
 	struct daemon *dm = arg;
 
 	(void)now;
-	if (banned)
+	if (banned) {
 		metrics_ban(&dm->mx, b->origin, reason_kind(dm, b->reason),
 		    mono());
-	else
+		/* Local bans are in the report from their verdicts, as in
+		 * replay; the others (manual, peers...) from here. */
+		if (strcmp(b->origin, LEDGER_ORIGIN_LOCAL) != 0)
+			daemon_rollup_ban(dm, &b->target, b->offences,
+			    b->origin, b->reason);
+	} else
 		metrics_end(&dm->mx, b->origin, how);
 }
 
@@ -213,26 +218,11 @@ daemon_stats_read(struct daemon *dm)
 
 /* ---- gathering ------------------------------------------------------------ */
 
-static const char *
-tier_of(const struct daemon *dm, const struct addr *a)
-{
-	bool v4 = a->family == AF_INET;
-
-	if (addr_is_host(a))
-		return "host";
-	if (a->len == (v4 ? dm->conf.net4_prefix : dm->conf.net6_prefix))
-		return "net";
-	if (a->len == (v4 ? dm->conf.wide4_prefix : dm->conf.wide6_prefix))
-		return "wide";
-	return "prefix";
-}
-
 static void
 add_bans(struct daemon *dm, struct stats *s, int64_t now)
 {
-	static const char *const tiers[] = {"host", "net", "wide", "prefix"};
 	const struct bans *bans = ledger_bans(dm->ledger);
-	uint64_t n[METRICS_ORIGINS][2][4];
+	uint64_t n[METRICS_ORIGINS][2][ROLLUP_TIERS];
 	const struct ban *b;
 	unsigned o, f, t;
 	size_t i;
@@ -242,19 +232,17 @@ add_bans(struct daemon *dm, struct stats *s, int64_t now)
 		b = bans_at(bans, i);
 		if (b->expires <= now || b->kstate == BAN_PENDING)
 			continue;
-		for (t = 0; strcmp(tiers[t], tier_of(dm, &b->target)) != 0; t++)
-			;
-		n[metrics_origin_of(b->origin)]
-		 [b->target.family == AF_INET6][t]++;
+		n[metrics_origin_of(b->origin)][b->target.family == AF_INET6]
+		 [rollup_tier_of(&b->target, &dm->conf)]++;
 	}
 	for (o = 0; o < METRICS_ORIGINS; o++)
 		for (f = 0; f < 2; f++)
-			for (t = 0; t < 4; t++)
+			for (t = 0; t < ROLLUP_TIERS; t++)
 				stats_add_labels(s, &defs[D_ACTIVE_BY],
 				    n[o][f][t], "origin",
 				    metrics_origin_name(o), "family",
-				    f ? "ipv6" : "ipv4", "tier", tiers[t],
-				    NULL);
+				    f ? "ipv6" : "ipv4", "tier",
+				    rollup_tier_name(t), NULL);
 	for (o = 0; o < METRICS_ORIGINS; o++)
 		for (t = 0; t < METRICS_KINDS; t++)
 			if (t != MATCH_SESSION_OPEN - 1 &&

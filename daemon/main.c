@@ -29,6 +29,7 @@ static const struct subcommand subcommands[] = {
 	{"reload", cmd_reload, "re-read configuration and patterns"},
 	{"test", cmd_test, "run pattern files over log files"},
 	{"replay", cmd_replay, "run detection and policy over old logs (dry run)"},
+	{"report", cmd_report, "the morning report: attacks, bans, what needs a look"},
 	{"version", NULL, "print the version"},
 };
 

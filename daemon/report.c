@@ -115,30 +115,42 @@ add_reason(struct rollup_name *v, size_t *n, size_t cap, const char *reason)
 	return lines;
 }
 
-/* One target from its ban records b[0..n) (all of one target). */
+/*
+ * One target from its ban records b[0..n) (all of one target). A ban's
+ * reason counts the lines of its score record so far, which outlives a
+ * ban, so a returning host's later reasons include the earlier lines: the
+ * target's lines and reasons are those of its ban that counted most.
+ */
 static void
 make_target(struct report_target *t, struct rollup_ban *const *b, size_t n)
 {
-	struct rollup_name ids[32];
-	size_t nids = 0, i, off = 0;
+	struct rollup_name ids[32], best[32];
+	size_t nids, nbest = 0, i, off = 0;
+	uint64_t lines;
 
 	memset(t, 0, sizeof(*t));
-	memset(ids, 0, sizeof(ids));
 	t->target = b[0]->target;
 	t->tier = b[0]->tier;
 	t->bans = n;
 	for (i = 0; i < n; i++) {
-		t->lines += add_reason(ids, &nids, 32, b[i]->reason);
+		memset(ids, 0, sizeof(ids));
+		nids = 0;
+		lines = add_reason(ids, &nids, 32, b[i]->reason);
+		if (i == 0 || lines > t->lines) {
+			t->lines = lines;
+			memcpy(best, ids, sizeof(best));
+			nbest = nids;
+		}
 		if (b[i]->offences > t->offences)
 			t->offences = b[i]->offences;
 	}
-	qsort(ids, nids, sizeof(ids[0]), cmp_name_count);
-	for (i = 0; i < nids && i < REPORT_REASONS; i++)
+	qsort(best, nbest, sizeof(best[0]), cmp_name_count);
+	for (i = 0; i < nbest && i < REPORT_REASONS; i++)
 		off += (size_t)snprintf(t->reasons + off,
 		    off < sizeof(t->reasons) ? sizeof(t->reasons) - off : 0,
-		    "%s%s=%llu", i ? "," : "", ids[i].s,
-		    (unsigned long long)ids[i].n);
-	if (nids > REPORT_REASONS && off + 4 < sizeof(t->reasons))
+		    "%s%s=%llu", i ? "," : "", best[i].s,
+		    (unsigned long long)best[i].n);
+	if (nbest > REPORT_REASONS && off + 4 < sizeof(t->reasons))
 		snprintf(t->reasons + off, sizeof(t->reasons) - off, ",...");
 }
 
@@ -230,18 +242,21 @@ build_names(const struct rollup *r, size_t h0, size_t h1, bool users,
 	return 0;
 }
 
-/* Patterns that matched often before the quiet time and never in it. */
+/* Patterns that matched steadily before the quiet time (in many hours, so
+ * not one burst of an attack) and never in it. */
 static void
 build_silent(struct report *rep, const struct rollup *r, size_t h1)
 {
 	struct rollup_name before[ROLLUP_PATTERNS];
 	int64_t quiet = rep->to - REPORT_QUIET, last[ROLLUP_PATTERNS];
+	unsigned hours[ROLLUP_PATTERNS];
 	bool heard[ROLLUP_PATTERNS];
 	size_t n = 0, i, k, p;
 
 	memset(before, 0, sizeof(before));
 	memset(heard, 0, sizeof(heard));
 	memset(last, 0, sizeof(last));
+	memset(hours, 0, sizeof(hours));
 	for (i = 0; i < h1; i++) {
 		const struct rollup_hour *h = &r->h[i];
 		for (k = 0; k < h->npatterns; k++) {
@@ -259,11 +274,13 @@ build_silent(struct report *rep, const struct rollup *r, size_t h1)
 			} else {
 				before[p].n += h->patterns[k].n;
 				last[p] = h->start;
+				hours[p]++;
 			}
 		}
 	}
 	for (p = 0; p < n && rep->nsilent < REPORT_TOP; p++) {
-		if (heard[p] || before[p].n < REPORT_SILENT_MIN)
+		if (heard[p] || before[p].n < REPORT_SILENT_MIN ||
+		    hours[p] < REPORT_SILENT_HOURS)
 			continue;
 		memcpy(rep->silent[rep->nsilent].id, before[p].s,
 		    ROLLUP_NAME_MAX);
@@ -323,6 +340,10 @@ report_build(struct report *rep, const struct rollup *r, int64_t from,
 		&rep->distinct_rcpts) == -1)
 		goto nomem;
 	build_silent(rep, r, h1);
+	for (k = 0; k < REPORT_KINDS; k++)
+		rep->attacks += rep->total_kinds[report_kinds[k]];
+	for (k = 0; k < ROLLUP_TIERS; k++)
+		rep->bans += rep->total_tiers[k];
 	return 0;
 nomem:
 	report_free(rep);
@@ -451,15 +472,12 @@ report_text(const struct report *rep, FILE *f)
 	report_hour_str(rep->to, b, sizeof(b));
 	fprintf(f, "dominoban report: %s to %s (%zu hours)\n\n", a, b,
 	    rep->nhours);
-	fprintf(f, "Attack lines:    %llu (", (unsigned long long)sum(
-	    rep->total_kinds, ROLLUP_KINDS) - rep->total_kinds[MATCH_SESSION_OPEN]
-	    - rep->total_kinds[MATCH_SESSION_CLOSE]);
+	fprintf(f, "Attack lines:    %llu (", (unsigned long long)rep->attacks);
 	for (k = 0; k < REPORT_KINDS; k++)
 		fprintf(f, "%s%s %llu", k ? ", " : "",
 		    report_kind_name(report_kinds[k]),
 		    (unsigned long long)rep->total_kinds[report_kinds[k]]);
-	fprintf(f, ")\nBans:            %llu (",
-	    (unsigned long long)sum(rep->total_tiers, ROLLUP_TIERS));
+	fprintf(f, ")\nBans:            %llu (", (unsigned long long)rep->bans);
 	for (k = 0; k < ROLLUP_TIERS; k++)
 		fprintf(f, "%s%s %llu", k ? ", " : "", rollup_tier_name(
 		    (unsigned)k), (unsigned long long)rep->total_tiers[k]);
@@ -574,8 +592,10 @@ report_json(const struct report *rep, FILE *f)
 {
 	size_t x, k;
 
-	fprintf(f, "{\"from\":%lld,\"to\":%lld,\"hours\":%zu,\"kinds\":{",
-	    (long long)rep->from, (long long)rep->to, rep->nhours);
+	fprintf(f, "{\"from\":%lld,\"to\":%lld,\"hours\":%zu,\"attack_lines\":"
+	    "%llu,\"bans\":%llu,\"kinds\":{", (long long)rep->from,
+	    (long long)rep->to, rep->nhours, (unsigned long long)rep->attacks,
+	    (unsigned long long)rep->bans);
 	for (k = 0; k < REPORT_KINDS; k++)
 		fprintf(f, "%s\"%s\":%llu", k ? "," : "",
 		    report_kind_name(report_kinds[k]),

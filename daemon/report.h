@@ -20,15 +20,19 @@
 #define REPORT_TOP 20
 /* Pattern ids shown in a target's reasons. */
 #define REPORT_REASONS 4
-/* A pattern "stopped matching" when it matched at least this often before
- * the last REPORT_QUIET seconds of the period and never in them. */
+/* A pattern "stopped matching" when it matched at least this often, in at
+ * least this many hours, before the last REPORT_QUIET seconds of the
+ * period, and never in them. */
 #define REPORT_SILENT_MIN 10
+#define REPORT_SILENT_HOURS 12
 #define REPORT_QUIET (24 * 3600)
 
 struct report_target {
 	struct addr target;
 	uint8_t tier;                   /* enum rollup_tier */
-	uint64_t lines;                 /* attack lines its bans' reasons count */
+	uint64_t lines;                 /* attack lines its ban that counted
+					   most counted (reasons are
+					   cumulative: report.c) */
 	uint64_t bans;                  /* times banned in the period */
 	uint32_t offences;              /* highest offence count */
 	char reasons[VERDICT_REASON_MAX]; /* "id=n,id=n", most first */
@@ -46,6 +50,7 @@ struct report {
 	uint64_t (*kinds)[ROLLUP_KINDS];   /* per hour */
 	uint64_t (*tiers)[ROLLUP_TIERS];   /* per hour */
 	uint64_t (*dropped)[2];            /* per hour: packets, bytes */
+	uint64_t attacks, bans;            /* attack lines (the REPORT_KINDS), bans */
 	uint64_t total_kinds[ROLLUP_KINDS];
 	uint64_t total_tiers[ROLLUP_TIERS];
 	uint64_t values[RV_COUNT];
@@ -100,5 +105,14 @@ void report_text(const struct report *rep, FILE *f);
 void report_json(const struct report *rep, FILE *f);
 /* Render as one self-contained HTML page (report_html.c). */
 void report_html(const struct report *rep, FILE *f);
+
+/*
+ * Mail the report to `to` from `from` through the SMTP server at url, as
+ * multipart/alternative (text and HTML), with libcurl (report_mail.c,
+ * built only with libcurl). Returns a sysexits code; says what failed on
+ * stderr.
+ */
+int report_mail(const struct report *rep, const char *to, const char *from,
+    const char *url);
 
 #endif

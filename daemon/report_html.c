@@ -231,14 +231,8 @@ looks(FILE *f, const struct report *rep)
 void
 report_html(const struct report *rep, FILE *f)
 {
-	uint64_t attacks = 0, bans = 0;
 	char a[32], b[32];
-	size_t k;
 
-	for (k = 0; k < REPORT_KINDS; k++)
-		attacks += rep->total_kinds[report_kinds[k]];
-	for (k = 0; k < ROLLUP_TIERS; k++)
-		bans += rep->total_tiers[k];
 	report_hour_str(rep->from, a, sizeof(a));
 	report_hour_str(rep->to, b, sizeof(b));
 	fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta "
@@ -248,8 +242,8 @@ report_html(const struct report *rep, FILE *f)
 	    "</head><body><main>\n<h1>dominoban report</h1>\n<div "
 	    "class=\"muted\">%s to %s (%zu hours)</div>\n<h2>Summary</h2>\n"
 	    "<div class=\"cards\">\n", a, b, css, a, b, rep->nhours);
-	card(f, "attack lines", attacks);
-	card(f, "bans", bans);
+	card(f, "attack lines", rep->attacks);
+	card(f, "bans", rep->bans);
 	card(f, "packets dropped", rep->values[RV_PACKETS]);
 	card(f, "sessions cut", rep->values[RV_SESSIONS_CUT]);
 	fprintf(f, "</div>\n<h2>Attack lines per hour, by kind</h2>\n");

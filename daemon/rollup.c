@@ -28,6 +28,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "rollup.h"
 
@@ -49,6 +50,20 @@ const char *
 rollup_value_name(unsigned v)
 {
 	return v < RV_COUNT ? value_names[v] : "?";
+}
+
+enum rollup_tier
+rollup_tier_of(const struct addr *a, const struct conf *c)
+{
+	bool v4 = a->family == AF_INET;
+
+	if (addr_is_host(a))
+		return ROLLUP_HOST;
+	if (a->len == (v4 ? c->net4_prefix : c->net6_prefix))
+		return ROLLUP_NET;
+	if (a->len == (v4 ? c->wide4_prefix : c->wide6_prefix))
+		return ROLLUP_WIDE;
+	return ROLLUP_PREFIX;
 }
 
 void

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "conf.h"
 #include "verdict.h"
 
 #define ROLLUP_HOUR 3600
@@ -116,6 +117,11 @@ int rollup_format(const struct rollup *r, char **out, size_t *len);
  * refuses the whole file. 0, or -1 with errno EINVAL and a message. */
 int rollup_parse(struct rollup *r, const char *text, size_t len, char *err,
     size_t errlen);
+
+/* The tier of a ban's target under c's prefixes: host, net (net4/net6
+ * prefix), wide (wide4/wide6 prefix) or any other prefix. */
+enum rollup_tier rollup_tier_of(const struct addr *target,
+    const struct conf *c);
 
 /* Name of a tier ("host"...) and of a counter ("suspicious"...). */
 const char *rollup_tier_name(unsigned t);

@@ -109,8 +109,9 @@ fill(struct rollup *r)
 	rollup_event(r, T0, MATCH_UNKNOWN_RCPT, "smtp-unknown-rcpt",
 	    "<b>x@y\n", 8);
 	rollup_ban(r, T0 + 5, &h1, ROLLUP_HOST, 1, "local", "smtp-auth=5");
+	/* A reason counts the record's lines so far: 5 before, 5 now. */
 	rollup_ban(r, T0 + H + 5, &h1, ROLLUP_HOST, 2, "local",
-	    "smtp-auth=4,inet-auth=1");
+	    "smtp-auth=9,inet-auth=1");
 	rollup_ban(r, T0 + H + 9, &h2, ROLLUP_HOST, 1, "local", "http-auth=5");
 	rollup_ban(r, T0 + 2 * H, &n1, ROLLUP_NET, 1, "local",
 	    "smtp-unknown-rcpt=15");
@@ -202,7 +203,8 @@ START_TEST(test_report_figures)
 	ck_assert_uint_eq(rep.tiers[3][ROLLUP_NET], 1);
 	ck_assert_uint_eq(rep.values[RV_PACKETS], 12);
 	ck_assert_uint_eq(rep.dropped[3][0], 12);
-	/* Hosts: by attack lines of their bans' reasons, then bans. */
+	/* Hosts: by the attack lines of their ban that counted most, then
+	 * bans. */
 	ck_assert_uint_eq(rep.hosts_banned, 2);
 	ck_assert_uint_eq(rep.nhosts, 2);
 	ck_assert_uint_eq(rep.hosts[0].lines, 10);
@@ -225,7 +227,8 @@ START_TEST(test_report_figures)
 }
 END_TEST
 
-/* A pattern that matched for days and not in the last 24 hours. */
+/* A pattern that matched for hours on end and not in the last 24 hours;
+ * one burst of an attack (many lines in one hour) is no such pattern. */
 START_TEST(test_silent_pattern)
 {
 	struct rollup r;
@@ -239,6 +242,8 @@ START_TEST(test_silent_pattern)
 			rollup_event(&r, T0 + i * H, MATCH_UNKNOWN_RCPT,
 			    "smtp-unknown-rcpt", "r", 1);
 	}
+	for (i = 0; i < 30; i++)
+		rollup_event(&r, T0 + 3 * H, MATCH_RELAY, "smtp-relay", NULL, 0);
 	ck_assert_int_eq(report_build(&rep, &r, T0 + 24 * H, T0 + 48 * H), 0);
 	ck_assert_uint_eq(rep.nsilent, 1);
 	ck_assert_str_eq(rep.silent[0].id, "smtp-unknown-rcpt");
