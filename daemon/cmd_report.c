@@ -58,12 +58,9 @@ load_conf(const struct cmd_global *g, struct conf *c)
 {
 	struct errs e = {.count = 0};
 
-	if (conf_load(c, g->config, &e) == 0)
+	if (conf_load_or_defaults(c, g->config, g->config_given != 0, 0,
+		&e) != -1)
 		return EX_OK;
-	if (errno == ENOENT && !g->config_given) {
-		conf_free(c);
-		return conf_defaults(c) == 0 ? EX_OK : EX_OSERR;
-	}
 	fprintf(stderr, "dominoban report: configuration refused:\n%s", e.text);
 	conf_free(c);
 	return errno == ENOENT ? EX_NOINPUT : EX_CONFIG;

@@ -131,9 +131,10 @@ status_json_head(struct daemon *dm, FILE *f)
 	fprintf(f, "{\"version\":\"%s\",\"dry_run\":%s,\"table\":\"",
 	    PACKAGE_VERSION, dm->conf.dry_run ? "true" : "false");
 	stats_json_escape(f, dm->conf.table);
-	fprintf(f, "\",\"regex_engine\":\"%s\",\"kill_sessions\":\"%s\","
-	    "\"files\":[", match_jit(dm->m) ? "jit" : "interpreter",
-	    enforce_cut_name(es.cut));
+	fprintf(f, "\",\"allow_all\":%s,\"regex_engine\":\"%s\","
+	    "\"kill_sessions\":\"%s\",\"files\":[",
+	    conf_allow_all(&dm->conf, NULL, 0) > 0 ? "true" : "false",
+	    match_jit(dm->m) ? "jit" : "interpreter", enforce_cut_name(es.cut));
 	for (i = 0; i < dm->nfollowed; i++) {
 		memset(&pos, 0, sizeof(pos));
 		tail_pos(dm->tail, (unsigned)i, &pos);
@@ -153,6 +154,7 @@ status_json_head(struct daemon *dm, FILE *f)
 static void
 status_text_head(struct daemon *dm, FILE *f)
 {
+	char all[128];
 	struct tail_pos pos;
 	struct enforce_stats es;
 	size_t i;
@@ -166,6 +168,9 @@ status_text_head(struct daemon *dm, FILE *f)
 	fprintf(f, "regex engine:    %s\n", match_jit(dm->m) ?
 	    "PCRE2 JIT" : "PCRE2 interpreter (JIT refused)");
 	fprintf(f, "cut sessions:    %s\n", enforce_cut_name(es.cut));
+	if (conf_allow_all(&dm->conf, all, sizeof(all)) > 0)
+		fprintf(f, "allowlist:       %s: every address allowlisted, none "
+		    "banned\n", all);
 	for (i = 0; i < dm->nfollowed; i++) {
 		memset(&pos, 0, sizeof(pos));
 		tail_pos(dm->tail, (unsigned)i, &pos);
@@ -435,8 +440,11 @@ h_unban(void *arg, int argc, char **argv, struct ctl_reply *r)
 static void
 h_reload(void *arg, int argc, char **argv, struct ctl_reply *r)
 {
-	(void)argc;
 	(void)argv;
+	if (argc != 1) {
+		ctl_reply_status(r, EX_USAGE, "usage: reload (no arguments)");
+		return;
+	}
 	daemon_reload(arg, r);
 }
 

@@ -11,14 +11,12 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "daemon.h"
+#include "rfile.h"
 #include "rollup.h"
 #include "wfile.h"
 
@@ -37,52 +35,21 @@ rollup_path(const struct daemon *dm, char *path, size_t size, const char *ext)
 	return 0;
 }
 
-/* Read state_dir/rollup whole into a malloc'd buffer; NULL with errno. */
-static char *
-read_whole(const char *path, size_t *len)
-{
-	struct stat st;
-	char *buf = NULL;
-	ssize_t r;
-	int fd;
-
-	*len = 0;
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW |
-		 O_NONBLOCK)) == -1)
-		return NULL;
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    st.st_size > ROLLUP_FILE_MAX ||
-	    (buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		errno = errno != 0 ? errno : EINVAL;
-		close(fd);
-		return NULL;
-	}
-	while (*len < (size_t)st.st_size) {
-		r = read(fd, buf + *len, (size_t)st.st_size - *len);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		*len += (size_t)r;
-	}
-	close(fd);
-	return buf;
-}
-
 int
 daemon_rollup_read(const char *path, struct rollup *r, char *err,
     size_t errlen)
 {
 	size_t len;
 	char *buf;
-	int rc;
+	int rc, saved;
 
-	if ((buf = read_whole(path, &len)) == NULL) {
-		snprintf(err, errlen, "%s", strerror(errno));
+	if (rfile_read(path, ROLLUP_FILE_MAX, RFILE_NOFOLLOW, &buf, &len, err,
+		errlen) == -1)
 		return -1;
-	}
 	rc = rollup_parse(r, buf, len, err, errlen);
+	saved = errno;
 	free(buf);
+	errno = saved;
 	return rc;
 }
 

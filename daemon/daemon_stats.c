@@ -28,7 +28,7 @@ enum {
 	D_ACTIVE, D_COVERED, D_DECIDED, D_REFUSED, D_BANERR, D_ACTIVE_BY,
 	D_EXPIRED, D_UNBANS, D_LIFTS, D_SPLITS, D_BANS_BY, D_ENDS_BY,
 	D_PACKETS, D_BYTES, D_CUT, D_RECONCILE, D_PUTBACK, D_REMOVED,
-	D_ADOPTED, D_REPAIRS, D_PENDING, D_SAVEFAIL, D_SAVEFAILS, D_SERVED,
+	D_ADOPTED, D_REPAIRS, D_RESYNCS, D_PENDING, D_SAVEFAIL, D_SAVEFAILS, D_SERVED,
 	D_CTLREF, D_CTLBAD, D_DENIED, D_LATENCY, D_TEXTFILE_ERR, D_N
 };
 
@@ -127,6 +127,9 @@ static const struct stats_def defs[D_N] = {
     [D_REPAIRS] = {"repairs", "repairs_total", C, NULL, NULL, NULL,
 	"rebuilds after changes behind our back", "Table rebuilds after "
 	"someone else deleted from it."},
+    [D_RESYNCS] = {"resyncs", "resyncs_total", C, NULL, NULL, NULL,
+	"resyncs after lost notices", "Checks of the table after a burst of "
+	"change notices overflowed their socket."},
     [D_PENDING] = {"unattributed_pending", "unattributed_pending", G, NULL,
 	NULL, NULL, NULL, "Address-less SMTP rejections waiting for their "
 	"session."},
@@ -326,6 +329,7 @@ daemon_stats_gather(struct daemon *dm, struct stats *s)
 	stats_add(s, &defs[D_REMOVED], ls.removed);
 	stats_add(s, &defs[D_ADOPTED], ls.adopted);
 	stats_add(s, &defs[D_REPAIRS], dm->repairs);
+	stats_add(s, &defs[D_RESYNCS], dm->resyncs);
 	stats_add(s, &defs[D_PENDING], ds.pending);
 	stats_add(s, &defs[D_SAVEFAIL], (uint64_t)dm->save_failing_since);
 	stats_add(s, &defs[D_SAVEFAILS], dm->save_failures);
