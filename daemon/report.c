@@ -223,6 +223,8 @@ build_names(const struct rollup *r, size_t h0, size_t h1, bool users,
 		return -1;
 	for (n = 0, i = h0; i < h1; i++) {
 		k = users ? r->h[i].nusers : r->h[i].nrcpts;
+		if (k == 0)
+			continue; /* its table may not exist */
 		memcpy(all + n, users ? r->h[i].users : r->h[i].rcpts,
 		    k * sizeof(*all));
 		n += k;
