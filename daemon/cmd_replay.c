@@ -1,6 +1,7 @@
 /*
  * dominoban replay: the whole detection and decision pipeline over old
- * logs, in dry run, with the clock taken from the log's timestamps. It
+ * logs, in dry run, with the clock taken from the log's timestamps
+ * (logclock.h: the daemon's clock and bounds, without the wall clock). It
  * answers "what would this configuration have banned?". One line per
  * verdict on stdout: ban<TAB>ADDRESS_OR_PREFIX<TAB>SECONDS<TAB>REASON; a
  * summary on stderr.
@@ -18,7 +19,7 @@
 #include "conf.h"
 #include "decide.h"
 #include "log.h"
-#include "logtime.h"
+#include "logclock.h"
 #include "match.h"
 #include "rollup.h"
 #include "scan.h"
@@ -30,8 +31,8 @@ struct replay {
 	struct scan scan;
 	struct decide *d;
 	enum conf_date_order order;
-	int64_t now;
-	uint64_t events, untimed, hosts, nets;
+	struct logclock clock;
+	uint64_t events, hosts, nets;
 	const struct conf *conf;
 	struct rollup *rollup;     /* --rollup: the report's hours, or NULL */
 };
@@ -77,18 +78,14 @@ on_event(void *arg, const char *line, size_t len, const struct match_event *ev)
 {
 	struct replay *r = arg;
 	struct decide_cb cb = {on_verdict, NULL, r};
-	int64_t t;
+	int64_t now = logclock_event(&r->clock, line, len, r->order,
+	    LOGCLOCK_NO_WALL);
 
 	r->events++;
-	/* A line without a timestamp happened no earlier than the last one. */
-	if ((t = logtime_parse(line, len, r->order)) != -1 && t > r->now)
-		r->now = t;
-	else if (t == -1)
-		r->untimed++;
 	if (r->rollup != NULL)
-		rollup_event(r->rollup, r->now, ev->pattern->kind,
+		rollup_event(r->rollup, now, ev->pattern->kind,
 		    ev->pattern->id, ev->user, ev->user_len);
-	decide_queue(r->d, ev, r->events, r->now, &cb);
+	decide_queue(r->d, ev, r->events, now, &cb);
 }
 
 /* Write the rollup to path (atomically). EX_OK or EX_CANTCREAT. */
@@ -188,6 +185,7 @@ cmd_replay(const struct cmd_global *g, int argc, char **argv)
 	for (i = 0; i < conf.nallow; i++)
 		allow_add(&allow, &conf.allow[i]);
 	r.order = conf.date_order;
+	logclock_init(&r.clock);
 	if ((r.d = decide_new(&conf, seed, &allow)) == NULL)
 		fatal(EX_OSERR, "out of memory");
 	r.conf = &conf;
@@ -209,11 +207,14 @@ cmd_replay(const struct cmd_global *g, int argc, char **argv)
 	decide_get_stats(r.d, &st);
 	match_get_stats(r.scan.m, &ms);
 	fprintf(stderr, "replay: %llu lines, %llu events (%llu without a "
-	    "timestamp), %llu bans (%llu hosts, %llu netblocks); %llu "
+	    "timestamp, %llu dated over %d s after the previous one, %llu "
+	    "after 2095), %llu bans (%llu hosts, %llu netblocks); %llu "
 	    "duplicates ignored, %llu allowlisted, %llu attributed to SMTP "
 	    "sessions, %llu left unattributed\n",
 	    (unsigned long long)ms.lines, (unsigned long long)r.events,
-	    (unsigned long long)r.untimed,
+	    (unsigned long long)r.clock.st.untimed,
+	    (unsigned long long)r.clock.st.jumps, LOGCLOCK_JUMP,
+	    (unsigned long long)r.clock.st.out_of_range,
 	    (unsigned long long)(r.hosts + r.nets),
 	    (unsigned long long)r.hosts, (unsigned long long)r.nets,
 	    (unsigned long long)st.deduped, (unsigned long long)st.allowlisted,

@@ -75,8 +75,8 @@ on_verdict(void *arg, const struct verdict *v)
 	struct daemon *dm = arg;
 
 	metrics_decided(&dm->mx);
-	daemon_rollup_ban(dm, &v->target, v->offences, LEDGER_ORIGIN_LOCAL,
-	    v->reason);
+	daemon_rollup_ban(dm, v->at, &v->target, v->offences,
+	    LEDGER_ORIGIN_LOCAL, v->reason);
 	daemon_ban(dm, v);
 }
 
@@ -143,15 +143,18 @@ on_line(void *arg, unsigned idx, const char *line, size_t len)
 	struct daemon *dm = arg;
 	struct decide_cb cb = {on_verdict, NULL, dm};
 	struct match_event ev;
+	int64_t now;
 
 	dm->dirty = true;
 	if (match_line(dm->m, line, len, &ev) != 1)
 		return;
 	dm->events++;
-	daemon_rollup_event(dm, &ev);
+	now = logclock_event(&dm->clock, line, len, dm->conf.date_order,
+	    daemon_now());
+	daemon_rollup_event(dm, &ev, now);
 	if (log_enabled(LOG_LEVEL_DEBUG))
 		log_event(idx, &ev);
-	decide_queue(dm->d, &ev, dm->events, daemon_now(), &cb);
+	decide_queue(dm->d, &ev, dm->events, now, &cb);
 }
 
 /* Read every log to its end (rescan: the periodic check of every file,
@@ -640,6 +643,7 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 	daemon_allow_build(&dm);
 	if (getrandom(seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
 		fatal(EX_OSERR, "getrandom");
+	logclock_init(&dm.clock);
 	if ((dm.d = decide_new(&dm.conf, seed, &dm.allow)) == NULL)
 		fatal(EX_OSERR, "out of memory");
 	now = daemon_now();

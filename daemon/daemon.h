@@ -22,6 +22,7 @@
 #include "ifaddr.h"
 #include "ledger.h"
 #include "log.h"
+#include "logclock.h"
 #include "loop.h"
 #include "match.h"
 #include "rollup.h"
@@ -58,6 +59,7 @@ struct daemon {
 	struct loop *loop;
 	struct matcher *m;
 	struct decide *d;
+	struct logclock clock;      /* the log's time, that decide runs on */
 	struct allow allow;
 	struct ifaddr *ifaddr;      /* this machine's addresses, followed */
 	struct daemon_list_cache list_cache[2]; /* table, JSON */
@@ -144,13 +146,16 @@ char *daemon_stats_prom(struct daemon *dm, size_t *len);
 void daemon_stats_tick(struct daemon *dm, int64_t now);
 
 /* The report's rollup (daemon_rollup.c): load state_dir/rollup (a
- * corrupt one is set aside); count a matched line and a ban; sample the
- * counters into the current hour; save (durable: fsync); the periodic
- * part of the tick; the final sample and save. */
+ * corrupt one is set aside); count a matched line and a ban at t (the
+ * time decide runs on: the log's); sample the counters into the current
+ * hour; save (durable: fsync); the periodic part of the tick; the final
+ * sample and save. */
 void daemon_rollup_open(struct daemon *dm, int64_t now);
-void daemon_rollup_event(struct daemon *dm, const struct match_event *ev);
-void daemon_rollup_ban(struct daemon *dm, const struct addr *target,
-    uint32_t offences, const char *origin, const char *reason);
+void daemon_rollup_event(struct daemon *dm, const struct match_event *ev,
+    int64_t t);
+void daemon_rollup_ban(struct daemon *dm, int64_t t,
+    const struct addr *target, uint32_t offences, const char *origin,
+    const char *reason);
 void daemon_rollup_sample(struct daemon *dm, int64_t now);
 int daemon_rollup_save(struct daemon *dm, bool durable);
 void daemon_rollup_tick(struct daemon *dm, int64_t now);

@@ -5,8 +5,10 @@
  * (the rule counters cost a netlink round trip), and keeps the rollup in
  * state_dir/rollup: loaded at start (a corrupt file is set aside), saved
  * every ROLLUP_SAVE seconds while it changes, at each new hour and at exit.
- * The daemon decides on its clock, so a backlog read at start counts in
- * the hour it is read.
+ * Lines and the bans they decide count in the hour of the time decide
+ * runs on (the log's, logclock.h), as in replay, so a backlog read at a
+ * restart lands in its own hours; the sampled counters count in the hour
+ * of the wall clock.
  */
 #include "config.h"
 
@@ -103,17 +105,18 @@ daemon_rollup_save(struct daemon *dm, bool durable)
 }
 
 void
-daemon_rollup_event(struct daemon *dm, const struct match_event *ev)
+daemon_rollup_event(struct daemon *dm, const struct match_event *ev,
+    int64_t t)
 {
-	rollup_event(&dm->rollup, daemon_now(), ev->pattern->kind,
+	rollup_event(&dm->rollup, t, ev->pattern->kind,
 	    ev->pattern->id, ev->user, ev->user_len);
 }
 
 void
-daemon_rollup_ban(struct daemon *dm, const struct addr *target,
+daemon_rollup_ban(struct daemon *dm, int64_t t, const struct addr *target,
     uint32_t offences, const char *origin, const char *reason)
 {
-	rollup_ban(&dm->rollup, daemon_now(), target,
+	rollup_ban(&dm->rollup, t, target,
 	    rollup_tier_of(target, &dm->conf), offences, origin, reason);
 }
 

@@ -24,7 +24,8 @@
 enum {
 	D_UPTIME, D_INFO, D_DRY, D_LINES, D_LONG, D_ROT, D_TRUNC, D_WRAPS,
 	D_FILE_LINES, D_FILE_LONG, D_EVENTS, D_PATTERN, D_DEDUPED, D_ALLOWED,
-	D_BADADDR, D_LIMIT, D_OVERFLOW, D_READERR, D_RECORDS, D_EVICT,
+	D_BADADDR, D_LIMIT, D_OVERFLOW, D_READERR, D_UNTIMED, D_AHEAD, D_JUMPS,
+	D_OUTOFRANGE, D_RECORDS, D_EVICT,
 	D_ACTIVE, D_COVERED, D_DECIDED, D_REFUSED, D_BANERR, D_ACTIVE_BY,
 	D_EXPIRED, D_UNBANS, D_LIFTS, D_SPLITS, D_BANS_BY, D_ENDS_BY,
 	D_PACKETS, D_BYTES, D_CUT, D_RECONCILE, D_PUTBACK, D_REMOVED,
@@ -32,6 +33,8 @@ enum {
 	D_CTLREF, D_CTLBAD, D_DENIED, D_LATENCY, D_TEXTFILE_ERR, D_N
 };
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
 #define C STATS_COUNTER
 #define G STATS_GAUGE
 static const struct stats_def defs[D_N] = {
@@ -61,9 +64,9 @@ static const struct stats_def defs[D_N] = {
     [D_PATTERN] = {"patterns", "events_total", C, NULL, NULL, NULL, "*",
 	"Lines that matched, per pattern and kind."},
     [D_DEDUPED] = {"deduped", "events_not_counted_total", C, NULL,
-	"reason=\"duplicate\"", "not counted", "duplicates",
-	"Events not counted: the duplicate of an auth failure, or from an "
-	"allowlisted address."},
+	"reason=\"duplicate\"", "not counted", "second wordings (dedupe)",
+	"Events not counted: the second wording of one auth failure, or "
+	"from an allowlisted address."},
     [D_ALLOWED] = {"allowlisted", "events_not_counted_total", C, NULL,
 	"reason=\"allowlisted\"", NULL, "allowlisted", NULL},
     [D_BADADDR] = {"addresses_refused", "bad_addresses_total", C, NULL, NULL,
@@ -77,6 +80,18 @@ static const struct stats_def defs[D_N] = {
 	"(every file is rescanned)."},
     [D_READERR] = {"read_errors", "read_errors_total", C, NULL, NULL, NULL,
 	"read errors", "Failed reads or stats of a followed file."},
+    [D_UNTIMED] = {"times_untimed", "event_times_total", C, NULL,
+	"problem=\"untimed\"", "event times", "without a time",
+	"Events whose time was not taken from their line as is: no "
+	"readable time, too far ahead of the wall clock, an unconfirmed "
+	"jump, after 2095."},
+    [D_AHEAD] = {"times_ahead", "event_times_total", C, NULL,
+	"problem=\"ahead\"", NULL, "over " STR(LOGCLOCK_AHEAD) " s ahead of "
+	"the wall clock", NULL},
+    [D_JUMPS] = {"times_jumps", "event_times_total", C, NULL,
+	"problem=\"jump\"", NULL, "jumps over " STR(LOGCLOCK_JUMP) " s", NULL},
+    [D_OUTOFRANGE] = {"times_out_of_range", "event_times_total", C, NULL,
+	"problem=\"out_of_range\"", NULL, "after 2095", NULL},
     [D_RECORDS] = {"records", "records", G, NULL, NULL, "tracked records",
 	NULL, "Score records held (hosts and netblocks)."},
     [D_EVICT] = {"evictions", "record_evictions_total", C, NULL, NULL, NULL,
@@ -192,14 +207,13 @@ on_ledger(void *arg, bool banned, const struct ban *b, const char *how,
 {
 	struct daemon *dm = arg;
 
-	(void)now;
 	if (banned) {
 		metrics_ban(&dm->mx, b->origin, reason_kind(dm, b->reason),
 		    mono());
 		/* Local bans are in the report from their verdicts, as in
 		 * replay; the others (manual, peers...) from here. */
 		if (strcmp(b->origin, LEDGER_ORIGIN_LOCAL) != 0)
-			daemon_rollup_ban(dm, &b->target, b->offences,
+			daemon_rollup_ban(dm, now, &b->target, b->offences,
 			    b->origin, b->reason);
 	} else
 		metrics_end(&dm->mx, b->origin, how);
@@ -309,6 +323,10 @@ daemon_stats_gather(struct daemon *dm, struct stats *s)
 	stats_add(s, &defs[D_LIMIT], ms.limit_hits);
 	stats_add(s, &defs[D_OVERFLOW], ts.overflows);
 	stats_add(s, &defs[D_READERR], ts.read_errors);
+	stats_add(s, &defs[D_UNTIMED], dm->clock.st.untimed);
+	stats_add(s, &defs[D_AHEAD], dm->clock.st.ahead);
+	stats_add(s, &defs[D_JUMPS], dm->clock.st.jumps);
+	stats_add(s, &defs[D_OUTOFRANGE], dm->clock.st.out_of_range);
 	stats_add(s, &defs[D_RECORDS], ds.records);
 	stats_add(s, &defs[D_EVICT], ds.evictions);
 	stats_add(s, &defs[D_ACTIVE], ls.active);
