@@ -52,8 +52,8 @@ not_banned() {
 	echo "SMTP Server: 192.0.2.200 connected"
 	echo "SMTP Server: 192.0.2.200 disconnected. 1 message[s] received"
 } >"$T/in"; say 2
-b=$(json sessions_blind_s)
-[ "$b" -gt 0 ] || fail "not blind after the first lines: $b"
+# (The spell itself is timed in check_session.c: here, where a slow build
+# may outlast its 3 s, only its end is awaited.)
 wait_until 10 json_is sessions_blind_s 0 || fail "still blind after 10 s"
 
 # 1. The legitimate case: a harvester alone, banned at its 5th probe.
