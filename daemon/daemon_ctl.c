@@ -17,6 +17,9 @@
 #include <sys/socket.h>
 #include <sysexits.h>
 
+#ifdef HAVE_MQTT
+#include "cluster.h"
+#endif
 #include "daemon.h"
 
 static void
@@ -222,8 +225,13 @@ status_json(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 	    s->ds.pending, (long long)dm->save_failing_since);
 	json_str(r, dm->save_errno != 0 ? strerror(dm->save_errno) : "");
 	ctl_reply_printf(r, ",\"ctl_served\":%llu,\"ctl_refused\":%llu,"
-	    "\"ctl_bad\":%llu}\n", (unsigned long long)s->served,
+	    "\"ctl_bad\":%llu", (unsigned long long)s->served,
 	    (unsigned long long)s->refused, (unsigned long long)s->bad);
+#ifdef HAVE_MQTT
+	if (dm->cluster != NULL)
+		cluster_status_json(dm->cluster, r, daemon_now());
+#endif
+	ctl_reply_printf(r, "}\n");
 }
 
 static void
@@ -310,6 +318,10 @@ status_text(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 	ctl_reply_printf(r, "control socket:  %llu served, %llu refused, %llu "
 	    "bad requests\n", (unsigned long long)s->served,
 	    (unsigned long long)s->refused, (unsigned long long)s->bad);
+#ifdef HAVE_MQTT
+	if (dm->cluster != NULL)
+		cluster_status_text(dm->cluster, r, daemon_now());
+#endif
 }
 
 static void
