@@ -33,6 +33,8 @@
 #define CLUSTER_BACKOFF_MAX 30
 /* A connect not answered within this long is given up (seconds). */
 #define CLUSTER_CONNECT_TIMEOUT 10
+/* Packets read in one go before the loop runs again. */
+#define CLUSTER_READ_BURST 4096
 /* MQTT keepalive (seconds). */
 #define CLUSTER_KEEPALIVE 30
 /* A peer's live bans may come in bursts of this many times its rate. */
