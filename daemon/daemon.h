@@ -22,6 +22,7 @@
 #include "ifaddr.h"
 #include "ledger.h"
 #include "log.h"
+#include "logclock.h"
 #include "loop.h"
 #include "match.h"
 #include "state.h"
@@ -57,6 +58,7 @@ struct daemon {
 	struct loop *loop;
 	struct matcher *m;
 	struct decide *d;
+	struct logclock clock;      /* the log's time, that decide runs on */
 	struct allow allow;
 	struct ifaddr *ifaddr;      /* this machine's addresses, followed */
 	struct daemon_list_cache list_cache[2]; /* table, JSON */
@@ -74,7 +76,7 @@ struct daemon {
 	uint64_t saved_gen;         /* ledger_gen() at the last save */
 	int64_t save_failing_since; /* first failed save of a run of them, or 0 */
 	int save_errno;             /* why the last save failed */
-	uint64_t save_failures, repairs;
+	uint64_t save_failures, repairs, resyncs;
 	pid_t save_pid;             /* the save's child, or 0 */
 	uint64_t save_gen;          /* ledger_gen() when it was forked */
 	uint64_t saved_rotations;   /* tail rotations + truncations at the last save */

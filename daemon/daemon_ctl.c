@@ -159,8 +159,9 @@ status_json(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 	    (long long)(daemon_now() - dm->started),
 	    dm->conf.dry_run ? "true" : "false");
 	json_str(r, dm->conf.table);
-	ctl_reply_printf(r, ",\"regex_engine\":\"%s\",\"kill_sessions\":",
-	    match_jit(dm->m) ? "jit" : "interpreter");
+	ctl_reply_printf(r, ",\"allow_all\":%s,\"regex_engine\":\"%s\","
+	    "\"kill_sessions\":", conf_allow_all(&dm->conf, NULL, 0) > 0 ?
+	    "true" : "false", match_jit(dm->m) ? "jit" : "interpreter");
 	json_str(r, enforce_cut_name(s->es.cut));
 	ctl_reply_printf(r, ",\"files\":[");
 	for (i = 0; i < dm->nfollowed; i++) {
@@ -186,7 +187,8 @@ status_json(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 	    "%llu,\"rotations\":%llu,\"truncations\":%llu,\"wraps\":%llu,"
 	    "\"inotify_overflows\":%llu,\"read_errors\":%llu,"
 	    "\"addresses_refused\":%llu,\"regex_limit_hits\":%llu,"
-	    "\"deduped\":%llu,\"allowlisted\":%llu,"
+	    "\"deduped\":%llu,\"allowlisted\":%llu,\"times_untimed\":%llu,"
+	    "\"times_ahead\":%llu,\"times_jumps\":%llu,\"times_out_of_range\":%llu,"
 	    "\"records\":%zu,\"evictions\":%llu,",
 	    (unsigned long long)dm->lines, (unsigned long long)dm->events,
 	    (unsigned long long)s->ts.long_lines,
@@ -198,13 +200,18 @@ status_json(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 	    (unsigned long long)s->ms.bad_addr,
 	    (unsigned long long)s->ms.limit_hits,
 	    (unsigned long long)s->ds.deduped,
-	    (unsigned long long)s->ds.allowlisted, s->ds.records,
+	    (unsigned long long)s->ds.allowlisted,
+	    (unsigned long long)dm->clock.st.untimed,
+	    (unsigned long long)dm->clock.st.ahead,
+	    (unsigned long long)dm->clock.st.jumps,
+	    (unsigned long long)dm->clock.st.out_of_range, s->ds.records,
 	    (unsigned long long)s->ds.evictions);
 	ctl_reply_printf(r, "\"active_bans\":%zu,\"covered_bans\":%zu,"
 	    "\"bans_decided\":%llu,\"ban_errors\":%llu,\"bans_refused\":%llu,"
 	    "\"expired\":%llu,\"unbans\":%llu,\"allowlist_lifts\":%llu,"
 	    "\"allowlist_splits\":%llu,\"reconciles\":%llu,\"put_back\":%llu,"
-	    "\"removed\":%llu,\"adopted\":%llu,\"repairs\":%llu,",
+	    "\"removed\":%llu,\"adopted\":%llu,\"repairs\":%llu,"
+	    "\"resyncs\":%llu,",
 	    s->ls.active, s->ls.shadowed, (unsigned long long)dm->verdicts,
 	    (unsigned long long)s->es.ban_errors,
 	    (unsigned long long)s->ls.refused,
@@ -216,7 +223,7 @@ status_json(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 	    (unsigned long long)s->ls.put_back,
 	    (unsigned long long)s->ls.removed,
 	    (unsigned long long)s->ls.adopted,
-	    (unsigned long long)dm->repairs);
+	    (unsigned long long)dm->repairs, (unsigned long long)dm->resyncs);
 	ctl_reply_printf(r, "\"sessions_cut\":%llu,\"packets_dropped\":%llu,"
 	    "\"bytes_dropped\":%llu,\"unattributed_pending\":%zu,"
 	    "\"state_save_failing_since\":%lld,\"state_save_error\":",
@@ -237,6 +244,7 @@ status_json(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 static void
 status_text(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 {
+	char all[128];
 	struct tail_pos pos;
 	uint64_t hits;
 	size_t i;
@@ -250,6 +258,9 @@ status_text(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 	    "PCRE2 JIT" : "PCRE2 interpreter (JIT refused)");
 	ctl_reply_printf(r, "cut sessions:    %s\n",
 	    enforce_cut_name(s->es.cut));
+	if (conf_allow_all(&dm->conf, all, sizeof(all)) > 0)
+		ctl_reply_printf(r, "allowlist:       %s: every address "
+		    "allowlisted, none banned\n", all);
 	for (i = 0; i < dm->nfollowed; i++) {
 		memset(&pos, 0, sizeof(pos));
 		tail_pos(dm->tail, (unsigned)i, &pos);
@@ -276,7 +287,7 @@ status_text(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 			ctl_reply_printf(r, "  %-26s %llu\n", p->id,
 			    (unsigned long long)hits);
 	}
-	ctl_reply_printf(r, "not counted:     %llu duplicates, %llu "
+	ctl_reply_printf(r, "not counted:     %llu second wordings (dedupe), %llu "
 	    "allowlisted, %llu bad addresses, %llu regex limit hits\n",
 	    (unsigned long long)s->ds.deduped,
 	    (unsigned long long)s->ds.allowlisted,
@@ -285,6 +296,13 @@ status_text(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 	ctl_reply_printf(r, "log reading:     %llu inotify overflows, %llu "
 	    "read errors\n", (unsigned long long)s->ts.overflows,
 	    (unsigned long long)s->ts.read_errors);
+	ctl_reply_printf(r, "event times:     %llu without a time, %llu over "
+	    "%d s ahead of the wall clock, %llu jumps over %d s, %llu after "
+	    "2095\n",
+	    (unsigned long long)dm->clock.st.untimed,
+	    (unsigned long long)dm->clock.st.ahead, LOGCLOCK_AHEAD,
+	    (unsigned long long)dm->clock.st.jumps, LOGCLOCK_JUMP,
+	    (unsigned long long)dm->clock.st.out_of_range);
 	ctl_reply_printf(r, "tracked records: %zu (%llu evicted)\n",
 	    s->ds.records, (unsigned long long)s->ds.evictions);
 	ctl_reply_printf(r, "active bans:     %zu (%zu inside a wider net ban; "
@@ -302,11 +320,12 @@ status_text(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 	    (unsigned long long)s->es.sessions_cut);
 	ctl_reply_printf(r, "kernel checks:   %llu disagreements (%llu put "
 	    "back, %llu removed, %llu adopted at start); %llu rebuilds after "
-	    "changes behind our back\n", (unsigned long long)s->ls.reconciles,
+	    "changes behind our back; %llu resyncs after lost notices\n",
+	    (unsigned long long)s->ls.reconciles,
 	    (unsigned long long)s->ls.put_back,
 	    (unsigned long long)s->ls.removed,
 	    (unsigned long long)s->ls.adopted,
-	    (unsigned long long)dm->repairs);
+	    (unsigned long long)dm->repairs, (unsigned long long)dm->resyncs);
 	if (dm->save_failing_since != 0)
 		ctl_reply_printf(r, "state file:      SAVE FAILING for %llds (%s); "
 		    "retried every second\n",
@@ -507,8 +526,11 @@ h_unban(void *arg, int argc, char **argv, struct ctl_reply *r)
 static void
 h_reload(void *arg, int argc, char **argv, struct ctl_reply *r)
 {
-	(void)argc;
 	(void)argv;
+	if (argc != 1) {
+		ctl_reply_status(r, EX_USAGE, "usage: reload (no arguments)");
+		return;
+	}
 	daemon_reload(arg, r);
 }
 

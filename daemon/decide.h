@@ -18,8 +18,6 @@
 
 /* Distinct pattern ids remembered for reasons. */
 #define DECIDE_PATTERNS 255
-/* Entries of the (address, user) deduplication cache. */
-#define DECIDE_DEDUPE_SLOTS 4096
 
 struct decide_cb {
 	/* A ban decided (never for an allowlisted address). */
@@ -37,7 +35,7 @@ typedef void (*decide_counted_fn)(void *arg, const struct addr *a,
 
 struct decide_stats {
 	uint64_t events;          /* events offered */
-	uint64_t deduped;         /* duplicate auth failures not counted */
+	uint64_t deduped;         /* second wordings of a failure (dedupe.h) */
 	uint64_t allowlisted;     /* events from allowlisted addresses */
 	uint64_t attributed;      /* address-less rejections attributed */
 	uint64_t unattributed;    /* ... dropped without a session */

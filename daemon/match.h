@@ -42,6 +42,7 @@ struct match_pattern {
 	double weight;         /* score added per hit */
 	const char *file;      /* where it was defined, for messages */
 	unsigned line;
+	const char *dedupe;    /* its dedupe group (dedupe.h), or NULL */
 };
 
 /* One hit. Pointers are valid until the next match call or match_free(). */
@@ -65,6 +66,8 @@ struct match_stats {
 
 /* Flags for match_load() and match_load_text(). */
 #define MATCH_NO_JIT 0x1       /* never use the JIT (tests, hardened hosts) */
+#define MATCH_STRICT 0x2       /* match_load(): refuse files and directories
+				* not trusted (rfile.h RFILE_STRICT) */
 
 struct matcher;
 

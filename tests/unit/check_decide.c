@@ -16,19 +16,19 @@
 static const uint8_t seed[16] = {9, 8, 7, 6, 5, 4, 3, 2, 1};
 
 static const struct match_pattern p_auth = {"smtp-auth", "smtp", MATCH_AUTH,
-    1, "t", 1};
+    1, "t", 1, "smtp-auth"};
 static const struct match_pattern p_inet = {"inet-auth", "smtp", MATCH_AUTH,
-    1, "t", 2};
+    1, "t", 2, "smtp-auth"};
 static const struct match_pattern p_http = {"http-auth", "http", MATCH_AUTH,
-    1, "t", 3};
+    1, "t", 3, NULL};
 static const struct match_pattern p_rcpt = {"smtp-unknown-rcpt", "smtp",
-    MATCH_UNKNOWN_RCPT, 1, "t", 4};
+    MATCH_UNKNOWN_RCPT, 1, "t", 4, NULL};
 static const struct match_pattern p_rcpt_noip = {"smtp-unknown-rcpt-noip",
-    "smtp", MATCH_UNKNOWN_RCPT, 1, "t", 5};
+    "smtp", MATCH_UNKNOWN_RCPT, 1, "t", 5, NULL};
 static const struct match_pattern p_open = {"smtp-connect", "smtp",
-    MATCH_SESSION_OPEN, 0, "t", 6};
+    MATCH_SESSION_OPEN, 0, "t", 6, NULL};
 static const struct match_pattern p_close = {"smtp-disconnect", "smtp",
-    MATCH_SESSION_CLOSE, 0, "t", 7};
+    MATCH_SESSION_CLOSE, 0, "t", 7, NULL};
 
 struct out {
 	struct verdict v[512];
@@ -173,6 +173,34 @@ START_TEST(test_dedupe_two_styles)
 	ck_assert_uint_eq(out.n, 0);
 	decide_get_stats(d, &st);
 	ck_assert_uint_eq(st.deduped, 4);
+	decide_free(d);
+}
+END_TEST
+
+/* The lockout line: "http: IP Address [x] authentication failure using
+ * internet password: User is locked out", the same user every time. Ten 3 s
+ * apart, and five 1.1 s apart (times as the log gives them, rounded to the
+ * second), are ten and five failures: banned. */
+START_TEST(test_lockout_never_pairs_with_itself)
+{
+	struct decide_stats st;
+	struct decide *d;
+	int i;
+
+	engine();
+	d = start();
+	for (i = 0; i < 10; i++)
+		event(d, &p_http, "80.94.95.90", "IP Address", -1, 1000 + 3 * i,
+		    0);
+	for (i = 0; i < 5; i++)
+		event(d, &p_http, "80.94.95.91", "IP Address", -1,
+		    5000 + i * 11 / 10, 0);
+	ck_assert_uint_eq(out.n, 2);
+	ck_assert_str_eq(target(0), "80.94.95.90");
+	ck_assert_str_eq(target(1), "80.94.95.91");
+	ck_assert_str_eq(out.v[1].reason, "http-auth=5");
+	decide_get_stats(d, &st);
+	ck_assert_uint_eq(st.deduped, 0);
 	decide_free(d);
 }
 END_TEST
@@ -753,6 +781,7 @@ decide_suite(void)
 	tcase_add_test(tc, test_host_threshold_and_reason);
 	tcase_add_test(tc, test_decay_keeps_slow_guessers_out);
 	tcase_add_test(tc, test_dedupe_two_styles);
+	tcase_add_test(tc, test_lockout_never_pairs_with_itself);
 	tcase_add_test(tc, test_escalation);
 	tcase_add_test(tc, test_history_roundtrip);
 	suite_add_tcase(s, tc);
