@@ -160,7 +160,8 @@ cmd_replay(const struct cmd_global *g, int argc, char **argv)
 	    "timestamp, %llu dated over %d s after the previous one, %llu "
 	    "after 2095), %llu bans (%llu hosts, %llu netblocks); %llu "
 	    "duplicates ignored, %llu allowlisted, %llu attributed to SMTP "
-	    "sessions, %llu left unattributed\n",
+	    "sessions, %llu ambiguous and %llu without a session (not "
+	    "charged)\n",
 	    (unsigned long long)ms.lines, (unsigned long long)r.events,
 	    (unsigned long long)r.clock.st.untimed,
 	    (unsigned long long)r.clock.st.jumps, LOGCLOCK_JUMP,
@@ -169,7 +170,8 @@ cmd_replay(const struct cmd_global *g, int argc, char **argv)
 	    (unsigned long long)r.hosts, (unsigned long long)r.nets,
 	    (unsigned long long)st.deduped, (unsigned long long)st.allowlisted,
 	    (unsigned long long)st.attributed,
-	    (unsigned long long)(st.unattributed + st.pending));
+	    (unsigned long long)st.ambiguous,
+	    (unsigned long long)st.unattributed);
 	decide_free(r.d);
 	scan_free(&r.scan);
 	match_free(r.scan.m);

@@ -139,6 +139,24 @@ log_event(unsigned idx, const struct match_event *ev)
 	    ev->pattern->id, a, u);
 }
 
+/* Lines may have been lost since the last event (a truncation, a wrap,
+ * a partial line dropped, a rotation not resumed): the SMTP session
+ * tracker may miss sessions from now on (decide_lost). */
+static void
+check_lost(struct daemon *dm, const struct decide_cb *cb)
+{
+	struct tail_stats ts;
+	uint64_t n;
+
+	tail_stats(dm->tail, &ts);
+	n = ts.truncations + ts.wraps + ts.wrap_overruns + ts.partial_dropped +
+	    ts.resume_lost;
+	if (n != dm->lines_lost) {
+		dm->lines_lost = n;
+		decide_lost(dm->d, daemon_now(), cb);
+	}
+}
+
 /* Events are queued and decided in batches (decide_queue), at the latest
  * when read_logs() has read what the logs hold. */
 static void
@@ -153,6 +171,7 @@ on_line(void *arg, unsigned idx, const char *line, size_t len)
 	if (match_line(dm->m, line, len, &ev) != 1)
 		return;
 	dm->events++;
+	check_lost(dm, &cb);
 	if (log_enabled(LOG_LEVEL_DEBUG))
 		log_event(idx, &ev);
 	decide_queue(dm->d, &ev, dm->events, logclock_event(&dm->clock, line,
@@ -267,8 +286,15 @@ on_tick(void *arg, int fd, uint32_t events)
 		    now - dm->last_save >= DAEMON_STATE_PERIOD ||
 		    ts.rotations + ts.truncations != dm->saved_rotations ||
 		    dm->save_failing_since != 0) {
+			/* A small state is saved at once, here; a large one
+			 * in a child, so that it never holds the loop. After
+			 * a rotation, at once whatever its size. */
+			if (ts.rotations + ts.truncations != dm->saved_rotations ||
+			    bans_count(ledger_bans(dm->ledger)) < dm->bgsave_min)
+				(void)daemon_state_save(dm);
+			else
+				daemon_state_save_bg(dm);
 			dm->saved_rotations = ts.rotations + ts.truncations;
-			daemon_state_save_bg(dm);
 			dm->dirty_since = 0;
 		}
 	}
@@ -674,6 +700,10 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 	if (getrandom(seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
 		fatal(EX_OSERR, "getrandom");
 	logclock_init(&dm.clock);
+	/* Tests lower it to exercise the child's save with a few bans. */
+	dm.bgsave_min = getenv("DOMINOBAN_BGSAVE_MIN") != NULL ?
+	    strtoul(getenv("DOMINOBAN_BGSAVE_MIN"), NULL, 10) :
+	    DAEMON_BGSAVE_MIN;
 	if ((dm.d = decide_new(&dm.conf, seed, &dm.allow)) == NULL)
 		fatal(EX_OSERR, "out of memory");
 	now = daemon_now();

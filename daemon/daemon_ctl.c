@@ -146,6 +146,15 @@ gather(struct daemon *dm, struct status *s)
 	ctl_stats(dm->ctl, &s->served, &s->refused, &s->bad);
 }
 
+/* Seconds the SMTP session tracker stays blind (session.h). */
+static int64_t
+blind_s(const struct daemon *dm, const struct status *s)
+{
+	int64_t now = daemon_now();
+
+	return s->ds.blind_until > now ? s->ds.blind_until - now : 0;
+}
+
 static void
 status_json(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 {
@@ -225,11 +234,12 @@ status_json(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 	    (unsigned long long)s->ls.adopted,
 	    (unsigned long long)dm->repairs, (unsigned long long)dm->resyncs);
 	ctl_reply_printf(r, "\"sessions_cut\":%llu,\"packets_dropped\":%llu,"
-	    "\"bytes_dropped\":%llu,\"unattributed_pending\":%zu,"
+	    "\"bytes_dropped\":%llu,\"rejections_ambiguous\":%llu,\"sessions_blind_s\":%lld,"
 	    "\"state_save_failing_since\":%lld,\"state_save_error\":",
 	    (unsigned long long)s->es.sessions_cut,
 	    (unsigned long long)s->es.packets, (unsigned long long)s->es.bytes,
-	    s->ds.pending, (long long)dm->save_failing_since);
+	    (unsigned long long)s->ds.ambiguous, (long long)blind_s(dm, s),
+	    (long long)dm->save_failing_since);
 	json_str(r, dm->save_errno != 0 ? strerror(dm->save_errno) : "");
 	ctl_reply_printf(r, ",\"ctl_served\":%llu,\"ctl_refused\":%llu,"
 	    "\"ctl_bad\":%llu", (unsigned long long)s->served,
@@ -318,6 +328,13 @@ status_text(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 	    (unsigned long long)s->es.packets, (unsigned long long)s->es.bytes);
 	ctl_reply_printf(r, "sessions cut:    %llu\n",
 	    (unsigned long long)s->es.sessions_cut);
+	ctl_reply_printf(r, "attribution:     %llu attributed, %llu ambiguous, "
+	    "%llu without a session (rejections without address; %zu SMTP "
+	    "clients open; blind %llds more)\n",
+	    (unsigned long long)s->ds.attributed,
+	    (unsigned long long)s->ds.ambiguous,
+	    (unsigned long long)s->ds.unattributed, s->ds.sessions,
+	    (long long)blind_s(dm, s));
 	ctl_reply_printf(r, "kernel checks:   %llu disagreements (%llu put "
 	    "back, %llu removed, %llu adopted at start); %llu rebuilds after "
 	    "changes behind our back; %llu resyncs after lost notices\n",

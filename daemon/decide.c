@@ -237,7 +237,7 @@ decide_new(const struct conf *c, const uint8_t seed[16],
 	memcpy(d->seed, seed, 16);
 	d->allow = *allow;
 	d->score = score_new(c->max_records, seed);
-	d->sessions = session_new();
+	d->sessions = session_new(seed, c->smtp_session_max);
 	d->dedupe = dedupe_new();
 	if (d->score == NULL || d->sessions == NULL || d->dedupe == NULL ||
 	    hist_alloc(d, c->history_max) == -1) {
@@ -253,6 +253,7 @@ decide_set_conf(struct decide *d, const struct conf *c)
 {
 	assert(d->nqueued == 0);
 	copy_conf(d, c);
+	session_set_unseen(d->sessions, c->smtp_session_max);
 	return score_capacity_ok(d->score, c->max_records) ? 0 : 1;
 }
 
@@ -371,11 +372,8 @@ ban_record(struct decide *d, struct score_rec *r, int64_t now,
 	make_ban(d, &r->key, 0, now, &v);
 	reason_of(d, r, v.reason, sizeof(v.reason));
 	r->banned_until = (uint32_t)v.at + v.seconds;
-	/* Its packets no longer reach Domino, so its SMTP sessions will log
-	 * nothing more, often not even their close: forget them, so that the
-	 * next harvester is the only session open and is attributed at once
-	 * (even where its session could not be cut). */
-	session_forget(d->sessions, &r->key);
+	/* Its SMTP sessions stay open for session.c until their close lines:
+	 * rejections of theirs still to come are not another host's. */
 	d->st.verdicts++;
 	if (cb->verdict != NULL)
 		cb->verdict(cb->arg, &v);
@@ -529,7 +527,6 @@ make_item(struct decide *d, const struct match_event *ev, uint64_t tag,
 	it->kind = p->kind;
 	it->weight = p->weight;
 	it->pat = pattern_index(d, p->id, DECIDE_PATTERNS);
-	it->messages = ev->messages;
 	it->tag = tag;
 	it->now = now;
 	it->dedupe = 0;
@@ -565,35 +562,30 @@ static void
 decide_item(struct decide *d, const struct item *it,
     const struct decide_cb *cb)
 {
-	struct session_pending taken[64];
 	struct addr a;
-	size_t n, i;
 
 	d->st.events++;
-	if (it->kind == MATCH_SESSION_OPEN && it->smtp && it->has_addr) {
+	session_start(d->sessions, it->now);
+	if (it->kind == MATCH_SESSION_OPEN && it->smtp && it->has_addr)
 		session_open(d->sessions, &it->addr, it->now);
-	} else if (it->kind == MATCH_SESSION_CLOSE && it->smtp &&
-	    it->has_addr) {
-		do {
-			n = session_close(d->sessions, &it->addr, it->messages,
-			    it->now, taken, sizeof(taken) / sizeof(taken[0]));
-			for (i = 0; i < n; i++) {
-				d->st.attributed++;
-				if (cb->attributed != NULL)
-					cb->attributed(cb->arg, taken[i].tag,
-					    &it->addr);
-				count(d, &it->addr, NULL, taken[i].weight,
-				    taken[i].pattern, it->now, cb);
-			}
-		} while (n == sizeof(taken) / sizeof(taken[0]));
-	}
+	else if (it->kind == MATCH_SESSION_CLOSE && it->smtp && it->has_addr)
+		session_close(d->sessions, &it->addr, it->now);
 	if (!it->has_addr) {
+		/* Only what the log proves is charged (session.h). */
 		if (it->kind != MATCH_UNKNOWN_RCPT && it->kind != MATCH_RELAY)
 			return;
-		if (session_reject(d->sessions, it->pat, it->weight, it->tag,
-		    it->now, &a) == 0)
+		switch (it->smtp ? session_reject(d->sessions, it->now, &a) :
+		    SESSION_NONE) {
+		case SESSION_PROVEN:
+			d->st.attributed++;
+			break;
+		case SESSION_AMBIGUOUS:
+			d->st.ambiguous++;
 			return;
-		d->st.attributed++;
+		default:
+			d->st.unattributed++;
+			return;
+		}
 	} else {
 		a = it->addr;
 	}
@@ -673,6 +665,20 @@ decide_set_counted(struct decide *d, decide_counted_fn fn, void *arg)
 	d->counted_arg = arg;
 }
 
+struct sessions *
+decide_sessions(struct decide *d)
+{
+	assert(d->nqueued == 0);
+	return d->sessions;
+}
+
+void
+decide_lost(struct decide *d, int64_t now, const struct decide_cb *cb)
+{
+	decide_flush(d, cb);
+	session_lost(d->sessions, now);
+}
+
 int
 decide_manual(struct decide *d, enum verdict_action action,
     const struct addr *target, uint32_t seconds, int64_t now,
@@ -732,12 +738,15 @@ decide_manual(struct decide *d, enum verdict_action action,
 void
 decide_get_stats(const struct decide *d, struct decide_stats *st)
 {
+	struct session_stats ss;
+
 	assert(d->nqueued == 0);
 	*st = d->st;
 	st->records = score_count(d->score);
 	st->evictions = score_evictions(d->score);
-	st->pending = session_pending_count(d->sessions);
-	st->unattributed = session_dropped(d->sessions);
+	session_get_stats(d->sessions, &ss);
+	st->sessions = ss.open;
+	st->blind_until = ss.blind_until;
 	st->history = d->nhist;
 }
 
