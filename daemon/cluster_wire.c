@@ -437,7 +437,8 @@ cluster_wire_evidence_line(const struct cluster_event *ev, char *buf,
 	char a[ADDR_STRLEN];
 	int n;
 
-	if (!addr_is_host(&ev->addr) || !cluster_wire_node_ok(ev->pattern) ||
+	if (!addr_is_host(&ev->addr) ||
+	    !name_ok(ev->pattern, strlen(ev->pattern), CLUSTER_PATTERN_MAX - 1) ||
 	    !(ev->weight >= 0.0001 && ev->weight <= CLUSTER_WEIGHT_MAX) ||
 	    ev->at < 0 || addr_format(&ev->addr, a, sizeof(a)) == -1) {
 		errno = EINVAL;
@@ -461,11 +462,13 @@ weight(struct cur *c, double *out)
 	size_t n;
 	double w;
 
-	if (field(c, &s, &n, sizeof(buf) - 1) == -1 ||
-	    strspn(s, "0123456789.") < n)
+	if (field(c, &s, &n, sizeof(buf) - 1) == -1)
 		return -1;
+	/* The field is not NUL-terminated: look at the copy only. */
 	memcpy(buf, s, n);
 	buf[n] = '\0';
+	if (strspn(buf, "0123456789.") < n)
+		return -1;
 	dot = strchr(buf, '.');
 	if (buf[0] == '.' || (dot != NULL && (strchr(dot + 1, '.') != NULL ||
 	    strlen(dot + 1) == 0 || strlen(dot + 1) > 4)))
