@@ -487,23 +487,23 @@ state_name(enum cluster_state s)
 }
 
 void
-cluster_status_text(const struct cluster *cl, struct ctl_reply *r,
+cluster_status_text(const struct cluster *cl, FILE *f,
     int64_t now)
 {
 	const struct cluster_stats *s = &cl->st;
 	size_t i;
 
-	ctl_reply_printf(r, "cluster:         node %s, broker %s %s for %llds",
+	fprintf(f, "cluster:         node %s, broker %s %s for %llds",
 	    cl->node, cl->url, state_name(cl->state),
 	    (long long)(now - cl->since));
 	if (cl->state == CLUSTER_DOWN)
-		ctl_reply_printf(r, " (%s; retry in %llds)", cl->error,
+		fprintf(f, " (%s; retry in %llds)", cl->error,
 		    (long long)(cl->next_try > now ? cl->next_try - now : 0));
-	ctl_reply_printf(r, "; %llu connects, %llu losses; share %s\n",
+	fprintf(f, "; %llu connects, %llu losses; share %s\n",
 	    (unsigned long long)s->connects,
 	    (unsigned long long)s->disconnects,
 	    cl->evidence ? "bans+evidence" : "bans");
-	ctl_reply_printf(r, "cluster bans:    %llu out, %llu unbans out, "
+	fprintf(f, "cluster bans:    %llu out, %llu unbans out, "
 	    "%llu republished; %llu in, %llu unbans in, %llu unchanged; "
 	    "refused %llu allowlisted, %llu too wide, %llu other, %llu over "
 	    "the rate\n", (unsigned long long)s->bans_out,
@@ -516,7 +516,7 @@ cluster_status_text(const struct cluster *cl, struct ctl_reply *r,
 	    (unsigned long long)s->refused_wide,
 	    (unsigned long long)s->refused_other,
 	    (unsigned long long)s->limited);
-	ctl_reply_printf(r, "cluster evidence: %llu events out in %llu "
+	fprintf(f, "cluster evidence: %llu events out in %llu "
 	    "messages (%llu unsent while down); %llu in, %llu too old, %llu "
 	    "repeated messages\n", (unsigned long long)s->events_out,
 	    (unsigned long long)s->evmsgs_out,
@@ -524,15 +524,15 @@ cluster_status_text(const struct cluster *cl, struct ctl_reply *r,
 	    (unsigned long long)s->events_in,
 	    (unsigned long long)s->events_stale,
 	    (unsigned long long)s->evmsgs_dup);
-	ctl_reply_printf(r, "cluster dropped: %llu malformed messages%s%s%s\n",
+	fprintf(f, "cluster dropped: %llu malformed messages%s%s%s\n",
 	    (unsigned long long)s->dropped, cl->last_drop[0] ? " (last: " : "",
 	    cl->last_drop, cl->last_drop[0] ? ")" : "");
 	if (s->lag_n > 0)
-		ctl_reply_printf(r, "cluster lag:     last ban %.1f ms, max "
+		fprintf(f, "cluster lag:     last ban %.1f ms, max "
 		    "%.1f ms (publication to applied here, %llu bans)\n",
 		    s->lag_ms, s->lag_max_ms, (unsigned long long)s->lag_n);
 	for (i = 0; i < cl->npeers; i++)
-		ctl_reply_printf(r, "peer %-11s heard %llds ago; %llu bans, "
+		fprintf(f, "peer %-11s heard %llds ago; %llu bans, "
 		    "%llu unbans, %llu events in; %llu bans over the rate\n",
 		    cl->peers[i].node, (long long)(now - cl->peers[i].heard),
 		    (unsigned long long)cl->peers[i].bans,
@@ -554,7 +554,7 @@ plain(char *dst, size_t size, const char *src)
 }
 
 void
-cluster_status_json(const struct cluster *cl, struct ctl_reply *r,
+cluster_status_json(const struct cluster *cl, FILE *f,
     int64_t now)
 {
 	const struct cluster_stats *s = &cl->st;
@@ -565,14 +565,14 @@ cluster_status_json(const struct cluster *cl, struct ctl_reply *r,
 	plain(e, sizeof(e), cl->error);
 	plain(d, sizeof(d), cl->last_drop);
 	plain(u, sizeof(u), cl->url);
-	ctl_reply_printf(r, ",\"cluster\":{\"node\":\"%s\",\"broker\":\"%s\","
+	fprintf(f, ",\"cluster\":{\"node\":\"%s\",\"broker\":\"%s\","
 	    "\"topic\":\"%s\",\"state\":\"%s\",\"since\":%lld,\"error\":\"%s\","
 	    "\"share\":\"%s\",\"connects\":%llu,\"disconnects\":%llu,",
 	    cl->node, u, cl->prefix, state_name(cl->state),
 	    (long long)cl->since, e, cl->evidence ? "bans+evidence" : "bans",
 	    (unsigned long long)s->connects,
 	    (unsigned long long)s->disconnects);
-	ctl_reply_printf(r, "\"bans_out\":%llu,\"unbans_out\":%llu,"
+	fprintf(f, "\"bans_out\":%llu,\"unbans_out\":%llu,"
 	    "\"republished\":%llu,\"bans_in\":%llu,\"unbans_in\":%llu,"
 	    "\"bans_unchanged\":%llu,\"refused_allowlisted\":%llu,"
 	    "\"refused_wide\":%llu,\"refused_other\":%llu,\"rate_limited\":%llu,",
@@ -584,7 +584,7 @@ cluster_status_json(const struct cluster *cl, struct ctl_reply *r,
 	    (unsigned long long)s->refused_wide,
 	    (unsigned long long)s->refused_other,
 	    (unsigned long long)s->limited);
-	ctl_reply_printf(r, "\"events_out\":%llu,\"evidence_messages_out\":%llu,"
+	fprintf(f, "\"events_out\":%llu,\"evidence_messages_out\":%llu,"
 	    "\"events_unsent\":%llu,\"events_in\":%llu,\"events_stale\":%llu,"
 	    "\"evidence_repeated\":%llu,\"dropped\":%llu,\"last_drop\":\"%s\","
 	    "\"lag_ms\":%.3f,\"lag_max_ms\":%.3f,\"lag_count\":%llu,"
@@ -596,7 +596,7 @@ cluster_status_json(const struct cluster *cl, struct ctl_reply *r,
 	    (unsigned long long)s->evmsgs_dup, (unsigned long long)s->dropped,
 	    d, s->lag_ms, s->lag_max_ms, (unsigned long long)s->lag_n);
 	for (i = 0; i < cl->npeers; i++)
-		ctl_reply_printf(r, "%s{\"node\":\"%s\",\"heard_ago\":%lld,"
+		fprintf(f, "%s{\"node\":\"%s\",\"heard_ago\":%lld,"
 		    "\"bans\":%llu,\"unbans\":%llu,\"events\":%llu,"
 		    "\"rate_limited\":%llu}", i ? "," : "", cl->peers[i].node,
 		    (long long)(now - cl->peers[i].heard),
@@ -604,5 +604,5 @@ cluster_status_json(const struct cluster *cl, struct ctl_reply *r,
 		    (unsigned long long)cl->peers[i].unbans,
 		    (unsigned long long)cl->peers[i].events,
 		    (unsigned long long)cl->peers[i].limited);
-	ctl_reply_printf(r, "]}");
+	fprintf(f, "]}");
 }

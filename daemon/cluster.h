@@ -27,6 +27,7 @@
 #define DB_CLUSTER_H
 
 #include <stdint.h>
+#include <stdio.h>
 
 #include "conf.h"
 #include "ctl.h"
@@ -68,9 +69,9 @@ void cluster_tick(struct cluster *cl, int64_t now);
 
 /* The status lines, and the "cluster" member of status --json (with its
  * leading comma). */
-void cluster_status_text(const struct cluster *cl, struct ctl_reply *r,
+void cluster_status_text(const struct cluster *cl, FILE *f,
     int64_t now);
-void cluster_status_json(const struct cluster *cl, struct ctl_reply *r,
+void cluster_status_json(const struct cluster *cl, FILE *f,
     int64_t now);
 
 #endif

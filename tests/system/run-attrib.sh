@@ -96,7 +96,7 @@ wait_until 10 json_is truncations 1 || fail "truncation not seen"
 } >"$T/in"; say 8
 not_banned 198.51.100.123 "partner alone after a truncation"
 expect_eq "ambiguous rejections" "$(json rejections_ambiguous)" 25
-$DB status | grep -q '^attribution: *5 attributed, 25 ambiguous, 0 without a session' ||
+$DB status | grep -q '^attribution: *5 attributed (25 ambiguous, 0 without a session' ||
 	fail "status: $($DB status | grep attribution)"
 echo "ok: status counts them"
 
