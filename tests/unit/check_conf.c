@@ -467,6 +467,8 @@ START_TEST(test_cluster)
 	conf_free(&c);
 	unlink(pw);
 	unlink(path);
+}
+END_TEST
 
 /* [metrics]: unset by default; a path and a duration; bounds named. */
 START_TEST(test_metrics_keys)
