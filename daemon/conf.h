@@ -38,6 +38,8 @@
 #define CONF_DEFAULT_TABLE "dominoban"
 #define CONF_DEFAULT_PORTS "25 465 587 80 443 110 995 143 993 389 636 1352"
 #define CONF_DEFAULT_PRIORITY (-10)         /* input hook priority */
+#define CONF_DEFAULT_CLUSTER_TOPIC "dominoban/v1"
+#define CONF_DEFAULT_PEER_BAN_RATE 100      /* live bans a second, per peer */
 #define CONF_DEFAULT_METRICS_INTERVAL 15    /* seconds between textfile writes */
 #define CONF_DEFAULT_REPORT_RETENTION (31 * 86400) /* seconds of report hours kept */
 
@@ -98,6 +100,18 @@ struct conf {
 	struct addr *allow;           /* configured CIDRs */
 	size_t nallow;
 	bool allow_own;               /* also allow the machine's own addresses */
+
+	/* [cluster]: bans and evidence shared over MQTT (cluster.h) */
+	bool cluster;                 /* the section is there */
+	char *cluster_broker;         /* mqtt://, mqtts:// or unix: URL */
+	char *cluster_node;           /* NULL: the host name */
+	char *cluster_topic;          /* topic prefix */
+	bool cluster_evidence;        /* share = bans+evidence */
+	double cluster_evidence_weight; /* 0 to 1 */
+	unsigned cluster_peer_ban_rate; /* live bans a second per peer */
+	char *cluster_username;
+	char *cluster_password_file;  /* mode 0600 (or stricter) */
+	char *cluster_ca_file, *cluster_cert_file, *cluster_key_file;
 };
 
 /* Largest configuration file conf_load() reads. */

@@ -17,6 +17,9 @@
 #include <sys/socket.h>
 #include <sysexits.h>
 
+#ifdef HAVE_MQTT
+#include "cluster.h"
+#endif
 #include "daemon.h"
 
 static void
@@ -206,6 +209,10 @@ h_status(void *arg, int argc, char **argv, struct ctl_reply *r)
 	if (json) {
 		status_json_head(dm, f);
 		stats_json(&s, f);
+#ifdef HAVE_MQTT
+		if (dm->cluster != NULL)
+			cluster_status_json(dm->cluster, f, daemon_now());
+#endif
 		fprintf(f, ",\"state_save_error\":\"");
 		stats_json_escape(f, dm->save_errno != 0 ?
 		    strerror(dm->save_errno) : "");
@@ -213,6 +220,10 @@ h_status(void *arg, int argc, char **argv, struct ctl_reply *r)
 	} else {
 		status_text_head(dm, f);
 		stats_text(&s, f);
+#ifdef HAVE_MQTT
+		if (dm->cluster != NULL)
+			cluster_status_text(dm->cluster, f, daemon_now());
+#endif
 		if (dm->save_failing_since != 0)
 			fprintf(f, "state file:      SAVE FAILING for %llds (%s); "
 			    "retried every second\n",
