@@ -186,21 +186,14 @@ ledger_observe(struct ledger *l, ledger_observer fn, void *arg)
 
 /* ---- shadowing ---------------------------------------------------------- */
 
-/* True when a live net ban wider than target, other than skip, covers it. */
+/* True when a live net ban wider than target covers it. */
 bool
-ledger_shadowed(const struct ledger *l, const struct addr *target, int64_t now,
-    const struct addr *skip)
+ledger_shadowed(const struct ledger *l, const struct addr *target, int64_t now)
 {
-	struct ban *c[8];
-	size_t n, i;
+	struct ban *c[1];
 
-	if (!ledger_is_net(target))
-		return false;
-	n = bans_covering(l->bans, target, now, c, 8);
-	for (i = 0; i < n && i < 8; i++)
-		if (skip == NULL || addr_cmp(&c[i]->target, skip) != 0)
-			return true;
-	return n > 8;
+	return ledger_is_net(target) &&
+	    bans_covering(l->bans, target, now, c, 1) > 0;
 }
 
 /* Copy the targets of the net bans inside net into l->nest. */
@@ -240,7 +233,7 @@ ledger_place(struct ledger *l, struct ban *b, int64_t now)
 	struct ban *c;
 	size_t n, i;
 
-	if (ledger_shadowed(l, &target, now, NULL)) {
+	if (ledger_shadowed(l, &target, now)) {
 		b->kstate = BAN_SHADOWED;
 		return;
 	}
@@ -283,7 +276,7 @@ ledger_remove_ban(struct ledger *l, const struct addr *target, bool del, int64_t
 	for (i = 0; i < n; i++) {
 		if ((b = bans_find(l->bans, &l->nest[i])) == NULL ||
 		    b->kstate != BAN_SHADOWED || b->expires <= now ||
-		    ledger_shadowed(l, &b->target, now, NULL))
+		    ledger_shadowed(l, &b->target, now))
 			continue;
 		b->kstate = ledger_dry(l) ? BAN_HELD : BAN_PENDING;
 		ledger_queue(l, NFT_OP_ADD, &b->target, b->expires - now, ROLE_RELEASE,

@@ -82,9 +82,9 @@ void ledger_next_group(struct ledger *l);
  * ended, and the observers told. */
 void ledger_announce(struct ledger *l, bool banned, const struct ban *b,
     int64_t now, const char *reason);
-/* True when a live net ban wider than target, other than skip, covers it. */
-bool ledger_shadowed(const struct ledger *l, const struct addr *target, int64_t now,
-    const struct addr *skip);
+/* True when a live net ban wider than target covers it. */
+bool ledger_shadowed(const struct ledger *l, const struct addr *target,
+    int64_t now);
 /* Put b (new in the table) into the kernel, or mark it shadowed. */
 void ledger_place(struct ledger *l, struct ban *b, int64_t now);
 /* Take target out of the table (and the kernel when del), handing back

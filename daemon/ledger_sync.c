@@ -154,7 +154,7 @@ settle_shadows(struct ledger *l, int64_t now)
 
 	for (i = 0; i < bans_count(l->bans); i++) {
 		b = bans_at(l->bans, i);
-		if (b->kstate == BAN_HELD && ledger_shadowed(l, &b->target, now, NULL))
+		if (b->kstate == BAN_HELD && ledger_shadowed(l, &b->target, now))
 			b->kstate = BAN_SHADOWED;
 	}
 }
@@ -215,7 +215,7 @@ ledger_reconcile(struct ledger *l, int64_t now, const char *why, bool adopt_new)
 		if (b == NULL && adopt_new &&
 		    have[j].expires_ms > LEDGER_EXPIRING_MS &&
 		    !addr_never_source(&have[j].target) &&
-		    !ledger_shadowed(l, &have[j].target, now, NULL)) {
+		    !ledger_shadowed(l, &have[j].target, now)) {
 			adopt(l, &have[j], now);
 			continue;
 		}
