@@ -17,10 +17,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bans.h"
 #include "conf.h"
 
 enum conf_type {
@@ -84,6 +86,17 @@ static const struct conf_key keys[] = {
     {"nft", "kill_sessions", T_BOOL, 0, 0, F(kill_sessions), 0},
     {"allow", "cidrs", T_CIDRS, 0, 0, F(allow), F(nallow)},
     {"allow", "own_addresses", T_BOOL, 0, 0, F(allow_own), 0},
+    {"crowdsec", "lapi_url", T_STR, 0, 0, F(cs_lapi_url), 0},
+    {"crowdsec", "push", T_BOOL, 0, 0, F(cs_push), 0},
+    {"crowdsec", "machine_id", T_STR, 0, 0, F(cs_machine_id), 0},
+    {"crowdsec", "password_file", T_STR, 0, 0, F(cs_password_file), 0},
+    {"crowdsec", "pull", T_BOOL, 0, 0, F(cs_pull), 0},
+    {"crowdsec", "bouncer_key_file", T_STR, 0, 0, F(cs_bouncer_key_file), 0},
+    {"crowdsec", "pull_interval", T_DURATION, 0.25, 3600,
+	F(cs_pull_interval), 0},
+    {"crowdsec", "scopes", T_STRLIST, 0, 0, F(cs_scopes), F(ncs_scopes)},
+    {"crowdsec", "origins", T_STRLIST, 0, 0, F(cs_origins), F(ncs_origins)},
+    {"crowdsec", "wide_ranges", T_BOOL, 0, 0, F(cs_wide_ranges), 0},
 };
 #undef F
 
@@ -111,6 +124,12 @@ conf_free(struct conf *c)
 	free(c->table);
 	free(c->ports);
 	free(c->allow);
+	free(c->cs_lapi_url);
+	free(c->cs_machine_id);
+	free(c->cs_password_file);
+	free(c->cs_bouncer_key_file);
+	free_list(c->cs_scopes, c->ncs_scopes);
+	free_list(c->cs_origins, c->ncs_origins);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -378,7 +397,9 @@ set_default_lists(struct conf *c)
 {
 	if (set_key(c, find_key("daemon", "patterns"),
 		CONF_DEFAULT_PATTERNS) != NULL ||
-	    set_key(c, find_key("nft", "ports"), CONF_DEFAULT_PORTS) != NULL)
+	    set_key(c, find_key("nft", "ports"), CONF_DEFAULT_PORTS) != NULL ||
+	    set_key(c, find_key("crowdsec", "scopes"),
+		CONF_DEFAULT_CS_SCOPES) != NULL)
 		return -1;
 	return 0;
 }
@@ -410,8 +431,12 @@ conf_defaults(struct conf *c)
 	c->action = CONF_ACTION_DROP;
 	c->kill_sessions = true;
 	c->allow_own = true;
+	c->cs_lapi_url = strdup(CONF_DEFAULT_CS_LAPI_URL);
+	c->cs_push = true;
+	c->cs_pull = true;
+	c->cs_pull_interval = CONF_DEFAULT_CS_PULL_INTERVAL;
 	if (c->control_socket == NULL || c->control_group == NULL ||
-	    c->state_dir == NULL || c->table == NULL ||
+	    c->state_dir == NULL || c->table == NULL || c->cs_lapi_url == NULL ||
 	    set_default_lists(c) == -1) {
 		conf_free(c);
 		errno = ENOMEM;
@@ -431,6 +456,59 @@ trim(char *s)
 	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
 		*--e = '\0';
 	return s;
+}
+
+/* A word of scopes or origins: printable, no quotes or backslashes (the
+ * words travel in a URL and in origins "crowdsec:WORD"). */
+static bool
+plain_word(const char *s, size_t max)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++, n++)
+		if (*s <= ' ' || *s > '~' || *s == '"' || *s == '\\' ||
+		    *s == '&' || *s == '#' || *s == '%')
+			return false;
+	return n >= 1 && n <= max;
+}
+
+/* [crowdsec]: what a side needs, and the words of scopes and origins. */
+static void
+check_crowdsec(const struct conf *c, const char *name, struct errs *e)
+{
+	size_t i;
+
+	if (!c->cs_on)
+		return;
+	if (strncmp(c->cs_lapi_url, "http://", 7) != 0 &&
+	    strncmp(c->cs_lapi_url, "https://", 8) != 0)
+		errs_add(e, name, 0, "[crowdsec] lapi_url '%.64s': expected "
+		    "http://HOST:PORT/ or https://HOST:PORT/", c->cs_lapi_url);
+	if (c->cs_push && (c->cs_machine_id == NULL ||
+	    c->cs_password_file == NULL))
+		errs_add(e, name, 0, "[crowdsec] push = yes needs machine_id "
+		    "and password_file (cscli machines add NAME --password ...), "
+		    "or push = no");
+	if (c->cs_pull && c->cs_bouncer_key_file == NULL)
+		errs_add(e, name, 0, "[crowdsec] pull = yes needs "
+		    "bouncer_key_file (cscli bouncers add NAME), or pull = no");
+	if (c->cs_machine_id != NULL && !plain_word(c->cs_machine_id, 64))
+		errs_add(e, name, 0, "[crowdsec] machine_id: 1 to 64 printable "
+		    "characters without blanks");
+	for (i = 0; i < c->ncs_scopes; i++)
+		if (strcasecmp(c->cs_scopes[i], "ip") != 0 &&
+		    strcasecmp(c->cs_scopes[i], "range") != 0)
+			errs_add(e, name, 0, "[crowdsec] scopes: '%.32s' is not "
+			    "ip or range (the scopes dominoban enforces)",
+			    c->cs_scopes[i]);
+	if (c->cs_pull && c->ncs_scopes == 0)
+		errs_add(e, name, 0, "[crowdsec] scopes: at least one of ip, "
+		    "range");
+	for (i = 0; i < c->ncs_origins; i++)
+		if (!plain_word(c->cs_origins[i], BAN_ORIGIN_MAX - 10))
+			errs_add(e, name, 0, "[crowdsec] origins: '%.32s' is not "
+			    "a plain word of at most %d characters",
+			    c->cs_origins[i], BAN_ORIGIN_MAX - 10);
 }
 
 int
@@ -474,6 +552,8 @@ conf_parse(struct conf *c, const char *name, const char *text, size_t len,
 			}
 			*eq = '\0';
 			snprintf(section, sizeof(section), "%s", key + 1);
+			if (strcmp(section, "crowdsec") == 0)
+				c->cs_on = true;
 			for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 				if (strcmp(keys[i].section, section) == 0)
 					break;
@@ -508,6 +588,7 @@ conf_parse(struct conf *c, const char *name, const char *text, size_t len,
 			errs_add(e, name, lineno, "%s: %s", key, msg);
 	}
 	free(buf);
+	check_crowdsec(c, name, e);
 	if (c->ban_max < c->ban_time)
 		errs_add(e, name, 0, "ban_max (%u s) is shorter than ban_time "
 		    "(%u s)", c->ban_max, c->ban_time);

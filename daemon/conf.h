@@ -37,6 +37,9 @@
 #define CONF_DEFAULT_TABLE "dominoban"
 #define CONF_DEFAULT_PORTS "25 465 587 80 443 110 995 143 993 389 636 1352"
 #define CONF_DEFAULT_PRIORITY (-10)         /* input hook priority */
+#define CONF_DEFAULT_CS_LAPI_URL "http://127.0.0.1:8080/"
+#define CONF_DEFAULT_CS_PULL_INTERVAL 1.0   /* seconds between decision pulls */
+#define CONF_DEFAULT_CS_SCOPES "ip range"
 
 enum conf_action { CONF_ACTION_DROP = 0, CONF_ACTION_REJECT = 1 };
 enum conf_date_order { CONF_DATE_DMY = 0, CONF_DATE_MDY = 1 };
@@ -87,6 +90,21 @@ struct conf {
 	struct addr *allow;           /* configured CIDRs */
 	size_t nallow;
 	bool allow_own;               /* also allow the machine's own addresses */
+
+	/* [crowdsec] (docs/CROWDSEC.md): on when the section is present */
+	bool cs_on;
+	char *cs_lapi_url;
+	bool cs_push;                 /* our bans to the LAPI as alerts */
+	char *cs_machine_id;
+	char *cs_password_file;       /* mode 0600, checked when opened */
+	bool cs_pull;                 /* the LAPI's decisions into our sets */
+	char *cs_bouncer_key_file;    /* mode 0600, checked when opened */
+	double cs_pull_interval;      /* seconds */
+	char **cs_scopes;             /* "ip", "range" */
+	size_t ncs_scopes;
+	char **cs_origins;            /* empty: every origin */
+	size_t ncs_origins;
+	bool cs_wide_ranges;          /* ranges wider than the widest tier too */
 };
 
 /* Largest configuration file conf_load() reads. */
