@@ -35,6 +35,9 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#ifdef HAVE_CROWDSEC
+#include "crowdsec.h"
+#endif
 #include "daemon.h"
 #include "notify.h"
 #include "state.h"
@@ -504,11 +507,33 @@ wire_loop(struct daemon *dm)
 	loop_set_after(dm->loop, flush, dm);
 }
 
+/* Join the CrowdSec LAPI when [crowdsec] is configured (docs/CROWDSEC.md). */
+static void
+open_crowdsec(struct daemon *dm, const uint8_t seed[16])
+{
+#ifdef HAVE_CROWDSEC
+	char err[512];
+
+	if (dm->conf.cs_on && (dm->crowdsec = crowdsec_open(&dm->conf,
+		 dm->loop, dm->ledger, seed, err, sizeof(err))) == NULL)
+		fatalx(EX_CONFIG, "%s", err);
+#else
+	(void)seed;
+	if (dm->conf.cs_on)
+		fatalx(EX_CONFIG, "[crowdsec] is configured, but this dominoban "
+		    "was built without CrowdSec support (configure "
+		    "--with-crowdsec needs libcurl and jansson)");
+#endif
+}
+
 static void
 daemon_free(struct daemon *dm)
 {
 	size_t i;
 
+#ifdef HAVE_CROWDSEC
+	crowdsec_close(dm->crowdsec);
+#endif
 	ctl_close(dm->ctl);
 	tail_close(dm->tail);
 	loop_free(dm->loop);
@@ -642,6 +667,7 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 	add_logs(&dm, &st);
 	state_clear(&st);
 	wire_loop(&dm);
+	open_crowdsec(&dm, seed);
 	dm.watchdog_usec = notify_watchdog_usec();
 
 	(void)read_logs(&dm, false);

@@ -17,6 +17,9 @@
 #include <sys/socket.h>
 #include <sysexits.h>
 
+#ifdef HAVE_CROWDSEC
+#include "crowdsec.h"
+#endif
 #include "daemon.h"
 
 static void
@@ -58,9 +61,22 @@ want_json(int argc, char **argv)
 	return argc > 1 && strcmp(argv[1], "json") == 0;
 }
 
-/* Render the list of live bans into r; returns how many. */
+/* Does a ban of this origin show in `list origin WANT`: the same origin,
+ * or WANT followed by ':' ("crowdsec" shows "crowdsec:cscli")? */
+static bool
+origin_match(const char *origin, const char *want)
+{
+	size_t n = strlen(want);
+
+	return want[0] == '\0' || (strncmp(origin, want, n) == 0 &&
+	    (origin[n] == '\0' || origin[n] == ':'));
+}
+
+/* Render the list of live bans of origin want ("": all) into r; returns
+ * how many. */
 static size_t
-render_list(struct daemon *dm, bool json, int64_t now, struct ctl_reply *r)
+render_list(struct daemon *dm, bool json, const char *want, int64_t now,
+    struct ctl_reply *r)
 {
 	const struct bans *bans = ledger_bans(dm->ledger);
 	char a[ADDR_STRLEN], left[32];
@@ -70,7 +86,8 @@ render_list(struct daemon *dm, bool json, int64_t now, struct ctl_reply *r)
 		ctl_reply_printf(r, "[");
 	for (i = 0; i < bans_count(bans); i++) {
 		const struct ban *b = bans_at(bans, i);
-		if (b->expires <= now || b->kstate == BAN_PENDING)
+		if (b->expires <= now || b->kstate == BAN_PENDING ||
+		    !origin_match(b->origin, want))
 			continue;
 		addr_format(&b->target, a, sizeof(a));
 		if (json) {
@@ -100,6 +117,7 @@ render_list(struct daemon *dm, bool json, int64_t now, struct ctl_reply *r)
 	return live;
 }
 
+/* list [json] [origin ORIGIN] */
 static void
 h_list(void *arg, int argc, char **argv, struct ctl_reply *r)
 {
@@ -108,10 +126,21 @@ h_list(void *arg, int argc, char **argv, struct ctl_reply *r)
 	struct daemon_list_cache *c = &dm->list_cache[json];
 	int64_t now = daemon_now();
 	struct ctl_reply fresh;
+	size_t n;
 
+	if (argc >= 3 && strcmp(argv[argc - 2], "origin") == 0) {
+		/* Filtered: rendered for this request, not cached. */
+		memset(&fresh, 0, sizeof(fresh));
+		n = render_list(dm, json, argv[argc - 1], now, &fresh);
+		ctl_reply_write(r, fresh.buf, fresh.len);
+		free(fresh.buf);
+		ctl_reply_status(r, 0, "%zu active bans of origin %s", n,
+		    argv[argc - 1]);
+		return;
+	}
 	if (c->buf == NULL || c->at != now || c->gen != ledger_gen(dm->ledger)) {
 		memset(&fresh, 0, sizeof(fresh));
-		c->live = render_list(dm, json, now, &fresh);
+		c->live = render_list(dm, json, "", now, &fresh);
 		free(c->buf);
 		c->buf = fresh.buf;
 		c->len = fresh.len;
@@ -222,8 +251,13 @@ status_json(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 	    s->ds.pending, (long long)dm->save_failing_since);
 	json_str(r, dm->save_errno != 0 ? strerror(dm->save_errno) : "");
 	ctl_reply_printf(r, ",\"ctl_served\":%llu,\"ctl_refused\":%llu,"
-	    "\"ctl_bad\":%llu}\n", (unsigned long long)s->served,
+	    "\"ctl_bad\":%llu", (unsigned long long)s->served,
 	    (unsigned long long)s->refused, (unsigned long long)s->bad);
+#ifdef HAVE_CROWDSEC
+	if (dm->crowdsec != NULL)
+		crowdsec_status(dm->crowdsec, dm->ledger, true, r);
+#endif
+	ctl_reply_printf(r, "}\n");
 }
 
 static void
@@ -310,6 +344,10 @@ status_text(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 	ctl_reply_printf(r, "control socket:  %llu served, %llu refused, %llu "
 	    "bad requests\n", (unsigned long long)s->served,
 	    (unsigned long long)s->refused, (unsigned long long)s->bad);
+#ifdef HAVE_CROWDSEC
+	if (dm->crowdsec != NULL)
+		crowdsec_status(dm->crowdsec, dm->ledger, false, r);
+#endif
 }
 
 static void
