@@ -31,6 +31,7 @@ if [ $deps = yes ]; then
 		DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
 		    --no-install-recommends build-essential autoconf automake \
 		    pkg-config libpcre2-dev libmnl-dev libnftnl-dev check \
+		    libcurl4-openssl-dev libjansson-dev \
 		    nftables iproute2 util-linux >/dev/null
 	elif command -v dnf >/dev/null 2>&1; then
 		# libnftnl-devel, libmnl-devel and check-devel live in CRB.
@@ -40,7 +41,8 @@ if [ $deps = yes ]; then
 		    "codeready-builder-for-rhel-9-$(uname -m)-rpms" || true
 		$SUDO dnf install -y -q gcc make autoconf automake \
 		    pkgconf-pkg-config pcre2-devel libmnl-devel libnftnl-devel \
-		    check-devel nftables iproute util-linux
+		    check-devel libcurl-devel jansson-devel nftables iproute \
+		    util-linux
 	else
 		echo "quickstart: neither apt-get nor dnf found; install the" \
 		    "dependencies listed in README.md by hand" >&2
