@@ -72,22 +72,19 @@ socket_path(const struct cmd_global *g, char *out, size_t size)
 {
 	struct conf c;
 	struct errs e = {.count = 0};
+	int err;
 
-	if (conf_load(&c, g->config, &e) == -1) {
-		if (errno == ENOENT && !g->config_given) {
-			conf_free(&c);
-			if (conf_defaults(&c) == -1)
-				return EX_OSERR;
-		} else if (errno == ENOENT || c.control_socket == NULL) {
+	if (conf_load_or_defaults(&c, g->config, g->config_given, 0, &e) ==
+	    -1) {
+		if ((err = errno) == ENOENT || c.control_socket == NULL) {
 			fprintf(stderr, "dominoban: configuration refused:\n%s",
 			    e.text);
 			conf_free(&c);
-			return errno == ENOENT ? EX_NOINPUT : EX_CONFIG;
-		} else {
-			fprintf(stderr, "dominoban: warning: %s has errors "
-			    "(the running daemon keeps its configuration):\n%s",
-			    g->config, e.text);
+			return err == ENOENT ? EX_NOINPUT : EX_CONFIG;
 		}
+		fprintf(stderr, "dominoban: warning: %s has errors (the "
+		    "running daemon keeps its configuration):\n%s", g->config,
+		    e.text);
 	}
 	snprintf(out, size, "%s", c.control_socket);
 	conf_free(&c);

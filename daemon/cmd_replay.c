@@ -121,16 +121,13 @@ cmd_replay(const struct cmd_global *g, int argc, char **argv)
 		return EX_USAGE;
 	}
 	memset(&err, 0, sizeof(err));
-	if (conf_load(&conf, g->config, &err) == -1) {
-		if (errno != ENOENT || g->config_given) {
-			fprintf(stderr, "dominoban replay: configuration "
-			    "refused:\n%s", err.text);
-			conf_free(&conf);
-			return errno == ENOENT ? EX_NOINPUT : EX_CONFIG;
-		}
+	if (conf_load_or_defaults(&conf, g->config, g->config_given, 0,
+		&err) == -1) {
+		c = errno;
+		fprintf(stderr, "dominoban replay: configuration refused:\n%s",
+		    err.text);
 		conf_free(&conf);
-		if (conf_defaults(&conf) == -1)
-			fatal(EX_OSERR, "out of memory");
+		return c == ENOENT ? EX_NOINPUT : EX_CONFIG;
 	}
 	for (i = 0; ndirs == 0 && i < conf.npatterns && i < REPLAY_MAX_DIRS;
 	     i++)

@@ -10,7 +10,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <glob.h>
 #include <math.h>
 #include <stddef.h>
@@ -19,11 +18,11 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include "bans.h"
 #include "conf.h"
+#include "ini.h"
+#include "rfile.h"
 
 enum conf_type {
 	T_STR,       /* char * */
@@ -170,17 +169,56 @@ nomem:
 	return -1;
 }
 
+/*
+ * Length of the decimal number at the start of s: digits, a fraction when
+ * frac, a leading '-' when neg; 0 when there is none. strtod() and
+ * strtoul() alone would also take "0x10", "inf", "nan", "1e3" and leading
+ * blanks, none of which an admin means as a decimal number.
+ */
+static size_t
+decimal_len(const char *s, bool neg, bool frac)
+{
+	size_t n = neg && s[0] == '-' ? 1 : 0, start = n;
+
+	while (s[n] >= '0' && s[n] <= '9')
+		n++;
+	if (n == start)
+		return 0;
+	if (frac && s[n] == '.') {
+		start = ++n;
+		while (s[n] >= '0' && s[n] <= '9')
+			n++;
+		if (n == start)
+			return 0;
+	}
+	return n;
+}
+
+/* The decimal number at the start of s, its end in *end; -1 when there is
+ * none or it is out of range for a double. */
+static int
+decimal(const char *s, bool neg, bool frac, double *out, const char **end)
+{
+	size_t n = decimal_len(s, neg, frac);
+	char *e;
+
+	if (n == 0)
+		return -1;
+	errno = 0;
+	*out = strtod(s, &e);
+	if (errno != 0 || e != s + n || !isfinite(*out))
+		return -1;
+	*end = e;
+	return 0;
+}
+
 int
 conf_parse_duration(const char *s, double min, double max, double *out)
 {
 	double v, mult = 1;
-	char *end;
+	const char *end;
 
-	if (*s == '\0' || *s == '-' || *s == '+')
-		goto fail;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno != 0 || end == s || !isfinite(v))
+	if (decimal(s, false, true, &v, &end) == -1)
 		goto fail;
 	switch (*end) {
 	case '\0':
@@ -213,16 +251,15 @@ fail:
 	return -1;
 }
 
+/* A decimal number within [min, max], whole unless frac. */
 static int
-parse_number(const char *s, double min, double max, double *out)
+parse_number(const char *s, double min, double max, bool frac, double *out)
 {
-	char *end;
+	const char *end;
 	double v;
 
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno != 0 || end == s || *end != '\0' || !isfinite(v) || v < min ||
-	    v > max)
+	if (decimal(s, min < 0, frac, &v, &end) == -1 || *end != '\0' ||
+	    v < min || v > max)
 		return -1;
 	*out = v;
 	return 0;
@@ -254,9 +291,11 @@ valid_table(const char *s)
 	return n >= 1 && n <= 31;
 }
 
-/* Set one key; returns NULL on success or a message. */
+/* Set one key; returns NULL on success or a message (in buf, size bytes,
+ * when it names the value and the valid range). */
 static const char *
-set_key(struct conf *c, const struct conf_key *k, const char *val)
+set_key(struct conf *c, const struct conf_key *k, const char *val, char *buf,
+    size_t size)
 {
 	char **words = NULL, *copy;
 	size_t n = 0, i;
@@ -290,15 +329,21 @@ set_key(struct conf *c, const struct conf_key *k, const char *val)
 		*FIELD(c, k->off, bool) = b;
 		return NULL;
 	case T_DOUBLE:
-		if (parse_number(val, k->min, k->max, &d) == -1)
-			return "number out of range";
+		if (parse_number(val, k->min, k->max, true, &d) == -1) {
+			snprintf(buf, size, "'%.40s' is not a decimal number "
+			    "from %.15g to %.15g", val, k->min, k->max);
+			return buf;
+		}
 		*FIELD(c, k->off, double) = d;
 		return NULL;
 	case T_DURATION:
 	case T_DURATION32:
-		if (conf_parse_duration(val, k->min, k->max, &d) == -1)
-			return "expected a duration such as 90, 10m, 1h, 30d "
-			       "within range";
+		if (conf_parse_duration(val, k->min, k->max, &d) == -1) {
+			snprintf(buf, size, "'%.40s' is not a duration (decimal "
+			    "seconds, or with s, m, h, d or w: 90, 10m, 1h, 30d) "
+			    "from %.15g to %.15g seconds", val, k->min, k->max);
+			return buf;
+		}
 		if (k->type == T_DURATION)
 			*FIELD(c, k->off, double) = d;
 		else
@@ -308,8 +353,11 @@ set_key(struct conf *c, const struct conf_key *k, const char *val)
 	case T_SIZE:
 	case T_INT:
 	case T_PREFIX:
-		if (parse_number(val, k->min, k->max, &d) == -1 || d != floor(d))
-			return "whole number out of range";
+		if (parse_number(val, k->min, k->max, false, &d) == -1) {
+			snprintf(buf, size, "'%.40s' is not a decimal whole "
+			    "number from %.15g to %.15g", val, k->min, k->max);
+			return buf;
+		}
 		if (k->type == T_UINT || k->type == T_PREFIX)
 			*FIELD(c, k->off, unsigned) = (unsigned)d;
 		else if (k->type == T_SIZE)
@@ -340,11 +388,13 @@ set_key(struct conf *c, const struct conf_key *k, const char *val)
 			return "out of memory";
 		}
 		for (i = 0; i < n; i++) {
-			if (parse_number(words[i], 1, 65535, &d) == -1 ||
-			    d != floor(d)) {
+			if (parse_number(words[i], 1, 65535, false, &d) == -1) {
+				snprintf(buf, size, "'%.40s' is not a port: "
+				    "decimal whole numbers from 1 to 65535",
+				    words[i]);
 				free(ports);
 				free_list(words, n);
-				return "ports must be numbers from 1 to 65535";
+				return buf;
 			}
 			ports[i] = (uint16_t)d;
 		}
@@ -395,11 +445,14 @@ find_key(const char *section, const char *name)
 static int
 set_default_lists(struct conf *c)
 {
-	if (set_key(c, find_key("daemon", "patterns"),
-		CONF_DEFAULT_PATTERNS) != NULL ||
-	    set_key(c, find_key("nft", "ports"), CONF_DEFAULT_PORTS) != NULL ||
-	    set_key(c, find_key("crowdsec", "scopes"),
-		CONF_DEFAULT_CS_SCOPES) != NULL)
+	char buf[128];
+
+	if (set_key(c, find_key("daemon", "patterns"), CONF_DEFAULT_PATTERNS,
+		buf, sizeof(buf)) != NULL ||
+	    set_key(c, find_key("nft", "ports"), CONF_DEFAULT_PORTS, buf,
+		sizeof(buf)) != NULL ||
+	    set_key(c, find_key("crowdsec", "scopes"), CONF_DEFAULT_CS_SCOPES,
+		buf, sizeof(buf)) != NULL)
 		return -1;
 	return 0;
 }
@@ -445,17 +498,16 @@ conf_defaults(struct conf *c)
 	return 0;
 }
 
-static char *
-trim(char *s)
+/* The wide tier must be wider (a shorter prefix) than the net tier when
+ * both are on; 0 turns a tier off. */
+static void
+check_tiers(const char *name, const char *v, unsigned net, unsigned wide,
+    struct errs *e)
 {
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-		*--e = '\0';
-	return s;
+	if (net != 0 && wide != 0 && wide >= net)
+		errs_add(e, name, 0, "wide%s_prefix (/%u) is not wider than "
+		    "net%s_prefix (/%u): it must be shorter, or 0 to turn the "
+		    "wide tier off", v, wide, v, net);
 }
 
 /* A word of scopes or origins: printable, no quotes or backslashes (the
@@ -516,6 +568,7 @@ conf_parse(struct conf *c, const char *name, const char *text, size_t len,
     struct errs *e)
 {
 	char *buf, *line, *next, *key, *val, *eq, *hash, section[32] = "";
+	char why[256];
 	unsigned lineno = 0, before = e->count;
 	const struct conf_key *k;
 	const char *msg;
@@ -534,13 +587,13 @@ conf_parse(struct conf *c, const char *name, const char *text, size_t len,
 		if (next != NULL)
 			*next++ = '\0';
 		/* Comments: a line starting with # or ;, or " #" inline. */
-		key = trim(line);
+		key = ini_trim(line);
 		if (*key == '\0' || *key == '#' || *key == ';')
 			continue;
 		if ((hash = strstr(key, " #")) != NULL ||
 		    (hash = strstr(key, "\t#")) != NULL) {
 			*hash = '\0';
-			key = trim(key);
+			key = ini_trim(key);
 		}
 		if (*key == '[') {
 			eq = strchr(key, ']');
@@ -570,8 +623,8 @@ conf_parse(struct conf *c, const char *name, const char *text, size_t len,
 			continue;
 		}
 		*eq = '\0';
-		val = trim(eq + 1);
-		key = trim(key);
+		val = ini_trim(eq + 1);
+		key = ini_trim(key);
 		if (strcmp(section, "?") == 0)
 			continue; /* already reported */
 		if (section[0] == '\0') {
@@ -584,7 +637,7 @@ conf_parse(struct conf *c, const char *name, const char *text, size_t len,
 			    "[%s]", key, section);
 			continue;
 		}
-		if ((msg = set_key(c, k, val)) != NULL)
+		if ((msg = set_key(c, k, val, why, sizeof(why))) != NULL)
 			errs_add(e, name, lineno, "%s: %s", key, msg);
 	}
 	free(buf);
@@ -592,6 +645,8 @@ conf_parse(struct conf *c, const char *name, const char *text, size_t len,
 	if (c->ban_max < c->ban_time)
 		errs_add(e, name, 0, "ban_max (%u s) is shorter than ban_time "
 		    "(%u s)", c->ban_max, c->ban_time);
+	check_tiers(name, "4", c->net4_prefix, c->wide4_prefix, e);
+	check_tiers(name, "6", c->net6_prefix, c->wide6_prefix, e);
 	if (e->count != before) {
 		errno = EINVAL;
 		return -1;
@@ -599,51 +654,73 @@ conf_parse(struct conf *c, const char *name, const char *text, size_t len,
 	return 0;
 }
 
-int
-conf_load(struct conf *c, const char *path, struct errs *e)
+/* conf_defaults(), then the file at path over them. */
+static int
+load(struct conf *c, const char *path, unsigned flags, struct errs *e)
 {
-	struct stat st;
-	size_t off = 0;
-	ssize_t r;
-	char *buf;
-	int fd, saved, rc;
+	char msg[RFILE_MSG_MAX], *buf;
+	size_t len;
+	int rc;
 
 	if (conf_defaults(c) == -1)
 		return -1;
 	if ((c->path = strdup(path)) == NULL)
 		return -1;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd == -1 || fstat(fd, &st) == -1) {
-		saved = errno;
-		errs_add(e, path, 0, "%s", strerror(saved));
-		if (fd != -1)
-			close(fd);
-		errno = saved;
+	if (rfile_read(path, CONF_FILE_MAX, (flags & CONF_STRICT) != 0 ?
+		RFILE_STRICT : 0, &buf, &len, msg, sizeof(msg)) == -1) {
+		rc = errno;
+		errs_add(e, path, 0, "%s", msg);
+		errno = rc;
 		return -1;
 	}
-	if (!S_ISREG(st.st_mode) || st.st_size > CONF_FILE_MAX) {
-		close(fd);
-		errs_add(e, path, 0, "not a regular file of at most %u bytes",
-		    CONF_FILE_MAX);
-		errno = EINVAL;
-		return -1;
-	}
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		close(fd);
-		return -1;
-	}
-	while (off < (size_t)st.st_size) {
-		r = read(fd, buf + off, (size_t)st.st_size - off);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		off += (size_t)r;
-	}
-	close(fd);
-	rc = conf_parse(c, path, buf, off, e);
+	rc = conf_parse(c, path, buf, len, e);
 	free(buf);
 	return rc;
+}
+
+int
+conf_load(struct conf *c, const char *path, struct errs *e)
+{
+	return load(c, path, 0, e);
+}
+
+int
+conf_load_or_defaults(struct conf *c, const char *path, bool given,
+    unsigned flags, struct errs *e)
+{
+	if (load(c, path, flags, e) == 0)
+		return 0;
+	if (errno != ENOENT || given)
+		return -1;
+	conf_free(c);
+	memset(e, 0, sizeof(*e));
+	if (conf_defaults(c) == -1)
+		return -1;
+	return 1;
+}
+
+size_t
+conf_allow_all(const struct conf *c, char *buf, size_t size)
+{
+	size_t i, n = 0, off = 0;
+	char a[ADDR_STRLEN];
+	int w;
+
+	if (size > 0)
+		buf[0] = '\0';
+	for (i = 0; i < c->nallow; i++) {
+		if (c->allow[i].len != 0)
+			continue;
+		n++;
+		if (size == 0)
+			continue;
+		addr_format(&c->allow[i], a, sizeof(a));
+		w = snprintf(buf + off, size - off, "%s%s", off > 0 ? " " : "",
+		    a);
+		if (w > 0 && (size_t)w < size - off)
+			off += (size_t)w;
+	}
+	return n;
 }
 
 int

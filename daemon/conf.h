@@ -125,11 +125,34 @@ int conf_parse(struct conf *c, const char *name, const char *text,
     size_t len, struct errs *e);
 
 /*
- * conf_defaults() then read and parse the file at path. Returns 0, or -1
- * with errno (ENOENT when the file does not exist, so a caller may run on
- * defaults) and a message in e.
+ * conf_defaults() then read and parse the file at path (rfile_read(): a
+ * regular file, never a wait on a FIFO). Returns 0, or -1 with errno
+ * (ENOENT when the file does not exist, so a caller may run on defaults)
+ * and a message in e.
  */
 int conf_load(struct conf *c, const char *path, struct errs *e);
+
+/* Flags for conf_load_or_defaults(). */
+#define CONF_STRICT 0x1  /* file and directory: trusted owner and mode
+			  * (rfile.h RFILE_STRICT), for `dominoban run` */
+
+/*
+ * The configuration of a command: conf_load(), except that a missing file
+ * at the default path (given false: not named with --config) means the
+ * defaults. Returns 0 (file read), 1 (defaults), or -1 with errno (ENOENT:
+ * the named file is missing) and the problems in e. c must be
+ * conf_free()d in every case (after -1 it holds what was parsed).
+ */
+int conf_load_or_defaults(struct conf *c, const char *path, bool given,
+    unsigned flags, struct errs *e);
+
+/*
+ * The allowlist entries that allow every address of a family (0.0.0.0/0,
+ * ::/0), which turn banning off for it: written blank-separated to buf
+ * (size bytes, cut if short; buf may be NULL when size is 0). Returns how
+ * many there are.
+ */
+size_t conf_allow_all(const struct conf *c, char *buf, size_t size);
 
 /* Expand the globs in c->logs (a glob that matches nothing stays as it is:
  * the file may appear later). Returns 0, or -1 with errno. */

@@ -29,6 +29,7 @@
 #include <unistd.h>
 
 #include "crowdsec_int.h"
+#include "rfile.h"
 #include "log.h"
 
 static uint64_t
@@ -49,57 +50,47 @@ crowdsec_wall(void)
 /* ---- secrets -------------------------------------------------------- */
 
 /* Read the secret at path into out: a regular file that only its owner
- * may read, holding one line. 0, or -1 with errno and err filled. */
+ * may read (and only root or we may own: rfile's StrictModes), holding
+ * one line. 0, or -1 with errno and err filled. */
 static int
 read_secret(const char *key, const char *path, char *out, size_t size,
     char *err, size_t errsize)
 {
+	char msg[RFILE_MSG_MAX], *buf = NULL;
 	struct stat st;
-	ssize_t n;
-	size_t i;
-	int fd, e;
+	size_t n, i;
 
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY)) == -1 ||
-	    fstat(fd, &st) == -1) {
-		e = errno;
-		snprintf(err, errsize, "[crowdsec] %s %s: %s", key, path,
-		    strerror(e));
-		if (fd != -1)
-			close(fd);
-		errno = e;
+	if (rfile_read(path, size - 2, RFILE_STRICT, &buf, &n, msg,
+		sizeof(msg)) == -1) {
+		snprintf(err, errsize, "[crowdsec] %s %s: %s", key, path, msg);
 		return -1;
 	}
-	if (!S_ISREG(st.st_mode) || (st.st_mode & 077) != 0) {
+	if (stat(path, &st) == -1 || (st.st_mode & 077) != 0) {
 		snprintf(err, errsize, "[crowdsec] %s %s: mode %04o; it holds "
-		    "a secret: a regular file of mode 0600 is needed (chmod "
-		    "600 %s)", key, path, (unsigned)(st.st_mode & 07777), path);
-		close(fd);
-		errno = EPERM;
-		return -1;
+		    "a secret: mode 0600 is needed (chmod 600 %s)", key, path,
+		    (unsigned)(st.st_mode & 07777), path);
+		goto refused;
 	}
-	n = read(fd, out, size - 1);
-	e = errno;
-	close(fd);
-	if (n < 0) {
-		snprintf(err, errsize, "[crowdsec] %s %s: %s", key, path,
-		    strerror(e));
-		errno = e;
-		return -1;
-	}
-	out[n] = '\0';
-	while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r' ||
-		out[n - 1] == ' ' || out[n - 1] == '\t'))
-		out[--n] = '\0';
-	for (i = 0; i < (size_t)n; i++)
-		if ((unsigned char)out[i] < ' ' || out[i] == 0x7f)
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' ||
+		buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+		buf[--n] = '\0';
+	for (i = 0; i < n; i++)
+		if ((unsigned char)buf[i] < ' ' || buf[i] == 0x7f)
 			break;
-	if (n == 0 || i < (size_t)n || (size_t)n >= size - 1) {
+	if (n == 0 || i < n) {
 		snprintf(err, errsize, "[crowdsec] %s %s: expected one line "
 		    "of at most %zu printable characters", key, path, size - 2);
-		errno = EINVAL;
-		return -1;
+		goto refused;
 	}
+	memcpy(out, buf, n + 1);
+	explicit_bzero(buf, n);
+	free(buf);
 	return 0;
+refused:
+	explicit_bzero(buf, n);
+	free(buf);
+	errno = EPERM;
+	return -1;
 }
 
 /* ---- scheduling ------------------------------------------------------ */

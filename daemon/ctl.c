@@ -60,6 +60,8 @@ struct ctl {
 	struct loop *loop;
 	int fd;
 	char path[108];
+	dev_t dev;                 /* our socket file, removed at close */
+	ino_t ino;
 	gid_t gid;
 	bool have_gid;
 	struct verb verbs[CTL_VERBS_MAX];
@@ -407,6 +409,12 @@ ctl_open(struct loop *l, const char *path, const char *group)
 		return NULL;
 	}
 	strcpy(sun.sun_path, path);
+	/* Only a socket is ever removed: a path naming anything else (a
+	 * file, a link) is a mistake or a trap, and stays as it is. */
+	if (lstat(path, &st) == 0 && !S_ISSOCK(st.st_mode)) {
+		errno = ENOTSOCK;
+		return NULL;
+	}
 	/* Someone answering there already? Then do not steal the socket. */
 	probe = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (probe != -1 &&
@@ -449,6 +457,10 @@ ctl_open(struct loop *l, const char *path, const char *group)
 			errno = 0;
 	}
 	chmod(path, 0660);
+	if (lstat(path, &st) == 0) {
+		c->dev = st.st_dev;
+		c->ino = st.st_ino;
+	}
 	if (loop_add(l, fd, EPOLLIN, on_accept, c) == -1) {
 		close(fd);
 		unlink(path);
@@ -463,6 +475,8 @@ ctl_open(struct loop *l, const char *path, const char *group)
 void
 ctl_close(struct ctl *c)
 {
+	struct stat st;
+
 	if (c == NULL)
 		return;
 	while (c->clients != NULL)
@@ -471,7 +485,9 @@ ctl_close(struct ctl *c)
 	close(c->fd);
 	if (c->spare != -1)
 		close(c->spare);
-	unlink(c->path);
+	if (lstat(c->path, &st) == 0 && S_ISSOCK(st.st_mode) &&
+	    st.st_dev == c->dev && st.st_ino == c->ino)
+		unlink(c->path);
 	free(c);
 }
 

@@ -61,8 +61,9 @@ struct ctl;
 /*
  * Listen on path (its directory must exist) in loop l. group names who may
  * use privileged verbs ("" or an unknown group: root and our uid only).
- * Refuses (EADDRINUSE) when a daemon already answers there; replaces a
- * stale socket file. NULL with errno.
+ * Refuses (EADDRINUSE) when a daemon already answers there, and
+ * (ENOTSOCK) when path exists and is no socket; replaces a stale socket
+ * file. NULL with errno.
  */
 struct ctl *ctl_open(struct loop *l, const char *path, const char *group);
 void ctl_close(struct ctl *c);

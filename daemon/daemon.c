@@ -39,7 +39,9 @@
 #include "crowdsec.h"
 #endif
 #include "daemon.h"
+#include "lock.h"
 #include "notify.h"
+#include "rfile.h"
 #include "state.h"
 
 int64_t
@@ -180,11 +182,19 @@ static void
 on_watch(void *arg, int fd, uint32_t events)
 {
 	struct daemon *dm = arg;
+	enum enforce_watch w = enforce_watch_read(dm->enf);
 
 	(void)fd;
 	(void)events;
-	if (!enforce_watch_read(dm->enf))
+	if (w == ENFORCE_WATCH_NONE)
 		return;
+	/* Lost notices (a burst, most likely our own) are no alarm while
+	 * the table is whole: compare, and put right what differs. */
+	if (w == ENFORCE_WATCH_RESYNC && enforce_intact(dm->enf)) {
+		dm->resyncs++;
+		ledger_reconcile(dm->ledger, daemon_now(), "resync", false);
+		return;
+	}
 	log_warnx("nftables table %s changed behind our back; rebuilding",
 	    dm->conf.table);
 	dm->repairs++;
@@ -283,32 +293,36 @@ patterns_list(const struct conf *c)
 	return buf;
 }
 
+/* The daemon loads only what nobody but root (or its own user) can write:
+ * MATCH_STRICT and CONF_STRICT, as sshd's StrictModes. */
 static struct matcher *
 load_patterns(const struct conf *c, struct errs *e)
 {
-	return match_load((const char *const *)c->patterns, c->npatterns, 0, e);
+	return match_load((const char *const *)c->patterns, c->npatterns,
+	    MATCH_STRICT, e);
 }
 
 /* Load the configuration file; a missing default file means defaults. */
 static int
 load_conf(struct daemon *dm, struct conf *c, struct errs *e)
 {
+	char all[128];
+	int rc;
+
 	memset(e, 0, sizeof(*e));
-	if (conf_load(c, dm->config_path, e) == -1) {
-		if (errno != ENOENT || dm->config_given) {
-			conf_free(c);
-			return -1;
-		}
-		conf_free(c);
-		memset(e, 0, sizeof(*e));
-		if (conf_defaults(c) == -1)
-			return -1;
+	rc = conf_load_or_defaults(c, dm->config_path, dm->config_given,
+	    CONF_STRICT, e);
+	if (rc == 1)
 		log_warnx("no %s: running on the defaults", dm->config_path);
-	}
-	if (conf_expand_logs(c) == -1) {
+	if (rc == -1 || conf_expand_logs(c) == -1) {
+		rc = errno;
 		conf_free(c);
+		errno = rc;
 		return -1;
 	}
+	if (conf_allow_all(c, all, sizeof(all)) > 0)
+		log_warnx("allowlist: [allow] cidrs has %s: every address of "
+		    "that family is allowlisted, none is ever banned", all);
 	return 0;
 }
 
@@ -567,9 +581,11 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 	struct state st;
 	struct errs e;
 	uint8_t seed[16];
+	char msg[512];
+	struct stat sb;
 	bool check = false;
 	int64_t now;
-	int c, rc;
+	int c, rc, lockfd;
 
 	memset(&dm, 0, sizeof(dm));
 	dm.config_path = g->config;
@@ -621,6 +637,11 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 		conf_free(&dm.conf);
 		return EX_OK;
 	}
+	/* One daemon per state_dir, decided before anything is touched: the
+	 * state file, the control socket, the table. */
+	if ((lockfd = lock_take(dm.conf.state_dir, msg, sizeof(msg))) == -1)
+		fatalx(errno == EWOULDBLOCK ? EX_TEMPFAIL : EX_CANTCREAT, "%s",
+		    msg);
 	if (!match_jit(dm.m))
 		log_warnx("PCRE2 JIT refused (SELinux execmem or "
 		    "MemoryDenyWriteExecute?): using the interpreter");
@@ -645,6 +666,12 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 		fatal(EX_OSERR, "loop");
 	dm.ctl = ctl_open(dm.loop, dm.conf.control_socket,
 	    dm.conf.control_group);
+	if (dm.ctl == NULL && errno == ENOTSOCK &&
+	    lstat(dm.conf.control_socket, &sb) == 0)
+		fatalx(EX_CANTCREAT, "control socket %s: exists and is %s, not "
+		    "a socket; refusing to remove it (move it away, or set "
+		    "control_socket)", dm.conf.control_socket,
+		    rfile_type_name(sb.st_mode));
 	if (dm.ctl == NULL)
 		fatal(errno == EADDRINUSE ? EX_TEMPFAIL : EX_CANTCREAT,
 		    "control socket %s%s", dm.conf.control_socket,
@@ -654,6 +681,10 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 		fatal(EX_SOFTWARE, "control verbs");
 	if ((dm.enf = enforce_open(&dm.conf)) == NULL) {
 		ctl_close(dm.ctl);
+		if (errno == EEXIST)
+			fatalx(EX_CONFIG, "table inet %s exists and was not "
+			    "created by dominoban; refusing to touch it (choose "
+			    "another table = name)", dm.conf.table);
 		fatal(errno == EPERM ? EX_NOPERM : EX_UNAVAILABLE,
 		    "cannot set up nftables table inet %s (CAP_NET_ADMIN "
 		    "needed)", dm.conf.table);
@@ -683,6 +714,7 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 	notify_send("STOPPING=1");
 	rc = daemon_state_save(&dm);
 	daemon_free(&dm);
+	lock_release(lockfd);
 	if (rc == -1) {
 		log_warnx("stopped, but the final state save failed: bans and "
 		    "positions since the last save are lost at the next start");

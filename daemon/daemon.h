@@ -72,7 +72,7 @@ struct daemon {
 	uint64_t saved_gen;         /* ledger_gen() at the last save */
 	int64_t save_failing_since; /* first failed save of a run of them, or 0 */
 	int save_errno;             /* why the last save failed */
-	uint64_t save_failures, repairs;
+	uint64_t save_failures, repairs, resyncs;
 	pid_t save_pid;             /* the save's child, or 0 */
 	uint64_t save_gen;          /* ledger_gen() when it was forked */
 	uint64_t saved_rotations;   /* tail rotations + truncations at the last save */

@@ -185,8 +185,9 @@ status_json(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 	    (long long)(daemon_now() - dm->started),
 	    dm->conf.dry_run ? "true" : "false");
 	json_str(r, dm->conf.table);
-	ctl_reply_printf(r, ",\"regex_engine\":\"%s\",\"kill_sessions\":",
-	    match_jit(dm->m) ? "jit" : "interpreter");
+	ctl_reply_printf(r, ",\"allow_all\":%s,\"regex_engine\":\"%s\","
+	    "\"kill_sessions\":", conf_allow_all(&dm->conf, NULL, 0) > 0 ?
+	    "true" : "false", match_jit(dm->m) ? "jit" : "interpreter");
 	json_str(r, enforce_cut_name(s->es.cut));
 	ctl_reply_printf(r, ",\"files\":[");
 	for (i = 0; i < dm->nfollowed; i++) {
@@ -230,7 +231,8 @@ status_json(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 	    "\"bans_decided\":%llu,\"ban_errors\":%llu,\"bans_refused\":%llu,"
 	    "\"expired\":%llu,\"unbans\":%llu,\"allowlist_lifts\":%llu,"
 	    "\"allowlist_splits\":%llu,\"reconciles\":%llu,\"put_back\":%llu,"
-	    "\"removed\":%llu,\"adopted\":%llu,\"repairs\":%llu,",
+	    "\"removed\":%llu,\"adopted\":%llu,\"repairs\":%llu,"
+	    "\"resyncs\":%llu,",
 	    s->ls.active, s->ls.shadowed, (unsigned long long)dm->verdicts,
 	    (unsigned long long)s->es.ban_errors,
 	    (unsigned long long)s->ls.refused,
@@ -242,7 +244,7 @@ status_json(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 	    (unsigned long long)s->ls.put_back,
 	    (unsigned long long)s->ls.removed,
 	    (unsigned long long)s->ls.adopted,
-	    (unsigned long long)dm->repairs);
+	    (unsigned long long)dm->repairs, (unsigned long long)dm->resyncs);
 	ctl_reply_printf(r, "\"sessions_cut\":%llu,\"packets_dropped\":%llu,"
 	    "\"bytes_dropped\":%llu,\"unattributed_pending\":%zu,"
 	    "\"state_save_failing_since\":%lld,\"state_save_error\":",
@@ -263,6 +265,7 @@ status_json(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 static void
 status_text(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 {
+	char all[128];
 	struct tail_pos pos;
 	uint64_t hits;
 	size_t i;
@@ -276,6 +279,9 @@ status_text(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 	    "PCRE2 JIT" : "PCRE2 interpreter (JIT refused)");
 	ctl_reply_printf(r, "cut sessions:    %s\n",
 	    enforce_cut_name(s->es.cut));
+	if (conf_allow_all(&dm->conf, all, sizeof(all)) > 0)
+		ctl_reply_printf(r, "allowlist:       %s: every address "
+		    "allowlisted, none banned\n", all);
 	for (i = 0; i < dm->nfollowed; i++) {
 		memset(&pos, 0, sizeof(pos));
 		tail_pos(dm->tail, (unsigned)i, &pos);
@@ -328,11 +334,12 @@ status_text(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 	    (unsigned long long)s->es.sessions_cut);
 	ctl_reply_printf(r, "kernel checks:   %llu disagreements (%llu put "
 	    "back, %llu removed, %llu adopted at start); %llu rebuilds after "
-	    "changes behind our back\n", (unsigned long long)s->ls.reconciles,
+	    "changes behind our back; %llu resyncs after lost notices\n",
+	    (unsigned long long)s->ls.reconciles,
 	    (unsigned long long)s->ls.put_back,
 	    (unsigned long long)s->ls.removed,
 	    (unsigned long long)s->ls.adopted,
-	    (unsigned long long)dm->repairs);
+	    (unsigned long long)dm->repairs, (unsigned long long)dm->resyncs);
 	if (dm->save_failing_since != 0)
 		ctl_reply_printf(r, "state file:      SAVE FAILING for %llds (%s); "
 		    "retried every second\n",
@@ -533,8 +540,11 @@ h_unban(void *arg, int argc, char **argv, struct ctl_reply *r)
 static void
 h_reload(void *arg, int argc, char **argv, struct ctl_reply *r)
 {
-	(void)argc;
 	(void)argv;
+	if (argc != 1) {
+		ctl_reply_status(r, EX_USAGE, "usage: reload (no arguments)");
+		return;
+	}
 	daemon_reload(arg, r);
 }
 

@@ -141,16 +141,29 @@ enforce_cut(struct enforce *e,
 	}
 }
 
+bool
+enforce_intact(struct enforce *e)
+{
+	return e->nft == NULL || nft_intact(e->nft) != 0;
+}
+
 int
 enforce_watch_fd(struct enforce *e)
 {
 	return e->nft == NULL ? -1 : nft_watch_fd(e->nft);
 }
 
-bool
+enum enforce_watch
 enforce_watch_read(struct enforce *e)
 {
-	return e->nft != NULL && nft_watch_read(e->nft) == 1;
+	switch (e->nft == NULL ? NFT_WATCH_NONE : nft_watch_read(e->nft)) {
+	case NFT_WATCH_DELETED:
+		return ENFORCE_WATCH_CHANGED;
+	case NFT_WATCH_RESYNC:
+		return ENFORCE_WATCH_RESYNC;
+	default:
+		return ENFORCE_WATCH_NONE;
+	}
 }
 
 void

@@ -72,13 +72,24 @@ ssize_t enforce_list(struct enforce *e, struct nft_entry **out);
 void enforce_cut(struct enforce *e,
     bool (*covered)(void *arg, const struct addr *peer), void *arg);
 
+/* True when our table, its sets, chain and rules are all there (or in dry
+ * run): after lost notices, a whole table needs only a reconcile. */
+bool enforce_intact(struct enforce *e);
+
+/* What the nftables notifications told. */
+enum enforce_watch {
+	ENFORCE_WATCH_NONE,     /* nothing of concern */
+	ENFORCE_WATCH_CHANGED,  /* our table lost something behind our back:
+	                         * set up again and reconcile */
+	ENFORCE_WATCH_RESYNC,   /* notices were lost: reconcile if intact */
+};
+
 /*
  * The descriptor of nftables change notifications (-1 in dry run), and
- * its handler: returns true when our table lost something behind our
- * back, so the caller sets up again and reasserts.
+ * its handler.
  */
 int enforce_watch_fd(struct enforce *e);
-bool enforce_watch_read(struct enforce *e);
+enum enforce_watch enforce_watch_read(struct enforce *e);
 
 /* Counters, the rule counters read from the kernel now. */
 void enforce_get_stats(struct enforce *e, struct enforce_stats *st);

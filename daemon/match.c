@@ -23,7 +23,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,7 +31,9 @@
 #include <unistd.h>
 
 #include "errs.h"
+#include "ini.h"
 #include "match_int.h"
+#include "rfile.h"
 
 #define MAX_FILES 256
 
@@ -182,19 +183,6 @@ parse_kind(const char *v, enum match_kind *k)
 	return -1;
 }
 
-static char *
-trim(char *s)
-{
-	char *e;
-
-	while (*s == ' ' || *s == '\t')
-		s++;
-	e = s + strlen(s);
-	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
-		*--e = '\0';
-	return s;
-}
-
 static bool
 valid_id(const char *s)
 {
@@ -300,7 +288,7 @@ load_text(struct matcher *m, const char *file, char *text, bool jit,
 		next = strchr(line, '\n');
 		if (next != NULL)
 			*next++ = '\0';
-		key = trim(line);
+		key = ini_trim(line);
 		if (*key == '\0' || *key == '#' || *key == ';')
 			continue;
 		if (*key == '[') {
@@ -341,8 +329,8 @@ load_text(struct matcher *m, const char *file, char *text, bool jit,
 			continue;
 		}
 		*eq = '\0';
-		val = trim(eq + 1);
-		key = trim(key);
+		val = ini_trim(eq + 1);
+		key = ini_trim(key);
 		if (p == NULL) {
 			errs_add(e, fname, lineno, "'%.32s' outside a [pattern] "
 			    "section", key);
@@ -454,63 +442,34 @@ add_text(struct matcher *m, const char *file, const char *text, size_t len,
 }
 
 static int
-read_file(const char *path, char **out, size_t *outlen, struct errs *e)
-{
-	struct stat st;
-	size_t off = 0;
-	ssize_t r;
-	char *buf;
-	int fd;
-
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd == -1 || fstat(fd, &st) == -1) {
-		errs_add(e, path, 0, "%s", strerror(errno));
-		if (fd != -1)
-			close(fd);
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode) || st.st_size > MATCH_FILE_MAX) {
-		errs_add(e, path, 0, "not a regular file of at most %u bytes",
-		    MATCH_FILE_MAX);
-		close(fd);
-		return -1;
-	}
-	if ((buf = malloc((size_t)st.st_size + 1)) == NULL) {
-		close(fd);
-		return -1;
-	}
-	while (off < (size_t)st.st_size) {
-		r = read(fd, buf + off, (size_t)st.st_size - off);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		off += (size_t)r;
-	}
-	close(fd);
-	*out = buf;
-	*outlen = off;
-	return 0;
-}
-
-static int
 cmp_str(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* Collect "name\0dir" for every *.pat, later directories winning. */
+/* Collect "name\0dir" for every *.pat, later directories winning. Under
+ * MATCH_STRICT a directory that is not trusted (rfile_trusted()) is
+ * refused in err, and none of its files is read. */
 static size_t
-list_files(const char *const *dirs, size_t ndirs, char **names,
-    const char **owners)
+list_files(const char *const *dirs, size_t ndirs, unsigned flags,
+    char **names, const char **owners, struct errs *err)
 {
+	char msg[RFILE_MSG_MAX];
 	size_t n = 0, i, k, len;
 	struct dirent *de;
+	struct stat st;
 	DIR *d;
 
 	for (i = 0; i < ndirs; i++) {
 		if ((d = opendir(dirs[i])) == NULL)
 			continue;
+		if ((flags & MATCH_STRICT) != 0 &&
+		    (fstat(dirfd(d), &st) == -1 ||
+			rfile_trusted(&st, msg, sizeof(msg)) == -1)) {
+			errs_add(err, dirs[i], 0, "%s", msg);
+			closedir(d);
+			continue;
+		}
 		while ((de = readdir(d)) != NULL) {
 			len = strlen(de->d_name);
 			if (len < 5 || de->d_name[0] == '.' ||
@@ -666,7 +625,7 @@ struct matcher *
 match_load(const char *const *dirs, size_t ndirs, unsigned flags,
     struct errs *err)
 {
-	char *names[MAX_FILES], path[4096], *text;
+	char *names[MAX_FILES], path[4096], *text, msg[RFILE_MSG_MAX];
 	const char *owners[MAX_FILES];
 	bool jit = (flags & MATCH_NO_JIT) == 0, jit_ok = jit;
 	struct matcher *m;
@@ -676,7 +635,7 @@ match_load(const char *const *dirs, size_t ndirs, unsigned flags,
 	memset(err, 0, sizeof(*err));
 	if ((m = calloc(1, sizeof(*m))) == NULL)
 		return NULL;
-	n = list_files(dirs, ndirs, names, owners);
+	n = list_files(dirs, ndirs, flags, names, owners, err);
 	/* Sort names but keep each name's owning directory. */
 	memcpy(sorted, names, n * sizeof(*names));
 	qsort(sorted, n, sizeof(*sorted), cmp_str);
@@ -685,10 +644,12 @@ match_load(const char *const *dirs, size_t ndirs, unsigned flags,
 			if (names[k] == sorted[i])
 				break;
 		snprintf(path, sizeof(path), "%s/%s", owners[k], sorted[i]);
-		if (read_file(path, &text, &len, err) == 0) {
+		if (rfile_read(path, MATCH_FILE_MAX, (flags & MATCH_STRICT) != 0 ?
+			RFILE_STRICT : 0, &text, &len, msg, sizeof(msg)) == -1)
+			errs_add(err, path, 0, "%s", msg);
+		else
 			add_text(m, path, text, len, jit, &jit_ok, err);
-			free(text);
-		}
+		free(text);
 	}
 	for (i = 0; i < n; i++)
 		free(names[i]);

@@ -65,6 +65,8 @@ struct match_stats {
 
 /* Flags for match_load() and match_load_text(). */
 #define MATCH_NO_JIT 0x1       /* never use the JIT (tests, hardened hosts) */
+#define MATCH_STRICT 0x2       /* match_load(): refuse files and directories
+				* not trusted (rfile.h RFILE_STRICT) */
 
 struct matcher;
 

@@ -23,6 +23,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "rfile.h"
 #include "state.h"
 
 #define STATE_MAGIC "dominoban-state"
@@ -520,10 +521,7 @@ state_load(const char *dir, struct state *s, int64_t now, char *err,
     size_t errlen)
 {
 	char path[STATE_PATH_MAX], aside[STATE_PATH_MAX + 32], why[256], *text;
-	struct stat st;
-	size_t off = 0;
-	ssize_t r;
-	int fd;
+	size_t len;
 
 	memset(s, 0, sizeof(*s));
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, STATE_FILE) >=
@@ -532,34 +530,16 @@ state_load(const char *dir, struct state *s, int64_t now, char *err,
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-	if (fd == -1) {
+	if (rfile_read(path, STATE_MAX_BYTES, RFILE_NOFOLLOW, &text, &len, why,
+		sizeof(why)) == -1) {
 		if (errno == ENOENT)
 			return 0;
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		if (errno == EINVAL || errno == EFBIG)
+			goto corrupt;
+		snprintf(err, errlen, "%s: %s", path, why);
 		return -1;
 	}
-	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
-	    (uint64_t)st.st_size > STATE_MAX_BYTES) {
-		close(fd);
-		snprintf(why, sizeof(why), "not a regular file or too large");
-		goto corrupt;
-	}
-	if ((text = malloc((size_t)st.st_size + 1)) == NULL) {
-		close(fd);
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	while (off < (size_t)st.st_size) {
-		r = read(fd, text + off, (size_t)st.st_size - off);
-		if (r == -1 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		off += (size_t)r;
-	}
-	close(fd);
-	if (state_parse(s, text, off, why, sizeof(why)) == 0) {
+	if (state_parse(s, text, len, why, sizeof(why)) == 0) {
 		free(text);
 		return 1;
 	}

@@ -63,7 +63,7 @@ make -s -C "$B" -j2 FUZZ_LDFLAGS=-fsanitize=fuzzer $bins
 maxlen() {
 	case $1 in
 	line) echo 12288 ;;
-	pattern | state | conf) echo 8192 ;;
+	pattern | state | conf | crowdsec) echo 8192 ;;
 	*) echo 256 ;;
 	esac
 }

@@ -54,48 +54,70 @@ void nft_close(struct nft *n);
  * rules and the ports set, atomically, in one transaction. Idempotent: it
  * never duplicates a rule and touches no other table. reject: TCP reset
  * instead of drop. prio: the input hook priority.
+ *
+ * Never changes a table dominoban did not create: the tables it creates
+ * carry its mark (a table comment, "dominoban"; kernel 5.13 or later). An
+ * unmarked table that holds exactly what an older dominoban made (the five
+ * sets, the input chain, our rules, nothing else) is adopted: made again
+ * with the mark in one transaction, its bans put back with the time they
+ * had left. The table is read and changed at one ruleset generation, so a
+ * concurrent change cannot slip in between (setup reads again).
+ * 0, or -1 with errno: EEXIST, the table exists and is not dominoban's
+ * (nothing was changed); EAGAIN, the ruleset kept changing under us; EPERM,
+ * no CAP_NET_ADMIN; another, the kernel's.
  */
 int nft_setup(struct nft *n, const uint16_t *ports, size_t nports,
     bool reject, int prio);
 
-/* Delete the whole table (tests; an admin's explicit teardown). */
+/* Delete the whole table (tests; an admin's explicit teardown), if it is
+ * ours (EEXIST if not, ENOENT if there is none). 0, or -1 with errno. */
 int nft_teardown(struct nft *n);
-
-/*
- * Ban: add the elements with their timeouts; refresh = delete and add
- * again, which moves the expiry on every kernel (6.1 keeps the old expiry
- * on a plain re-add). Unban: delete them. Batches are split at
- * NFT_BATCH_MAX. When a batch fails, its elements are retried one per batch
- * so that only the bad ones fail; their e[i].error says why (ENOENT: not
- * there; EEXIST: overlaps another prefix). Returns the number that failed.
- */
-size_t nft_ban(struct nft *n, struct nft_elem *e, size_t count, bool refresh);
-size_t nft_unban(struct nft *n, struct nft_elem *e, size_t count);
 
 enum nft_op_kind {
 	NFT_OP_ADD,      /* add the element with e.timeout_ms */
 	NFT_OP_DEL,      /* delete the element */
-	NFT_OP_REFRESH,  /* delete + add in one transaction: moves the expiry */
+	NFT_OP_REFRESH,  /* delete + add in one transaction: moves the expiry
+	                  * (6.1 keeps the old one on a re-add) */
 };
 
 struct nft_op {
 	struct nft_elem e;       /* e.error: out, 0 or the errno */
 	enum nft_op_kind kind;
-	uint32_t group;          /* ops of one group commit or fail together */
+	uint32_t group;          /* ops with the same group commit or fail
+	                          * together */
 };
 
 /*
  * Apply ops, in the order given, in as few transactions as possible (split
- * at NFT_BATCH_MAX, only between groups; ops of one group are contiguous).
- * When a transaction fails, each of its groups is retried in a transaction
- * of its own, so one bad group never costs the others. Inside a group, a
- * delete (or the delete half of a refresh) that fails with ENOENT is
- * dropped and the group retried: what it wanted is true. Every op of a
- * group that still fails gets an error: the failing op its errno, the
- * others ECANCELED. Returns the number of ops that failed (dropped ENOENT
- * deletes do not count; their e.error stays ENOENT).
+ * at NFT_BATCH_MAX, only between groups; ops of one group are contiguous:
+ * a group ends where the group number changes). When a transaction fails,
+ * each of its groups is retried in a transaction of its own, so one bad
+ * group never costs the others. Inside a group, a delete (or the delete
+ * half of a refresh) that fails with ENOENT (the element had expired or
+ * was never there) is dropped and the group retried: what it wanted is
+ * true. Every op of a group that still fails gets an error: the failing op
+ * its errno, the others ECANCELED (an error the kernel pins on no op, such
+ * as EPERM, goes to every op of the group; a group too large for one
+ * transaction gets EMSGSIZE; an invalid target EINVAL). Returns the number
+ * of ops that failed (dropped ENOENT deletes do not count; their e.error
+ * stays ENOENT; a refresh whose delete half was dropped ends with 0 when
+ * its add committed).
+ *
+ * Interval sets (net4, net6) refuse an element that overlaps another
+ * (EEXIST); a group {DEL 10.9.1.0/24, DEL 10.9.2.0/24, ADD 10.9.0.0/16}
+ * replaces the narrower blocks with the wider one in one transaction.
  */
 size_t nft_apply(struct nft *n, struct nft_op *ops, size_t count);
+
+/*
+ * Thin wrappers over nft_apply(), each element a group of its own. Ban:
+ * add the elements with their timeouts, or refresh them (a refresh of an
+ * element that is not there adds it). Unban: delete them. e[i].error says
+ * why one failed (ENOENT: not there, counted as a failure by nft_unban;
+ * EEXIST: overlaps another prefix). Returns the number that failed.
+ */
+size_t nft_ban(struct nft *n, struct nft_elem *e, size_t count, bool refresh);
+size_t nft_unban(struct nft *n, struct nft_elem *e, size_t count);
 
 /*
  * Every element of the four sets, intervals paired into prefixes (orphan
@@ -108,10 +130,30 @@ ssize_t nft_list(struct nft *n, struct nft_entry **out);
 int nft_counters(struct nft *n, struct nft_counters *c);
 
 /*
+ * Is our table whole: marked, with its five sets, its input chain and its
+ * four rules? 1 yes, 0 something is missing (or the table), -1 with errno.
+ */
+int nft_intact(struct nft *n);
+
+/* Bytes of the notification socket's receive buffer (SO_RCVBUFFORCE when
+ * permitted, else SO_RCVBUF up to net.core.rmem_max): the notices of a
+ * large batch of our own (every element is one) must fit. */
+#define NFT_WATCH_RCVBUF (16 * 1024 * 1024)
+
+/* What nft_watch_read() saw. */
+enum nft_watch {
+	NFT_WATCH_NONE = 0,     /* nothing of concern */
+	NFT_WATCH_DELETED = 1,  /* something of our table was deleted behind
+	                         * our back (flush ruleset, a firewall reload,
+	                         * nft delete element) */
+	NFT_WATCH_RESYNC = 2,   /* notices were lost (ENOBUFS): nothing is
+	                         * known to be missing; compare and put back */
+};
+
+/*
  * A socket subscribed to nftables change notifications, for the daemon's
- * loop; nft_watch_read() drains it and returns 1 when something of our
- * table was deleted behind our back (flush ruleset, a firewall reload),
- * 0 otherwise, -1 on error.
+ * loop; nft_watch_read() drains it and returns an enum nft_watch (DELETED
+ * wins over RESYNC when both happened), or -1 on error.
  */
 int nft_watch_fd(struct nft *n);
 int nft_watch_read(struct nft *n);

@@ -96,9 +96,8 @@ setelem_cb(const struct nlmsghdr *nlh, void *arg)
 	return rc;
 }
 
-/* Send one dump request and run cb over the replies. 0, or -1 errno. */
-static int
-dump(struct nft *n, struct nlmsghdr *nlh, mnl_cb_t cb, void *arg)
+int
+nft_dump(struct nft *n, struct nlmsghdr *nlh, mnl_cb_t cb, void *arg)
 {
 	char buf[65536] __attribute__((aligned(8)));
 	uint32_t seq = nlh->nlmsg_seq;
@@ -125,18 +124,17 @@ dump(struct nft *n, struct nlmsghdr *nlh, mnl_cb_t cb, void *arg)
 static int
 dump_set(struct nft *n, enum set_id id, struct rawlist *l)
 {
-	struct nftnl_set *s = nftnl_set_alloc();
+	struct nftnl_set *s = nft_set_new(n, id);
 	struct nlmsghdr *nlh;
 
-	nftnl_set_set_str(s, NFTNL_SET_TABLE, n->table);
-	nftnl_set_set_str(s, NFTNL_SET_NAME, nft_set_names[id]);
-	nftnl_set_set_u32(s, NFTNL_SET_FAMILY, NFPROTO_INET);
+	if (s == NULL)
+		return -1;
 	nlh = nftnl_nlmsg_build_hdr(n->buf, NFT_MSG_GETSETELEM, NFPROTO_INET,
 	    NLM_F_DUMP | NLM_F_ACK, n->seq++);
 	nftnl_set_elems_nlmsg_build_payload(nlh, s);
 	nftnl_set_free(s);
 	l->family = id == SET_HOST4 || id == SET_NET4 ? AF_INET : AF_INET6;
-	return dump(n, nlh, setelem_cb, l);
+	return nft_dump(n, nlh, setelem_cb, l);
 }
 
 static int
@@ -214,7 +212,11 @@ nft_list(struct nft *n, struct nft_entry **out)
 			continue;
 		}
 		/* Pair interval starts with the END that follows; an END
-		 * with no open start is an orphan left by an expiry. */
+		 * with no open start is an orphan left by an expiry (the
+		 * start expired, the END has no timeout). No orphan lies
+		 * inside a live block: a block added over an expired one
+		 * (nft_apply's dropped delete) makes the kernel collect the
+		 * expired elements in its way (6.18; check_nft tests it). */
 		if (l.n > 1) /* qsort's base may not be NULL (an empty set) */
 			qsort(l.v, l.n, sizeof(*l.v), cmp_raw);
 		open = NULL;
@@ -292,13 +294,17 @@ nft_counters(struct nft *n, struct nft_counters *c)
 	struct nlmsghdr *nlh;
 
 	memset(c, 0, sizeof(*c));
+	if (r == NULL) {
+		errno = ENOMEM;
+		return -1;
+	}
 	nftnl_rule_set_str(r, NFTNL_RULE_TABLE, n->table);
 	nftnl_rule_set_str(r, NFTNL_RULE_CHAIN, "input");
 	nlh = nftnl_nlmsg_build_hdr(n->buf, NFT_MSG_GETRULE, NFPROTO_INET,
 	    NLM_F_DUMP | NLM_F_ACK, n->seq++);
 	nftnl_rule_nlmsg_build_payload(nlh, r);
 	nftnl_rule_free(r);
-	return dump(n, nlh, rule_cb, &k);
+	return nft_dump(n, nlh, rule_cb, &k);
 }
 
 /* ---- notifications ---------------------------------------------------- */
@@ -306,11 +312,20 @@ nft_counters(struct nft *n, struct nft_counters *c)
 int
 nft_watch_fd(struct nft *n)
 {
-	if (n->watch == NULL &&
-	    (n->watch = nft_socket(1u << (NFNLGRP_NFTABLES - 1), NULL)) ==
-		NULL)
+	int size = NFT_WATCH_RCVBUF, fd;
+
+	if (n->watch != NULL)
+		return mnl_socket_get_fd(n->watch);
+	if ((n->watch = nft_socket(1u << (NFNLGRP_NFTABLES - 1), NULL)) ==
+	    NULL)
 		return -1;
-	return mnl_socket_get_fd(n->watch);
+	/* A batch of ours comes back as one notice per element: room for a
+	 * large one, beyond rmem_max when we may (CAP_NET_ADMIN). */
+	fd = mnl_socket_get_fd(n->watch);
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &size,
+		sizeof(size)) == -1)
+		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	return fd;
 }
 
 /* Does this deletion notice concern our table? */
@@ -366,9 +381,10 @@ nft_watch_read(struct nft *n)
 {
 	char buf[65536] __attribute__((aligned(8)));
 	const struct nlmsghdr *nlh;
-	int hit = 0, len;
+	bool hit = false, lost = false;
 	uint16_t type;
 	ssize_t r;
+	int len;
 
 	if (n->watch == NULL) {
 		errno = EINVAL;
@@ -379,11 +395,17 @@ nft_watch_read(struct nft *n)
 		    MSG_DONTWAIT);
 		if (r == -1) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				return hit;
+				return hit ? NFT_WATCH_DELETED :
+				    lost ? NFT_WATCH_RESYNC : NFT_WATCH_NONE;
 			if (errno == EINTR)
 				continue;
-			/* ENOBUFS: notices were lost; assume the worst. */
-			return errno == ENOBUFS ? 1 : -1;
+			/* ENOBUFS: notices were lost, most likely our own
+			 * (a large batch); read on, what is queued is
+			 * still good. */
+			if (errno != ENOBUFS)
+				return -1;
+			lost = true;
+			continue;
 		}
 		len = (int)r;
 		for (nlh = (const struct nlmsghdr *)buf; mnl_nlmsg_ok(nlh, len);
@@ -394,7 +416,7 @@ nft_watch_read(struct nft *n)
 			type = (uint16_t)(nlh->nlmsg_type & 0xff);
 			if ((nlh->nlmsg_type >> 8) == NFNL_SUBSYS_NFTABLES &&
 			    ours(n, nlh, type))
-				hit = 1;
+				hit = true;
 		}
 	}
 }

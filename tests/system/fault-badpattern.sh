@@ -16,7 +16,7 @@ kind = auth
 weight = 1
 regex = ^%{prefix}LOCALTEST probe for (?<user>[a-z0-9.-]+) from %{ip} *$
 PAT
-DB_PATTERNS="$TOP_SRCDIR/patterns $T/patterns.d" db_config </dev/null
+DB_PATTERNS="$SHIPPED $T/patterns.d" db_config </dev/null
 cp "$DB_CONF" "$T/good.conf"
 # Raw requests: the CLI refuses to run while the configuration is broken.
 STRESS=$TOP_BUILDDIR/tests/system/ctlstress

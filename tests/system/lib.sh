@@ -6,6 +6,10 @@
 # automake reports as SKIP, when no namespace can be made. They never pass
 # silently.
 
+# `dominoban run` refuses group/world-writable configuration and pattern
+# files (StrictModes): what a test writes is not, whatever the caller's umask.
+umask 022
+
 : "${DOMINOBAN:?DOMINOBAN must point at the dominoban binary}"
 : "${TOP_SRCDIR:?TOP_SRCDIR must point at the source tree}"
 
@@ -135,15 +139,22 @@ db_prepare() {
 	: >"$LOG"
 	DB_CONF=$T/dominoban.conf
 	DB="$DOMINOBAN --config $DB_CONF"
+	# The shipped patterns as run will accept them (a checkout made under
+	# umask 002 has them group-writable).
+	SHIPPED=$T/shipped
+	mkdir "$SHIPPED" && cp "$TOP_SRCDIR"/patterns/*.pat "$SHIPPED"/ &&
+		chmod 755 "$SHIPPED" && chmod 644 "$SHIPPED"/*.pat ||
+		fail "cannot copy the shipped patterns"
 }
 
 # db_config: write DB_CONF for a daemon of this test alone: it follows
-# DB_LOGS (default LOG) with the shipped patterns, keeps its socket and state
+# DB_LOGS (default LOG) with the shipped patterns (DB_PATTERNS, default
+# SHIPPED), keeps its socket and state
 # in T and owns TABLE. Lines on stdin follow (sections may repeat).
 db_config() {
 	{
 		printf '[daemon]\nlogs = %s\npatterns = %s\n' "${DB_LOGS:-$LOG}" \
-			"${DB_PATTERNS:-$TOP_SRCDIR/patterns}"
+			"${DB_PATTERNS:-$SHIPPED}"
 		printf 'control_socket = %s\nstate_dir = %s\n[nft]\ntable = %s\n' \
 			"$T/control.sock" "$T/state" "$TABLE"
 		cat

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "conf.h"
 
@@ -183,6 +185,156 @@ START_TEST(test_durations)
 }
 END_TEST
 
+/* Numbers are decimal: strtod() would also read hex, inf, nan, exponents
+ * and leading blanks. Each refusal names the key, the value and the range. */
+START_TEST(test_decimal_only)
+{
+	static const struct {
+		const char *line, *want;
+	} cases[] = {
+	    {"[score]\nnet_min_hosts = 0x10\n", "t.conf:2: net_min_hosts: "
+		"'0x10' is not a decimal whole number from 1 to 64"},
+	    {"[score]\nhost_threshold = 0x10\n", "t.conf:2: host_threshold: "
+		"'0x10' is not a decimal number from 0.1 to 1000000"},
+	    {"[score]\nhost_threshold = inf\n", "'inf' is not a decimal"},
+	    {"[score]\nhost_threshold = nan\n", "'nan' is not a decimal"},
+	    {"[score]\nhost_threshold = 1e3\n", "'1e3' is not a decimal"},
+	    {"[score]\nhost_threshold = .5\n", "'.5' is not a decimal"},
+	    {"[score]\nhost_threshold = 5.\n", "'5.' is not a decimal"},
+	    {"[score]\nhost_threshold = +5\n", "'+5' is not a decimal"},
+	    {"[score]\nmax_records = 0x1000\n", "t.conf:2: max_records: "
+		"'0x1000' is not a decimal whole number from 1024 to 67108864"},
+	    {"[score]\nnet4_prefix = 0x10\n", "'0x10' is not a decimal whole"},
+	    {"[score]\nnet4_prefix = -0\n", "'-0' is not a decimal whole"},
+	    {"[nft]\npriority = 0x10\n", "t.conf:2: priority: '0x10' is not "
+		"a decimal whole number from -400 to 400"},
+	    {"[score]\nhalf_life = 0x10m\n", "t.conf:2: half_life: '0x10m' "
+		"is not a duration (decimal seconds, or with s, m, h, d or w: "
+		"90, 10m, 1h, 30d) from 1 to 2592000 seconds"},
+	    {"[ban]\nban_time = infs\n", "'infs' is not a duration"},
+	    {"[ban]\nban_time = 1e3\n", "'1e3' is not a duration"},
+	    {"[nft]\nports = 25 0x1bb\n", "t.conf:2: ports: '0x1bb' is not a "
+		"port: decimal whole numbers from 1 to 65535"},
+	};
+	struct conf c;
+	struct errs e;
+	size_t i;
+
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		ck_assert_msg(parse(&c, cases[i].line, &e) == -1, "accepted: "
+		    "%s", cases[i].line);
+		ck_assert_msg(strstr(e.text, cases[i].want) != NULL, "want "
+		    "'%s' in:\n%s", cases[i].want, e.text);
+		conf_free(&c);
+	}
+	/* What stays valid: decimals, a negative priority, durations. */
+	ck_assert_msg(parse(&c, "[score]\nhost_threshold = 2.50\n"
+			  "net_min_hosts = 010\nhalf_life = 1.5h\n[nft]\n"
+			  "priority = -5\n", &e) == 0, "%s", e.text);
+	ck_assert(c.host_threshold == 2.5);
+	ck_assert_uint_eq(c.net_min_hosts, 10);
+	ck_assert(c.half_life == 5400);
+	ck_assert_int_eq(c.priority, -5);
+	conf_free(&c);
+}
+END_TEST
+
+/* The wide tier must be wider than the net tier; 0 turns either off. */
+START_TEST(test_wide_wider)
+{
+	struct conf c;
+	struct errs e;
+
+	ck_assert_int_eq(parse(&c, "[score]\nwide4_prefix = 24\n", &e), -1);
+	ck_assert_msg(strstr(e.text, "t.conf: wide4_prefix (/24) is not wider "
+				     "than net4_prefix (/24)") != NULL, "%s", e.text);
+	conf_free(&c);
+	ck_assert_int_eq(parse(&c, "[score]\nwide6_prefix = 96\n", &e), -1);
+	ck_assert_msg(strstr(e.text, "wide6_prefix (/96) is not wider than "
+				     "net6_prefix (/64)") != NULL, "%s", e.text);
+	conf_free(&c);
+	ck_assert_msg(parse(&c, "[score]\nwide4_prefix = 16\nwide6_prefix = "
+			  "48\n", &e) == 0, "%s", e.text);
+	conf_free(&c);
+	ck_assert_msg(parse(&c, "[score]\nnet4_prefix = 0\nwide4_prefix = "
+			  "28\nnet6_prefix = 56\nwide6_prefix = 0\n", &e) == 0,
+	    "%s", e.text);
+	conf_free(&c);
+}
+END_TEST
+
+START_TEST(test_allow_all)
+{
+	struct conf c;
+	struct errs e;
+	char buf[64];
+
+	ck_assert_int_eq(parse(&c, "[allow]\ncidrs = 192.0.2.0/24\n", &e), 0);
+	ck_assert_uint_eq(conf_allow_all(&c, buf, sizeof(buf)), 0);
+	ck_assert_str_eq(buf, "");
+	conf_free(&c);
+	ck_assert_int_eq(parse(&c, "[allow]\ncidrs = 10.0.0.0/8 0.0.0.0/0 "
+				   "::/0\n", &e), 0);
+	ck_assert_uint_eq(conf_allow_all(&c, buf, sizeof(buf)), 2);
+	ck_assert_str_eq(buf, "0.0.0.0/0 ::/0");
+	ck_assert_uint_eq(conf_allow_all(&c, NULL, 0), 2);
+	conf_free(&c);
+}
+END_TEST
+
+/* The file read: a FIFO is refused at once (no writer would have hung
+ * open(2)); a missing default file means defaults, a named one does not;
+ * StrictModes only when asked. */
+START_TEST(test_load_file)
+{
+	char dir[] = "/tmp/check_conf.XXXXXX", path[64];
+	struct conf c;
+	struct errs e = {.count = 0};
+	FILE *f;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	ck_assert_int_eq(chmod(dir, 0755), 0);
+	snprintf(path, sizeof(path), "%s/fifo.conf", dir);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	ck_assert_int_eq(conf_load(&c, path, &e), -1);
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_msg(strstr(e.text, "fifo.conf: is a FIFO, not a regular "
+				     "file") != NULL, "%s", e.text);
+	conf_free(&c);
+	unlink(path);
+
+	memset(&e, 0, sizeof(e));
+	snprintf(path, sizeof(path), "%s/missing.conf", dir);
+	ck_assert_int_eq(conf_load_or_defaults(&c, path, false, CONF_STRICT,
+			     &e), 1);
+	ck_assert_uint_eq(e.count, 0);
+	ck_assert_uint_eq(c.ban_time, CONF_DEFAULT_BAN_TIME);
+	conf_free(&c);
+	ck_assert_int_eq(conf_load_or_defaults(&c, path, true, 0, &e), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	conf_free(&c);
+
+	memset(&e, 0, sizeof(e));
+	snprintf(path, sizeof(path), "%s/d.conf", dir);
+	ck_assert_ptr_nonnull(f = fopen(path, "w"));
+	fputs("[ban]\nban_time = 5m\n", f);
+	fclose(f);
+	ck_assert_int_eq(chmod(path, 0666), 0);
+	ck_assert_int_eq(conf_load_or_defaults(&c, path, true, 0, &e), 0);
+	ck_assert_uint_eq(c.ban_time, 300);
+	conf_free(&c);
+	ck_assert_int_eq(conf_load_or_defaults(&c, path, false, CONF_STRICT,
+			     &e), -1);
+	ck_assert_int_eq(errno, EPERM);
+	ck_assert_msg(strstr(e.text, "d.conf: mode 0666 is group/world "
+				     "writable; refusing (chmod go-w)") != NULL, "%s",
+	    e.text);
+	conf_free(&c);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 /* The shipped example documents every option with its default: it must
  * parse, and give the defaults (but for the logs it names). */
 START_TEST(test_example_is_defaults)
@@ -299,6 +451,12 @@ conf_suite(void)
 	tcase_add_test(tc, test_errors_collected);
 	tcase_add_test(tc, test_odd_input);
 	tcase_add_test(tc, test_crowdsec);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("trust");
+	tcase_add_test(tc, test_decimal_only);
+	tcase_add_test(tc, test_wide_wider);
+	tcase_add_test(tc, test_allow_all);
+	tcase_add_test(tc, test_load_file);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("example");
 	tcase_add_test(tc, test_example_is_defaults);

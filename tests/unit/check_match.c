@@ -224,6 +224,63 @@ START_TEST(test_override_by_name)
 }
 END_TEST
 
+/* A FIFO named *.pat is refused at once, by type (open(2) without
+ * O_NONBLOCK waits for a writer that never comes: a reload would hang the
+ * daemon); the other files of the directory still load. */
+START_TEST(test_fifo_refused)
+{
+	char *d = make_dir(), path[256];
+	const char *dirs[] = {d};
+	struct errs e;
+
+	write_file(d, "a.pat", "[a]\nservice = smtp\nkind = auth\n"
+			       "regex = ^a %{ip}$\n");
+	snprintf(path, sizeof(path), "%s/b.pat", d);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	ck_assert_ptr_null(match_load(dirs, 1, 0, &e));
+	ck_assert_int_eq(errno, EINVAL);
+	ck_assert_msg(strstr(e.text, "/b.pat: is a FIFO, not a regular file") !=
+		NULL, "%s", e.text);
+	ck_assert_uint_eq(e.count, 1);
+	remove_dir(d);
+}
+END_TEST
+
+/* MATCH_STRICT (the daemon): a file or a directory that others can
+ * write is refused, with its mode; without it (test, replay) it loads. */
+START_TEST(test_strict)
+{
+	char *d = make_dir(), path[256];
+	const char *dirs[] = {d};
+	struct matcher *m;
+	struct errs e;
+
+	ck_assert_int_eq(chmod(d, 0755), 0);
+	write_file(d, "x.pat", "[x]\nservice = smtp\nkind = auth\n"
+			       "regex = ^x %{ip}$\n");
+	snprintf(path, sizeof(path), "%s/x.pat", d);
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	m = match_load(dirs, 1, MATCH_STRICT, &e);
+	ck_assert_msg(m != NULL, "%s", e.text);
+	match_free(m);
+	ck_assert_int_eq(chmod(path, 0666), 0);
+	ck_assert_ptr_null(match_load(dirs, 1, MATCH_STRICT, &e));
+	ck_assert_msg(strstr(e.text, "/x.pat: mode 0666 is group/world "
+				     "writable; refusing (chmod go-w)") != NULL, "%s",
+	    e.text);
+	m = match_load(dirs, 1, 0, &e);
+	ck_assert_msg(m != NULL, "%s", e.text);
+	match_free(m);
+	ck_assert_int_eq(chmod(path, 0644), 0);
+	ck_assert_int_eq(chmod(d, 0777), 0);
+	ck_assert_ptr_null(match_load(dirs, 1, MATCH_STRICT, &e));
+	ck_assert_uint_eq(e.count, 1);
+	ck_assert_msg(strstr(e.text, ": mode 0777 is group/world writable") !=
+		NULL && strstr(e.text, "x.pat") == NULL, "%s", e.text);
+	remove_dir(d);
+}
+END_TEST
+
 /* match_load_text() is the parser match_load() uses, on memory. */
 START_TEST(test_load_text)
 {
@@ -523,6 +580,8 @@ match_suite(void)
 	tcase_add_test(tc, test_errors_carry_location);
 	tcase_add_test(tc, test_bad_file_refused_whole);
 	tcase_add_test(tc, test_override_by_name);
+	tcase_add_test(tc, test_fifo_refused);
+	tcase_add_test(tc, test_strict);
 	tcase_add_test(tc, test_load_text);
 	tcase_add_test(tc, test_repeated_prefilter);
 	tcase_add_test(tc, test_many_groups);

@@ -389,6 +389,27 @@ START_TEST(test_save_load)
 }
 END_TEST
 
+/* A FIFO at the state path: refused by type at once (a plain open(2)
+ * would wait for a writer) and moved aside like any corrupt file. */
+START_TEST(test_fifo_state)
+{
+	char dir[] = "/tmp/check_state.XXXXXX", path[256], err[256];
+	struct state r;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(path, sizeof(path), "%s/state", dir);
+	ck_assert_int_eq(mkfifo(path, 0600), 0);
+	ck_assert_int_eq(state_load(dir, &r, 77, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "is a FIFO, not a regular file") != NULL &&
+		strstr(err, "state.corrupt-77") != NULL, "%s", err);
+	ck_assert_int_ne(access(path, F_OK), 0);
+	ck_assert_int_eq(state_load(dir, &r, 78, err, sizeof(err)), 0);
+	snprintf(path, sizeof(path), "%s/state.corrupt-77", dir);
+	unlink(path);
+	rmdir(dir);
+}
+END_TEST
+
 static Suite *
 state_suite(void)
 {
@@ -407,6 +428,7 @@ state_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("files");
 	tcase_add_test(tc, test_save_load);
+	tcase_add_test(tc, test_fifo_state);
 	suite_add_tcase(s, tc);
 	return s;
 }
