@@ -9,6 +9,7 @@
 #   pull_interval and a margin, and stop the addresses' connections;
 #   cscli decisions delete lifts them;
 # - a decision for an allowlisted address is not applied;
+# - a secret file that others may read is refused (exit 78);
 # - LAPI stopped: local bans go on and wait in the queue; LAPI back (its
 #   restart voids our token: 401, login again): they arrive, once.
 # Skips loudly when crowdsec is not installed.
@@ -40,6 +41,14 @@ pull_interval = 1s
 CS
 )
 CONF
+# A secret file others may read is refused, naming the file and the fix.
+chmod 644 "$CS_KEYFILE"
+rc=$(rc_of $DOMINOBAN --config "$DB_CONF" run --foreground)
+expect_eq "exit status with a mode 0644 bouncer_key_file" "$rc" 78
+grep -q "bouncer_key_file $CS_KEYFILE: mode 0644.*chmod 600" "$T/err" ||
+	fail "refusal message: $(cat "$T/err")"
+chmod 600 "$CS_KEYFILE"
+
 db_start "$DB_CONF" "$T/daemon.err"
 wait_until 10 grep -q 'crowdsec lapi=.* up' "$T/daemon.err" ||
 	fail "the daemon did not reach the LAPI: $(cat "$T/daemon.err")"
