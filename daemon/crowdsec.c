@@ -256,6 +256,7 @@ start_pull(struct crowdsec *cs)
 	crowdsec_json_stream_reset(cs->stream);
 	crowdsec_pull_begin(cs->pulled);
 	cs->next_pull = 0;
+	cs->pull_started = now;
 	if (start(cs, &cs->pull, X_PULL, path, NULL,
 		CROWDSEC_PULL_TIMEOUT_MS) == -1)
 		cs->next_pull = now + backoff(&cs->pull_backoff);
@@ -296,13 +297,25 @@ pull_done(struct crowdsec *cs, CURLcode rc, long code)
 {
 	uint64_t now = mono_ms();
 
+	curl_off_t bytes = 0;
+	size_t changes;
+
 	if (rc == CURLE_OK && code == 200 &&
 	    crowdsec_json_stream_end(cs->stream) == 0) {
 		crowdsec_pull_bad(cs->pulled,
 		    crowdsec_json_stream_bad(cs->stream));
-		crowdsec_pull_end(cs->pulled, cs->ledger, cs->pull.startup,
-		    crowdsec_wall());
+		changes = crowdsec_pull_end(cs->pulled, cs->ledger,
+		    cs->pull.startup, crowdsec_wall());
 		if (cs->pull.startup) {
+			/* Once every ten minutes: what the whole state cost. */
+			curl_easy_getinfo(cs->pull.h, CURLINFO_SIZE_DOWNLOAD_T,
+			    &bytes);
+			log_info("crowdsec pull startup=yes bytes=%lld "
+			    "decisions=%zu changes=%zu transfer_ms=%llu "
+			    "apply_ms=%llu", (long long)bytes,
+			    crowdsec_json_stream_count(cs->stream), changes,
+			    (unsigned long long)(now - cs->pull_started),
+			    (unsigned long long)(mono_ms() - now));
 			cs->last_startup = now;
 			cs->need_startup = false;
 		}
@@ -606,7 +619,10 @@ crowdsec_open(const struct conf *c, struct loop *loop, struct ledger *l,
 	cs->curl_tfd = cs->sched_tfd = -1;
 	cs->loop = loop;
 	cs->ledger = l;
-	cs->push_on = c->cs_push;
+	/* A dry run bans nothing, here or through other bouncers. */
+	cs->push_on = c->cs_push && !c->dry_run;
+	if (c->cs_push && c->dry_run)
+		log_info("crowdsec: dry run: our bans are not pushed");
 	cs->pull_on = c->cs_pull;
 	cs->limit.burst = 5;
 	cs->limit.window = 60;
@@ -636,6 +652,8 @@ crowdsec_open(const struct conf *c, struct loop *loop, struct ledger *l,
 	}
 	if ((cs->multi = curl_multi_init()) == NULL ||
 	    init_xfer(&cs->pull) == -1 || init_xfer(&cs->push) == -1 ||
+	    curl_easy_setopt(cs->pull.h, CURLOPT_BUFFERSIZE,
+		(long)CROWDSEC_PULL_BUFFER) != CURLE_OK ||
 	    (cs->pulled = crowdsec_pull_new(seed)) == NULL ||
 	    crowdsec_pull_set_conf(cs->pulled, c) == -1 ||
 	    (cs->stream = crowdsec_json_stream_new(crowdsec_pull_add,

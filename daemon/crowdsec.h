@@ -7,6 +7,7 @@
  *   POST /v1/alerts, after POST /v1/watchers/login; a 401 logs in again
  *   and resends the same batch; while the LAPI is away the queue waits
  *   with backoff. Bans that came from the LAPI are never pushed back;
+ *   In dry run nothing is pushed (other bouncers would enforce it);
  * - pull (a bouncer): GET /v1/decisions/stream every pull_interval, with
  *   startup=true at start, every CROWDSEC_RESYNC seconds and after any
  *   failed pull; each answer goes through crowdsec_pull.c into the ledger.
@@ -41,6 +42,9 @@
 #define CROWDSEC_CONNECT_MS 5000
 #define CROWDSEC_PULL_TIMEOUT_MS 120000
 #define CROWDSEC_PUSH_TIMEOUT_MS 15000
+/* curl's receive buffer for the decision stream (bytes): a startup answer
+ * of 15 MB comes in fewer, larger pieces. */
+#define CROWDSEC_PULL_BUFFER (256 * 1024)
 /* Longest secret file (bytes). */
 #define CROWDSEC_SECRET_MAX 1024
 

@@ -49,6 +49,7 @@ struct crowdsec {
 	struct crowdsec_push *queue;
 	uint64_t next_pull, next_push;  /* monotonic ms; 0: not due */
 	uint64_t last_startup;    /* monotonic ms of the last startup pull */
+	uint64_t pull_started;    /* monotonic ms the pull in flight began */
 	bool need_startup;
 	uint64_t pull_backoff, push_backoff;   /* ms */
 	int64_t last_pull_ok, last_push_ok;    /* wall seconds, 0: never */

@@ -388,15 +388,46 @@ step(struct crowdsec_json_stream *s, char c)
 	return refuse(s, "internal state");
 }
 
+/* Inside an element, the bytes that change neither strings nor nesting
+ * are copied in one go: the run up to the next quote or backslash in a
+ * string, or the next quote or bracket outside one. Returns how many. */
+static size_t
+bulk(struct crowdsec_json_stream *s, const char *buf, size_t len)
+{
+	size_t n = 0, room;
+
+	if (s->esc)
+		return 0;
+	if (s->in_str)
+		while (n < len && buf[n] != '"' && buf[n] != '\\')
+			n++;
+	else
+		while (n < len && buf[n] != '"' && buf[n] != '{' &&
+		    buf[n] != '}' && buf[n] != '[' && buf[n] != ']')
+			n++;
+	room = CROWDSEC_JSON_ELEM_MAX - s->elen;
+	memcpy(s->elem + s->elen, buf, n < room ? n : room);
+	s->elen += n < room ? n : room;
+	if (n > room)
+		s->elem_long = true;
+	s->offset += n;
+	return n;
+}
+
 int
 crowdsec_json_stream_feed(struct crowdsec_json_stream *s, const char *buf,
     size_t len)
 {
-	size_t i;
+	size_t i = 0;
 
-	for (i = 0; i < len; i++, s->offset++)
+	while (i < len) {
+		if (s->st == S_ELEM && (i += bulk(s, buf + i, len - i)) == len)
+			break;
 		if (step(s, buf[i]) == -1)
 			return -1;
+		i++;
+		s->offset++;
+	}
 	return 0;
 }
 
