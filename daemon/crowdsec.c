@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/stat.h>
 #include <sys/timerfd.h>
@@ -321,7 +322,10 @@ pull_done(struct crowdsec *cs, CURLcode rc, long code)
 		}
 		cs->last_pull_ok = crowdsec_wall();
 		cs->pull_backoff = 0;
-		cs->next_pull = now + cs->pull_every_ms;
+		/* A steady cadence: the pull's own time is not added. */
+		cs->next_pull = cs->pull_started + cs->pull_every_ms;
+		if (cs->next_pull < now)
+			cs->next_pull = now;
 		lapi_up(cs);
 		return;
 	}
@@ -353,11 +357,13 @@ push_done(struct crowdsec *cs, enum xkind kind, CURLcode rc, long code)
 	    crowdsec_json_token(cs->push.small, cs->push.nsmall, cs->token,
 		sizeof(cs->token)) == 0) {
 		cs->logins++;
+		cs->token_fresh = true;
 		cs->next_push = now; /* the batch that waited for the login */
 		return;
 	}
 	if (kind == X_ALERTS && rc == CURLE_OK && (code == 200 || code == 201)) {
 		crowdsec_push_done(cs->queue, true);
+		cs->token_fresh = false;
 		cs->last_push_ok = crowdsec_wall();
 		cs->push_backoff = 0;
 		lapi_up(cs);
@@ -372,12 +378,17 @@ push_done(struct crowdsec *cs, enum xkind kind, CURLcode rc, long code)
 	if (rc != CURLE_OK) {
 		lapi_down(cs, kind == X_LOGIN ? "login" : "push", "%s",
 		    curl_easy_strerror(rc));
-	} else if (kind == X_ALERTS && code == 401) {
+	} else if (kind == X_ALERTS && code == 401 && !cs->token_fresh) {
 		/* The token expired, or the LAPI restarted: log in again
 		 * and send the same batch. */
 		cs->token[0] = '\0';
 		cs->next_push = now;
 		return;
+	} else if (kind == X_ALERTS && code == 401) {
+		/* Refused right after a login: not a stale token. Wait. */
+		cs->token[0] = '\0';
+		lapi_down(cs, "push", "HTTP 401 with a new token %.120s",
+		    cs->push.small);
 	} else if (kind == X_ALERTS && code >= 400 && code < 500) {
 		/* Refused for what it is: sending it again would not help. */
 		crowdsec_push_done(cs->queue, false);
@@ -648,7 +659,8 @@ crowdsec_open(const struct conf *c, struct loop *loop, struct ledger *l,
 		    key);
 		explicit_bzero(key, sizeof(key));
 		snprintf(cs->scopes, sizeof(cs->scopes), "%s",
-		    c->ncs_scopes == 1 ? c->cs_scopes[0] : "ip,range");
+		    c->ncs_scopes == 1 && strcasecmp(c->cs_scopes[0], "ip") == 0 ?
+		    "ip" : c->ncs_scopes == 1 ? "range" : "ip,range");
 	}
 	if ((cs->multi = curl_multi_init()) == NULL ||
 	    init_xfer(&cs->pull) == -1 || init_xfer(&cs->push) == -1 ||

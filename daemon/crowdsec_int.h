@@ -41,6 +41,7 @@ struct crowdsec {
 	char password[CROWDSEC_SECRET_MAX];
 	char key_header[CROWDSEC_SECRET_MAX + 16];
 	char token[TOKEN_MAX];    /* "" until logged in */
+	bool token_fresh;         /* no batch sent with it yet */
 	char scopes[32];          /* "ip,range" */
 	uint64_t pull_every_ms;
 	struct xfer pull, push;
