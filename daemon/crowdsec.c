@@ -135,10 +135,23 @@ backoff(uint64_t *b)
 	return *b;
 }
 
-/* The LAPI answered as expected. */
+/* The LAPI answered as expected: the other side, waiting in backoff,
+ * tries again at once. */
 static void
 lapi_up(struct crowdsec *cs)
 {
+	uint64_t now = mono_ms();
+
+	if (cs->down_since != 0) {
+		if (cs->push.kind == X_NONE && cs->next_push > now) {
+			cs->push_backoff = 0;
+			cs->next_push = now;
+		}
+		if (cs->pull.kind == X_NONE && cs->next_pull > now) {
+			cs->pull_backoff = 0;
+			cs->next_pull = now;
+		}
+	}
 	if (cs->down_since != 0 || !cs->ever_up)
 		log_info("crowdsec lapi=%s up", cs->url);
 	cs->down_since = 0;
@@ -321,12 +334,12 @@ pull_done(struct crowdsec *cs, CURLcode rc, long code)
 			cs->need_startup = false;
 		}
 		cs->last_pull_ok = crowdsec_wall();
+		lapi_up(cs);
 		cs->pull_backoff = 0;
 		/* A steady cadence: the pull's own time is not added. */
 		cs->next_pull = cs->pull_started + cs->pull_every_ms;
 		if (cs->next_pull < now)
 			cs->next_pull = now;
-		lapi_up(cs);
 		return;
 	}
 	cs->pull_errors++;
@@ -365,11 +378,10 @@ push_done(struct crowdsec *cs, enum xkind kind, CURLcode rc, long code)
 		crowdsec_push_done(cs->queue, true);
 		cs->token_fresh = false;
 		cs->last_push_ok = crowdsec_wall();
-		cs->push_backoff = 0;
 		lapi_up(cs);
+		cs->push_backoff = 0;
 		crowdsec_push_get_stats(cs->queue, &st);
-		if (st.length > 0)
-			cs->next_push = now;
+		cs->next_push = st.length > 0 ? now : 0;
 		return;
 	}
 	if (kind == X_ALERTS)

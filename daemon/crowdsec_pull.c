@@ -282,6 +282,8 @@ brings(const struct crowdsec_pull *p, const struct addr *target)
 	struct rec key;
 	const struct rec *r;
 
+	if (p->n == 0)
+		return false;
 	memset(&key, 0, sizeof(key));
 	key.target = *target;
 	r = bsearch(&key, p->v, p->n, sizeof(*p->v), rec_cmp);
@@ -373,7 +375,8 @@ crowdsec_pull_end(struct crowdsec_pull *p, struct ledger *l, bool startup,
 		if ((p->ext = bans_new(p->seed)) == NULL)
 			fatal(EX_OSERR, "out of memory");
 	}
-	qsort(p->v, p->n, sizeof(*p->v), rec_cmp);
+	if (p->n > 0)
+		qsort(p->v, p->n, sizeof(*p->v), rec_cmp);
 	if (startup)
 		changes += resync(p, l, now);
 	for (i = 0; i < p->n; i++) {

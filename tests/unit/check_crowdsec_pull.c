@@ -257,6 +257,30 @@ START_TEST(test_resync)
 }
 END_TEST
 
+/* An empty startup answer (null lists), the first of a run: a crowdsec
+ * ban restored from the state file is lifted, a local one stays. */
+START_TEST(test_empty_startup)
+{
+	struct ledger_req r;
+
+	memset(&r, 0, sizeof(r));
+	ck_assert_int_eq(addr_parse_prefix("203.0.113.9", false, &r.target), 0);
+	r.seconds = 600;
+	r.offences = 1;
+	r.reason = "manual 'ban' from 'cli'";
+	r.origin = "crowdsec:cscli";
+	ck_assert_int_eq(ledger_ban(l, &r, T0), 0);
+	local_ban("203.0.113.20", 600, T0);
+	crowdsec_pull_begin(p);
+	ck_assert_uint_eq(crowdsec_pull_end(p, l, true, T0 + 1), 1);
+	ck_assert_ptr_null(held("203.0.113.9"));
+	ck_assert_ptr_nonnull(held("203.0.113.20"));
+	/* A delta with nothing changes nothing. */
+	crowdsec_pull_begin(p);
+	ck_assert_uint_eq(crowdsec_pull_end(p, l, false, T0 + 2), 0);
+}
+END_TEST
+
 /* An admin's unban wins over the decision in force then. */
 START_TEST(test_unbanned_by_hand)
 {
@@ -313,6 +337,7 @@ crowdsec_pull_suite(void)
 	tcase_add_test(tc, test_deleted);
 	tcase_add_test(tc, test_extend);
 	tcase_add_test(tc, test_resync);
+	tcase_add_test(tc, test_empty_startup);
 	tcase_add_test(tc, test_unbanned_by_hand);
 	tcase_add_test(tc, test_many);
 	suite_add_tcase(s, tc);
