@@ -108,7 +108,7 @@ engine_run(const struct conf *c, uint32_t spread, unsigned long n,
 {
 	static const uint8_t seed[16] = {42};
 	static const struct match_pattern pat = {"smtp-auth", "smtp",
-	    MATCH_AUTH, 1, "bench", 1};
+	    MATCH_AUTH, 1, "bench", 1, "smtp-auth"};
 	struct decide_cb cb = {NULL, NULL, NULL};
 	struct match_event ev;
 	struct allow allow;

@@ -1,6 +1,7 @@
 /*
  * dominoban replay: the whole detection and decision pipeline over old
- * logs, in dry run, with the clock taken from the log's timestamps. It
+ * logs, in dry run, with the clock taken from the log's timestamps
+ * (logclock.h: the daemon's clock and bounds, without the wall clock). It
  * answers "what would this configuration have banned?". One line per
  * verdict on stdout: ban<TAB>ADDRESS_OR_PREFIX<TAB>SECONDS<TAB>REASON; a
  * summary on stderr.
@@ -18,7 +19,7 @@
 #include "conf.h"
 #include "decide.h"
 #include "log.h"
-#include "logtime.h"
+#include "logclock.h"
 #include "match.h"
 #include "scan.h"
 
@@ -28,8 +29,8 @@ struct replay {
 	struct scan scan;
 	struct decide *d;
 	enum conf_date_order order;
-	int64_t now;
-	uint64_t events, untimed, hosts, nets;
+	struct logclock clock;
+	uint64_t events, hosts, nets;
 };
 
 static void
@@ -66,15 +67,10 @@ on_event(void *arg, const char *line, size_t len, const struct match_event *ev)
 {
 	struct replay *r = arg;
 	struct decide_cb cb = {on_verdict, NULL, r};
-	int64_t t;
 
 	r->events++;
-	/* A line without a timestamp happened no earlier than the last one. */
-	if ((t = logtime_parse(line, len, r->order)) != -1 && t > r->now)
-		r->now = t;
-	else if (t == -1)
-		r->untimed++;
-	decide_queue(r->d, ev, r->events, r->now, &cb);
+	decide_queue(r->d, ev, r->events, logclock_event(&r->clock, line, len,
+	    r->order, LOGCLOCK_NO_WALL), &cb);
 }
 
 int
@@ -147,6 +143,7 @@ cmd_replay(const struct cmd_global *g, int argc, char **argv)
 	for (i = 0; i < conf.nallow; i++)
 		allow_add(&allow, &conf.allow[i]);
 	r.order = conf.date_order;
+	logclock_init(&r.clock);
 	if ((r.d = decide_new(&conf, seed, &allow)) == NULL)
 		fatal(EX_OSERR, "out of memory");
 	r.scan.cb = on_event;
@@ -160,16 +157,21 @@ cmd_replay(const struct cmd_global *g, int argc, char **argv)
 	decide_get_stats(r.d, &st);
 	match_get_stats(r.scan.m, &ms);
 	fprintf(stderr, "replay: %llu lines, %llu events (%llu without a "
-	    "timestamp), %llu bans (%llu hosts, %llu netblocks); %llu "
+	    "timestamp, %llu dated over %d s after the previous one, %llu "
+	    "after 2095), %llu bans (%llu hosts, %llu netblocks); %llu "
 	    "duplicates ignored, %llu allowlisted, %llu attributed to SMTP "
-	    "sessions, %llu left unattributed\n",
+	    "sessions, %llu ambiguous and %llu without a session (not "
+	    "charged)\n",
 	    (unsigned long long)ms.lines, (unsigned long long)r.events,
-	    (unsigned long long)r.untimed,
+	    (unsigned long long)r.clock.st.untimed,
+	    (unsigned long long)r.clock.st.jumps, LOGCLOCK_JUMP,
+	    (unsigned long long)r.clock.st.out_of_range,
 	    (unsigned long long)(r.hosts + r.nets),
 	    (unsigned long long)r.hosts, (unsigned long long)r.nets,
 	    (unsigned long long)st.deduped, (unsigned long long)st.allowlisted,
 	    (unsigned long long)st.attributed,
-	    (unsigned long long)(st.unattributed + st.pending));
+	    (unsigned long long)st.ambiguous,
+	    (unsigned long long)st.unattributed);
 	decide_free(r.d);
 	scan_free(&r.scan);
 	match_free(r.scan.m);

@@ -72,6 +72,8 @@ static const struct conf_key keys[] = {
     {"score", "wide6_prefix", T_PREFIX, 0, 127, F(wide6_prefix), 0},
     {"score", "max_records", T_SIZE, 1024, 1 << 26, F(max_records), 0},
     {"score", "dedupe_window", T_DURATION, 0, 3600, F(dedupe_window), 0},
+    {"score", "smtp_session_max", T_DURATION32, 1, 7 * 86400.0,
+	F(smtp_session_max), 0},
     {"ban", "ban_time", T_DURATION32, 1, 365 * 86400.0, F(ban_time), 0},
     {"ban", "ban_factor", T_DOUBLE, 1, 100, F(ban_factor), 0},
     {"ban", "ban_max", T_DURATION32, 1, 10 * 365 * 86400.0, F(ban_max), 0},
@@ -475,6 +477,7 @@ conf_defaults(struct conf *c)
 	c->wide_min_hosts = CONF_DEFAULT_WIDE_MIN_HOSTS;
 	c->max_records = CONF_DEFAULT_MAX_RECORDS;
 	c->dedupe_window = CONF_DEFAULT_DEDUPE_WINDOW;
+	c->smtp_session_max = CONF_DEFAULT_SMTP_SESSION_MAX;
 	c->ban_time = CONF_DEFAULT_BAN_TIME;
 	c->ban_factor = CONF_DEFAULT_BAN_FACTOR;
 	c->ban_max = CONF_DEFAULT_BAN_MAX;

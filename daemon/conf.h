@@ -34,6 +34,7 @@
 #define CONF_DEFAULT_HISTORY_FORGET (90 * 86400) /* seconds an offence is remembered */
 #define CONF_DEFAULT_HISTORY_MAX 65536      /* offence history records */
 #define CONF_DEFAULT_DEDUPE_WINDOW 1        /* seconds: same (addr, user) counted once */
+#define CONF_DEFAULT_SMTP_SESSION_MAX 3600  /* seconds an unseen SMTP session may last */
 #define CONF_DEFAULT_TABLE "dominoban"
 #define CONF_DEFAULT_PORTS "25 465 587 80 443 110 995 143 993 389 636 1352"
 #define CONF_DEFAULT_PRIORITY (-10)         /* input hook priority */
@@ -70,6 +71,7 @@ struct conf {
 	unsigned wide4_prefix, wide6_prefix;   /* 0 (default) disables the tier */
 	size_t max_records;
 	double dedupe_window;         /* seconds */
+	uint32_t smtp_session_max;    /* seconds: blind after a start or lost lines */
 
 	/* [ban] */
 	uint32_t ban_time;            /* seconds */

@@ -133,6 +133,24 @@ log_event(unsigned idx, const struct match_event *ev)
 	    ev->pattern->id, a, u);
 }
 
+/* Lines may have been lost since the last event (a truncation, a wrap,
+ * a partial line dropped, a rotation not resumed): the SMTP session
+ * tracker may miss sessions from now on (decide_lost). */
+static void
+check_lost(struct daemon *dm, const struct decide_cb *cb)
+{
+	struct tail_stats ts;
+	uint64_t n;
+
+	tail_stats(dm->tail, &ts);
+	n = ts.truncations + ts.wraps + ts.wrap_overruns + ts.partial_dropped +
+	    ts.resume_lost;
+	if (n != dm->lines_lost) {
+		dm->lines_lost = n;
+		decide_lost(dm->d, daemon_now(), cb);
+	}
+}
+
 /* Events are queued and decided in batches (decide_queue), at the latest
  * when read_logs() has read what the logs hold. */
 static void
@@ -147,9 +165,11 @@ on_line(void *arg, unsigned idx, const char *line, size_t len)
 	if (match_line(dm->m, line, len, &ev) != 1)
 		return;
 	dm->events++;
+	check_lost(dm, &cb);
 	if (log_enabled(LOG_LEVEL_DEBUG))
 		log_event(idx, &ev);
-	decide_queue(dm->d, &ev, dm->events, daemon_now(), &cb);
+	decide_queue(dm->d, &ev, dm->events, logclock_event(&dm->clock, line,
+	    len, dm->conf.date_order, daemon_now()), &cb);
 }
 
 /* Read every log to its end (rescan: the periodic check of every file,
@@ -652,6 +672,7 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 	daemon_allow_build(&dm);
 	if (getrandom(seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
 		fatal(EX_OSERR, "getrandom");
+	logclock_init(&dm.clock);
 	if ((dm.d = decide_new(&dm.conf, seed, &dm.allow)) == NULL)
 		fatal(EX_OSERR, "out of memory");
 	now = daemon_now();

@@ -22,6 +22,7 @@
 #include "ifaddr.h"
 #include "ledger.h"
 #include "log.h"
+#include "logclock.h"
 #include "loop.h"
 #include "match.h"
 #include "state.h"
@@ -55,6 +56,7 @@ struct daemon {
 	struct loop *loop;
 	struct matcher *m;
 	struct decide *d;
+	struct logclock clock;      /* the log's time, that decide runs on */
 	struct allow allow;
 	struct ifaddr *ifaddr;      /* this machine's addresses, followed */
 	struct daemon_list_cache list_cache[2]; /* table, JSON */
@@ -77,6 +79,7 @@ struct daemon {
 	uint64_t save_gen;          /* ledger_gen() when it was forked */
 	uint64_t saved_rotations;   /* tail rotations + truncations at the last save */
 	uint64_t lines, events, verdicts;
+	uint64_t lines_lost;        /* tail counters of possible line loss */
 	uint64_t watchdog_usec;
 	struct log_limit warn_limit;
 };

@@ -172,6 +172,15 @@ gather(struct daemon *dm, struct status *s)
 	ctl_stats(dm->ctl, &s->served, &s->refused, &s->bad);
 }
 
+/* Seconds the SMTP session tracker stays blind (session.h). */
+static int64_t
+blind_s(const struct daemon *dm, const struct status *s)
+{
+	int64_t now = daemon_now();
+
+	return s->ds.blind_until > now ? s->ds.blind_until - now : 0;
+}
+
 static void
 status_json(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 {
@@ -213,7 +222,8 @@ status_json(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 	    "%llu,\"rotations\":%llu,\"truncations\":%llu,\"wraps\":%llu,"
 	    "\"inotify_overflows\":%llu,\"read_errors\":%llu,"
 	    "\"addresses_refused\":%llu,\"regex_limit_hits\":%llu,"
-	    "\"deduped\":%llu,\"allowlisted\":%llu,"
+	    "\"deduped\":%llu,\"allowlisted\":%llu,\"times_untimed\":%llu,"
+	    "\"times_ahead\":%llu,\"times_jumps\":%llu,\"times_out_of_range\":%llu,"
 	    "\"records\":%zu,\"evictions\":%llu,",
 	    (unsigned long long)dm->lines, (unsigned long long)dm->events,
 	    (unsigned long long)s->ts.long_lines,
@@ -225,7 +235,11 @@ status_json(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 	    (unsigned long long)s->ms.bad_addr,
 	    (unsigned long long)s->ms.limit_hits,
 	    (unsigned long long)s->ds.deduped,
-	    (unsigned long long)s->ds.allowlisted, s->ds.records,
+	    (unsigned long long)s->ds.allowlisted,
+	    (unsigned long long)dm->clock.st.untimed,
+	    (unsigned long long)dm->clock.st.ahead,
+	    (unsigned long long)dm->clock.st.jumps,
+	    (unsigned long long)dm->clock.st.out_of_range, s->ds.records,
 	    (unsigned long long)s->ds.evictions);
 	ctl_reply_printf(r, "\"active_bans\":%zu,\"covered_bans\":%zu,"
 	    "\"bans_decided\":%llu,\"ban_errors\":%llu,\"bans_refused\":%llu,"
@@ -246,11 +260,12 @@ status_json(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 	    (unsigned long long)s->ls.adopted,
 	    (unsigned long long)dm->repairs, (unsigned long long)dm->resyncs);
 	ctl_reply_printf(r, "\"sessions_cut\":%llu,\"packets_dropped\":%llu,"
-	    "\"bytes_dropped\":%llu,\"unattributed_pending\":%zu,"
+	    "\"bytes_dropped\":%llu,\"rejections_ambiguous\":%llu,\"sessions_blind_s\":%lld,"
 	    "\"state_save_failing_since\":%lld,\"state_save_error\":",
 	    (unsigned long long)s->es.sessions_cut,
 	    (unsigned long long)s->es.packets, (unsigned long long)s->es.bytes,
-	    s->ds.pending, (long long)dm->save_failing_since);
+	    (unsigned long long)s->ds.ambiguous, (long long)blind_s(dm, s),
+	    (long long)dm->save_failing_since);
 	json_str(r, dm->save_errno != 0 ? strerror(dm->save_errno) : "");
 	ctl_reply_printf(r, ",\"ctl_served\":%llu,\"ctl_refused\":%llu,"
 	    "\"ctl_bad\":%llu", (unsigned long long)s->served,
@@ -308,7 +323,7 @@ status_text(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 			ctl_reply_printf(r, "  %-26s %llu\n", p->id,
 			    (unsigned long long)hits);
 	}
-	ctl_reply_printf(r, "not counted:     %llu duplicates, %llu "
+	ctl_reply_printf(r, "not counted:     %llu second wordings (dedupe), %llu "
 	    "allowlisted, %llu bad addresses, %llu regex limit hits\n",
 	    (unsigned long long)s->ds.deduped,
 	    (unsigned long long)s->ds.allowlisted,
@@ -317,6 +332,13 @@ status_text(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 	ctl_reply_printf(r, "log reading:     %llu inotify overflows, %llu "
 	    "read errors\n", (unsigned long long)s->ts.overflows,
 	    (unsigned long long)s->ts.read_errors);
+	ctl_reply_printf(r, "event times:     %llu without a time, %llu over "
+	    "%d s ahead of the wall clock, %llu jumps over %d s, %llu after "
+	    "2095\n",
+	    (unsigned long long)dm->clock.st.untimed,
+	    (unsigned long long)dm->clock.st.ahead, LOGCLOCK_AHEAD,
+	    (unsigned long long)dm->clock.st.jumps, LOGCLOCK_JUMP,
+	    (unsigned long long)dm->clock.st.out_of_range);
 	ctl_reply_printf(r, "tracked records: %zu (%llu evicted)\n",
 	    s->ds.records, (unsigned long long)s->ds.evictions);
 	ctl_reply_printf(r, "active bans:     %zu (%zu inside a wider net ban; "
@@ -332,6 +354,13 @@ status_text(struct daemon *dm, const struct status *s, struct ctl_reply *r)
 	    (unsigned long long)s->es.packets, (unsigned long long)s->es.bytes);
 	ctl_reply_printf(r, "sessions cut:    %llu\n",
 	    (unsigned long long)s->es.sessions_cut);
+	ctl_reply_printf(r, "attribution:     %llu attributed, %llu ambiguous, "
+	    "%llu without a session (rejections without address; %zu SMTP "
+	    "clients open; blind %llds more)\n",
+	    (unsigned long long)s->ds.attributed,
+	    (unsigned long long)s->ds.ambiguous,
+	    (unsigned long long)s->ds.unattributed, s->ds.sessions,
+	    (long long)blind_s(dm, s));
 	ctl_reply_printf(r, "kernel checks:   %llu disagreements (%llu put "
 	    "back, %llu removed, %llu adopted at start); %llu rebuilds after "
 	    "changes behind our back; %llu resyncs after lost notices\n",

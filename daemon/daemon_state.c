@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "session.h"
 #include "state.h"
 
 static void
@@ -26,6 +27,12 @@ add_offence(void *arg, const struct addr *a, uint32_t count, int64_t last,
 {
 	(void)expires;
 	state_add_offence(arg, a, count, last);
+}
+
+static void
+add_session(void *arg, const struct addr *a, uint32_t count, int64_t since)
+{
+	state_add_session(arg, a, count, since);
 }
 
 /* Build the state of dm and write it: 0, or -1 with errno. Run in the
@@ -37,6 +44,7 @@ build_and_write(struct daemon *dm)
 	const struct ban *b;
 	struct state s;
 	struct tail_pos pos;
+	struct session_stats ss;
 	unsigned i;
 	size_t k;
 	int rc, e;
@@ -52,6 +60,13 @@ build_and_write(struct daemon *dm)
 		    b->origin, b->reason);
 	}
 	decide_foreach_history(dm->d, add_offence, &s);
+	session_get_stats(decide_sessions(dm->d), &ss);
+	if (ss.blind_until != 0) {
+		/* Started: the tracker's sessions go with the positions. */
+		s.have_sessions = true;
+		s.blind_until = ss.blind_until;
+		session_foreach(decide_sessions(dm->d), add_session, &s);
+	}
 	if (mkdir(dm->conf.state_dir, 0700) == -1 && errno != EEXIST)
 		rc = -1;
 	else
@@ -217,4 +232,15 @@ daemon_state_load(struct daemon *dm, struct state *st, int64_t now)
 	for (i = 0; i < st->noffences; i++)
 		decide_restore(dm->d, &st->offences[i].target,
 		    st->offences[i].count, st->offences[i].last, 0);
+	/* The SMTP session tracker goes on where it stopped when the state
+	 * saved it (a log that cannot resume exactly makes it blind anyway:
+	 * check_lost). Without it, the first line read starts a blind spell
+	 * at that line's time: sessions opened before are unknown. */
+	if (st->have_sessions) {
+		session_resume(decide_sessions(dm->d), st->blind_until);
+		for (i = 0; i < st->nsessions; i++)
+			session_restore(decide_sessions(dm->d),
+			    &st->sessions[i].a, st->sessions[i].count,
+			    st->sessions[i].since);
+	}
 }

@@ -2,9 +2,9 @@
  * decide: see decide.h.
  *
  * Per event with an address: allowlisted addresses are counted and
- * ignored; an auth failure already counted for the same (address, user)
- * within dedupe_window is ignored (Domino can log one failure in two
- * styles in the same second); then the host record and its netblock
+ * ignored; the second wording of a failure already counted (same dedupe
+ * group, address and user, within dedupe_window: dedupe.h) is ignored;
+ * then the host record and its netblock
  * records (/24 or /64, and the optional wide tier) are raised by the
  * pattern's weight. A host reaching host_threshold is banned; a netblock
  * reaching net_threshold with net_min_hosts distinct hosts, or in which
@@ -30,6 +30,7 @@
 #include <sys/socket.h>
 
 #include "decide.h"
+#include "dedupe.h"
 #include "score.h"
 #include "session.h"
 
@@ -66,7 +67,7 @@ struct item {
 	double weight;
 	unsigned pat;
 	long messages;
-	uint64_t dedupe;          /* (address, user) hash of an auth failure */
+	uint64_t dedupe;          /* (group, address, user) hash, or 0 */
 	uint64_t tag;
 	int64_t now;
 	struct keys k;            /* its address's, once prepare()d */
@@ -77,11 +78,6 @@ struct hist {
 	uint32_t count;
 	int64_t last;
 	int64_t expires;
-};
-
-struct dedupe {
-	uint64_t h;
-	int64_t t;
 };
 
 struct decide {
@@ -97,7 +93,7 @@ struct decide {
 	struct score *score;
 	struct sessions *sessions;
 	struct allow allow;
-	struct dedupe dedupe[DECIDE_DEDUPE_SLOTS];
+	struct dedupe *dedupe;
 	char *patterns[DECIDE_PATTERNS];
 	size_t npatterns;
 	struct hist *hist;        /* open addressing, hist_mask + 1 slots */
@@ -240,8 +236,9 @@ decide_new(const struct conf *c, const uint8_t seed[16],
 	memcpy(d->seed, seed, 16);
 	d->allow = *allow;
 	d->score = score_new(c->max_records, seed);
-	d->sessions = session_new();
-	if (d->score == NULL || d->sessions == NULL ||
+	d->sessions = session_new(seed, c->smtp_session_max);
+	d->dedupe = dedupe_new();
+	if (d->score == NULL || d->sessions == NULL || d->dedupe == NULL ||
 	    hist_alloc(d, c->history_max) == -1) {
 		decide_free(d);
 		errno = ENOMEM;
@@ -255,6 +252,7 @@ decide_set_conf(struct decide *d, const struct conf *c)
 {
 	assert(d->nqueued == 0);
 	copy_conf(d, c);
+	session_set_unseen(d->sessions, c->smtp_session_max);
 	return score_capacity_ok(d->score, c->max_records) ? 0 : 1;
 }
 
@@ -267,6 +265,7 @@ decide_free(struct decide *d)
 		return;
 	score_free(d->score);
 	session_free(d->sessions);
+	dedupe_free(d->dedupe);
 	for (i = 0; i < d->npatterns; i++)
 		free(d->patterns[i]);
 	free(d->hist);
@@ -372,11 +371,8 @@ ban_record(struct decide *d, struct score_rec *r, int64_t now,
 	make_ban(d, &r->key, 0, now, &v);
 	reason_of(d, r, v.reason, sizeof(v.reason));
 	r->banned_until = (uint32_t)v.at + v.seconds;
-	/* Its packets no longer reach Domino, so its SMTP sessions will log
-	 * nothing more, often not even their close: forget them, so that the
-	 * next harvester is the only session open and is attributed at once
-	 * (even where its session could not be cut). */
-	session_forget(d->sessions, &r->key);
+	/* Its SMTP sessions stay open for session.c until their close lines:
+	 * rejections of theirs still to come are not another host's. */
 	d->st.verdicts++;
 	if (cb->verdict != NULL)
 		cb->verdict(cb->arg, &v);
@@ -518,8 +514,8 @@ make_item(struct decide *d, const struct match_event *ev, uint64_t tag,
     int64_t now, struct item *it)
 {
 	const struct match_pattern *p = ev->pattern;
-	uint8_t key[sizeof(struct addr) + 256];
-	size_t ulen = ev->user_len < 256 ? ev->user_len : 256;
+	uint8_t key[sizeof(struct addr) + 256 + 65];
+	size_t ulen = ev->user_len < 256 ? ev->user_len : 256, glen, off;
 
 	it->has_addr = ev->has_addr;
 	it->addr = ev->addr;
@@ -527,18 +523,22 @@ make_item(struct decide *d, const struct match_event *ev, uint64_t tag,
 	it->kind = p->kind;
 	it->weight = p->weight;
 	it->pat = pattern_index(d, p->id);
-	it->messages = ev->messages;
 	it->tag = tag;
 	it->now = now;
 	it->dedupe = 0;
-	if (p->kind == MATCH_AUTH && ev->has_addr) {
-		memcpy(key, &ev->addr, sizeof(ev->addr));
-		if (ev->user != NULL)
-			memcpy(key + sizeof(ev->addr), ev->user, ulen);
-		else
-			ulen = 0;
-		it->dedupe = score_siphash(d->seed, key,
-		    sizeof(ev->addr) + ulen) | 1;
+	if (p->dedupe != NULL && ev->has_addr) {
+		/* The group with its NUL, the address, the user. */
+		glen = strnlen(p->dedupe, 64);
+		memcpy(key, p->dedupe, glen);
+		key[glen] = '\0';
+		off = glen + 1;
+		memcpy(key + off, &ev->addr, sizeof(ev->addr));
+		off += sizeof(ev->addr);
+		if (ev->user != NULL) {
+			memcpy(key + off, ev->user, ulen);
+			off += ulen;
+		}
+		it->dedupe = score_siphash(d->seed, key, off) | 1;
 	}
 }
 
@@ -551,58 +551,37 @@ prepare(struct decide *d, struct item *it)
 		return;
 	keys_of(d, &it->addr, &it->k);
 	if (it->dedupe != 0)
-		__builtin_prefetch(
-		    &d->dedupe[it->dedupe & (DECIDE_DEDUPE_SLOTS - 1)], 1);
-}
-
-/* True when this (address, user) auth failure was already counted. */
-static bool
-duplicate(struct decide *d, uint64_t h, int64_t now)
-{
-	struct dedupe *e = &d->dedupe[h & (DECIDE_DEDUPE_SLOTS - 1)];
-
-	if (d->dedupe_window <= 0)
-		return false;
-	if (e->h == h && (double)(now - e->t) <= d->dedupe_window)
-		return true;
-	e->h = h;
-	e->t = now;
-	return false;
+		dedupe_prefetch(d->dedupe, it->dedupe);
 }
 
 static void
 decide_item(struct decide *d, const struct item *it,
     const struct decide_cb *cb)
 {
-	struct session_pending taken[64];
 	struct addr a;
-	size_t n, i;
 
 	d->st.events++;
-	if (it->kind == MATCH_SESSION_OPEN && it->smtp && it->has_addr) {
+	session_start(d->sessions, it->now);
+	if (it->kind == MATCH_SESSION_OPEN && it->smtp && it->has_addr)
 		session_open(d->sessions, &it->addr, it->now);
-	} else if (it->kind == MATCH_SESSION_CLOSE && it->smtp &&
-	    it->has_addr) {
-		do {
-			n = session_close(d->sessions, &it->addr, it->messages,
-			    it->now, taken, sizeof(taken) / sizeof(taken[0]));
-			for (i = 0; i < n; i++) {
-				d->st.attributed++;
-				if (cb->attributed != NULL)
-					cb->attributed(cb->arg, taken[i].tag,
-					    &it->addr);
-				count(d, &it->addr, NULL, taken[i].weight,
-				    taken[i].pattern, it->now, cb);
-			}
-		} while (n == sizeof(taken) / sizeof(taken[0]));
-	}
+	else if (it->kind == MATCH_SESSION_CLOSE && it->smtp && it->has_addr)
+		session_close(d->sessions, &it->addr, it->now);
 	if (!it->has_addr) {
+		/* Only what the log proves is charged (session.h). */
 		if (it->kind != MATCH_UNKNOWN_RCPT && it->kind != MATCH_RELAY)
 			return;
-		if (session_reject(d->sessions, it->pat, it->weight, it->tag,
-		    it->now, &a) == 0)
+		switch (it->smtp ? session_reject(d->sessions, it->now, &a) :
+		    SESSION_NONE) {
+		case SESSION_PROVEN:
+			d->st.attributed++;
+			break;
+		case SESSION_AMBIGUOUS:
+			d->st.ambiguous++;
 			return;
-		d->st.attributed++;
+		default:
+			d->st.unattributed++;
+			return;
+		}
 	} else {
 		a = it->addr;
 	}
@@ -610,7 +589,8 @@ decide_item(struct decide *d, const struct item *it,
 		cb->attributed(cb->arg, it->tag, &a);
 	if (it->weight <= 0)
 		return;
-	if (it->dedupe != 0 && duplicate(d, it->dedupe, it->now)) {
+	if (it->dedupe != 0 && dedupe_seen(d->dedupe, it->dedupe, it->pat,
+	    it->now, d->dedupe_window)) {
 		d->st.deduped++;
 		return;
 	}
@@ -659,6 +639,20 @@ decide_flush(struct decide *d, const struct decide_cb *cb)
 		decide_item(d, &d->queue[i], cb);
 	}
 	d->nqueued = 0;
+}
+
+struct sessions *
+decide_sessions(struct decide *d)
+{
+	assert(d->nqueued == 0);
+	return d->sessions;
+}
+
+void
+decide_lost(struct decide *d, int64_t now, const struct decide_cb *cb)
+{
+	decide_flush(d, cb);
+	session_lost(d->sessions, now);
 }
 
 int
@@ -720,12 +714,15 @@ decide_manual(struct decide *d, enum verdict_action action,
 void
 decide_get_stats(const struct decide *d, struct decide_stats *st)
 {
+	struct session_stats ss;
+
 	assert(d->nqueued == 0);
 	*st = d->st;
 	st->records = score_count(d->score);
 	st->evictions = score_evictions(d->score);
-	st->pending = session_pending_count(d->sessions);
-	st->unattributed = session_dropped(d->sessions);
+	session_get_stats(d->sessions, &ss);
+	st->sessions = ss.open;
+	st->blind_until = ss.blind_until;
 	st->history = d->nhist;
 }
 

@@ -18,29 +18,30 @@
 
 /* Distinct pattern ids remembered for reasons. */
 #define DECIDE_PATTERNS 255
-/* Entries of the (address, user) deduplication cache. */
-#define DECIDE_DEDUPE_SLOTS 4096
 
 struct decide_cb {
 	/* A ban decided (never for an allowlisted address). */
 	void (*verdict)(void *arg, const struct verdict *v);
-	/* The address an event was counted against: at once, or when an SMTP
-	 * session settles a rejection that carried none. May be NULL. */
+	/* The address an event was counted against: its own, or for a
+	 * rejection that carried none, the SMTP session's that the log proves
+	 * it was (session.h). May be NULL. */
 	void (*attributed)(void *arg, uint64_t tag, const struct addr *a);
 	void *arg;
 };
 
 struct decide_stats {
 	uint64_t events;          /* events offered */
-	uint64_t deduped;         /* duplicate auth failures not counted */
+	uint64_t deduped;         /* second wordings of a failure (dedupe.h) */
 	uint64_t allowlisted;     /* events from allowlisted addresses */
 	uint64_t attributed;      /* address-less rejections attributed */
-	uint64_t unattributed;    /* ... dropped without a session */
+	uint64_t ambiguous;       /* ... not: several addresses open, or blind */
+	uint64_t unattributed;    /* ... not: no SMTP session open */
 	uint64_t verdicts;        /* bans decided */
 	uint64_t splits;          /* netblock bans split around the allowlist */
 	size_t records;           /* score records held */
 	uint64_t evictions;       /* score records evicted */
-	size_t pending;           /* address-less rejections waiting */
+	size_t sessions;          /* addresses with an SMTP session open */
+	int64_t blind_until;      /* none attributed before (0: no line yet) */
 	size_t history;           /* addresses with an offence history */
 };
 
@@ -67,8 +68,7 @@ void decide_set_allow(struct decide *d, const struct allow *allow);
 
 /*
  * Count one event at now (seconds). tag identifies it to cb->attributed.
- * Verdicts and attributions are reported through cb, possibly for earlier
- * events (a session close settles the rejections it takes).
+ * Verdicts and attributions are reported through cb.
  */
 void decide_event(struct decide *d, const struct match_event *ev,
     uint64_t tag, int64_t now, const struct decide_cb *cb);
@@ -88,6 +88,18 @@ void decide_queue(struct decide *d, const struct match_event *ev,
 
 /* Decide the queued events, in order. decide_event() flushes first. */
 void decide_flush(struct decide *d, const struct decide_cb *cb);
+
+/*
+ * Log lines may have been lost just before now (a truncation, a wrap, a
+ * rotation not resumed): the SMTP session tracker may miss sessions, so
+ * for smtp_session_max no address-less rejection is attributed. Flushes
+ * the queue first, so the events read before the loss are decided before.
+ */
+void decide_lost(struct decide *d, int64_t now, const struct decide_cb *cb);
+
+/* The SMTP session tracker across a restart: see session_foreach(),
+ * session_resume() and session_restore(). */
+struct sessions *decide_sessions(struct decide *d);
 
 /*
  * A manual ban (seconds 0: the escalated default) or unban of target,

@@ -138,6 +138,7 @@ ledger_queue(struct ledger *l, enum nft_op_kind kind, const struct addr *target,
 	o->group = l->group;
 	l->info[l->nops].role = role;
 	l->info[l->nops].prev = prev;
+	l->info[l->nops].snapped = false;
 	l->nops++;
 	return;
 fail:
@@ -428,6 +429,13 @@ ledger_ban(struct ledger *l, const struct ledger_req *r, int64_t now)
 		ledger_place(l, b, now);
 		b = bans_find(l->bans, &r->target);
 	}
+	/* The change as made, for its announcement at the flush. */
+	if (l->nops > 0 && addr_cmp(&l->ops[l->nops - 1].e.target,
+	    &b->target) == 0 && (l->info[l->nops - 1].role == ROLE_NEW ||
+	    l->info[l->nops - 1].role == ROLE_REFRESH)) {
+		l->info[l->nops - 1].snapped = true;
+		l->info[l->nops - 1].snap = *b;
+	}
 	ledger_heap_push(l, expires, &r->target);
 	l->gen++;
 	l->st.bans++;
@@ -554,6 +562,16 @@ refused(struct ledger *l, const struct addr *target, int err, int64_t now)
 	(void)now;
 }
 
+/* A ban the kernel took, told as the change made it (its snapshot). */
+static void
+announce_op(struct ledger *l, const struct opinfo *in, const struct ban *b,
+    int64_t now)
+{
+	const struct ban *a = in->snapped ? &in->snap : b;
+
+	ledger_announce(l, true, a, now, a->reason);
+}
+
 size_t
 ledger_flush(struct ledger *l, int64_t now, size_t *failed)
 {
@@ -585,16 +603,14 @@ ledger_flush(struct ledger *l, int64_t now, size_t *failed)
 				if (b->kstate == BAN_PENDING)
 					b->kstate = BAN_HELD;
 				if (l->info[i].role == ROLE_NEW)
-					ledger_announce(l, true, b, now,
-					    b->reason);
+					announce_op(l, &l->info[i], b, now);
 			}
 			break;
 		case ROLE_REFRESH:
 			if (err == 0) {
 				if (b != NULL) {
 					b->kstate = BAN_HELD;
-					ledger_announce(l, true, b, now,
-					    b->reason);
+					announce_op(l, &l->info[i], b, now);
 				}
 			} else if (b != NULL && l->info[i].prev > now) {
 				/* The old element stands with its old time. */
@@ -623,5 +639,13 @@ ledger_flush(struct ledger *l, int64_t now, size_t *failed)
 		}
 	}
 	l->nops = 0;
+	/* A restore's or reconcile's large queue is not kept around. */
+	if (l->capops > LEDGER_QUEUE_KEEP) {
+		free(l->ops);
+		free(l->info);
+		l->ops = NULL;
+		l->info = NULL;
+		l->capops = 0;
+	}
 	return added;
 }

@@ -13,6 +13,8 @@
 #define LEDGER_NEST_MAX 4096
 /* An element the kernel expires within this many ms is left alone. */
 #define LEDGER_EXPIRING_MS 2000
+/* Queue entries kept allocated between flushes (each about 300 bytes). */
+#define LEDGER_QUEUE_KEEP 4096
 /* The kernel's remaining time may differ from ours by this many seconds
  * (the add's own delay, a slow tick) before it is refreshed. */
 #define LEDGER_DRIFT 60
@@ -30,6 +32,10 @@ enum role {
 struct opinfo {
 	enum role role;
 	int64_t prev;    /* ROLE_REFRESH: the expiry before */
+	bool snapped;    /* snap holds the ban as this change made it */
+	struct ban snap; /* announced when the kernel takes it, so a ban
+	                  * moved again in the same flush is told twice,
+	                  * each time as it was made */
 };
 
 struct hent {

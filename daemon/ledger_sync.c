@@ -210,7 +210,10 @@ ledger_reconcile(struct ledger *l, int64_t now, const char *why, bool adopt_new)
 			kb->expires = (int64_t)(have[j].expires_ms / 1000);
 		if (b != NULL && b->expires > now && b->kstate != BAN_SHADOWED)
 			continue;
-		if (b == NULL && adopt_new && have[j].expires_ms > 0 &&
+		/* One the kernel is about to expire was most likely ours,
+		 * expired here a moment ago: never adopted. */
+		if (b == NULL && adopt_new &&
+		    have[j].expires_ms > LEDGER_EXPIRING_MS &&
 		    !addr_never_source(&have[j].target) &&
 		    !ledger_shadowed(l, &have[j].target, now, NULL)) {
 			adopt(l, &have[j], now);

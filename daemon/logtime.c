@@ -1,6 +1,8 @@
 /* logtime: see logtime.h. Reads at most the first 80 bytes of a line. */
 #include "config.h"
 
+#include <time.h>
+
 #include "logtime.h"
 
 struct cur {
@@ -136,4 +138,62 @@ logtime_parse(const char *line, size_t len, enum conf_date_order order)
 	    d > month_days(y, mo) || h > 23 || mi > 59 || s > 60)
 		return -1;
 	return days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + s;
+}
+
+void
+logtime_zone_init(struct logtime_zone *z)
+{
+	tzset();
+	z->minute = -1;
+	z->n = 0;
+}
+
+/* The UTC offset in force at instant t (0 if the C library cannot say). */
+static long
+gmtoff(int64_t t)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+
+	return localtime_r(&tt, &tm) != NULL ? tm.tm_gmtoff : 0;
+}
+
+/*
+ * The offsets a civil minute can be read with. The offsets in force a day
+ * before and a day after it (instants at least 10 hours from any reading
+ * of it, whatever the zone) are the candidates: each one that gives back
+ * itself at its reading is valid. Zones change at most once in two days.
+ */
+static void
+zone_fill(struct logtime_zone *z, int64_t minute)
+{
+	int64_t civil = minute * 60;
+	long before = gmtoff(civil - 86400), after = gmtoff(civil + 86400);
+	/* The larger offset reads the civil time as the earlier instant. */
+	long hi = before > after ? before : after;
+	long lo = before > after ? after : before;
+
+	z->minute = minute;
+	z->n = 0;
+	if (gmtoff(civil - hi) == hi)
+		z->off[z->n++] = hi;
+	if (lo != hi && gmtoff(civil - lo) == lo)
+		z->off[z->n++] = lo;
+	if (z->n == 0)
+		/* Skipped: read with the offset before the change. */
+		z->off[0] = before;
+}
+
+int64_t
+logtime_local(struct logtime_zone *z, int64_t civil, int64_t prev)
+{
+	int64_t minute = civil >= 0 ? civil / 60 : (civil - 59) / 60;
+	int64_t first;
+
+	if (minute != z->minute)
+		zone_fill(z, minute);
+	first = civil - z->off[0];
+	if (z->n < 2 || prev < 0 || first >= prev - LOGTIME_DST_SLACK)
+		return first;
+	return civil - z->off[1];
 }

@@ -367,6 +367,13 @@ load_text(struct matcher *m, const char *file, char *text, bool jit,
 				goto nomem;
 			else
 				p->prefilter_len = strlen(val);
+		} else if (strcmp(key, "dedupe") == 0) {
+			if (!valid_id(val))
+				errs_add(e, fname, lineno, "invalid dedupe group "
+				    "'%.64s' (letters, digits, - _ . only)", val);
+			else if ((p->info.dedupe = own(m, val, strlen(val))) ==
+			    NULL)
+				goto nomem;
 		} else if (strcmp(key, "regex") == 0) {
 			if (src.regex != NULL)
 				errs_add(e, fname, lineno, "second regex in one "

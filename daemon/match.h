@@ -42,6 +42,7 @@ struct match_pattern {
 	double weight;         /* score added per hit */
 	const char *file;      /* where it was defined, for messages */
 	unsigned line;
+	const char *dedupe;    /* its dedupe group (dedupe.h), or NULL */
 };
 
 /* One hit. Pointers are valid until the next match call or match_free(). */

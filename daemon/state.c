@@ -106,6 +106,22 @@ state_add_ban(struct state *s, const struct addr *target, int64_t expires,
 }
 
 int
+state_add_session(struct state *s, const struct addr *a, uint32_t count,
+    int64_t since)
+{
+	struct state_session *x;
+
+	if (grow((void **)&s->sessions, &s->nsessions, &s->capsessions,
+		sizeof(*s->sessions)) == -1)
+		return -1;
+	x = &s->sessions[s->nsessions++];
+	x->a = *a;
+	x->count = count;
+	x->since = since;
+	return 0;
+}
+
+int
 state_add_offence(struct state *s, const struct addr *target, uint32_t count,
     int64_t last)
 {
@@ -131,6 +147,7 @@ state_clear(struct state *s)
 	free(s->tails);
 	free(s->bans);
 	free(s->offences);
+	free(s->sessions);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -231,7 +248,17 @@ state_format(const struct state *s, char **out, size_t *outlen)
 		buf_printf(&b, "offence %s %" PRIu32 " %" PRId64 "\n", a,
 		    o->count, o->last);
 	}
-	records = s->ntails + s->nbans + s->noffences;
+	if (s->have_sessions) {
+		buf_printf(&b, "sessions %" PRId64 "\n", s->blind_until);
+		for (i = 0; i < s->nsessions; i++) {
+			const struct state_session *x = &s->sessions[i];
+			addr_format(&x->a, a, sizeof(a));
+			buf_printf(&b, "session %s %" PRIu32 " %" PRId64 "\n", a,
+			    x->count, x->since);
+		}
+	}
+	records = s->ntails + s->nbans + s->noffences + s->nsessions +
+	    (s->have_sessions ? 1 : 0);
 	if (!b.failed)
 		buf_printf(&b, "end %zu %016" PRIx64 "\n", records,
 		    fnv1a64(b.p, b.len));
@@ -371,6 +398,21 @@ parse_record(struct state *s, char **f, size_t n, int version)
 		else
 			origin = f[4];
 		return state_add_ban(s, &a, t, (uint32_t)u, origin, f[5]);
+	}
+	if (strcmp(f[0], "sessions") == 0) {
+		if (n != 2 || s->have_sessions || parse_i64(f[1], &t) == -1)
+			return -1;
+		s->have_sessions = true;
+		s->blind_until = t;
+		return 0;
+	}
+	if (strcmp(f[0], "session") == 0) {
+		if (n != 4 || !s->have_sessions ||
+		    addr_parse_prefix(f[1], false, &a) == -1 ||
+		    !addr_is_host(&a) || parse_u64(f[2], 10, &u) == -1 ||
+		    u == 0 || u > UINT32_MAX || parse_time(f[3], &t) == -1)
+			return -1;
+		return state_add_session(s, &a, (uint32_t)u, t);
 	}
 	if (strcmp(f[0], "offence") == 0) {
 		if (n != 4 || addr_parse_prefix(f[1], false, &a) == -1 ||

@@ -9,16 +9,21 @@
  *   tail DEV INO OFFSET FINGERPRINT PATH
  *   ban TARGET EXPIRES OFFENCES ORIGIN REASON
  *   offence TARGET COUNT LAST
+ *   sessions BLIND_UNTIL
+ *   session ADDRESS COUNT SINCE
  *   end RECORDS FNV1A64
  *
  * Numbers are decimal but FINGERPRINT and FNV1A64 (hex); times are seconds
  * since the epoch, from 0 to 2^32-1 (other times are refused); PATH and
- * ORIGIN and REASON are %XX-escaped so they hold no blank. Version 1 files
+ * The sessions records carry the SMTP session tracker (session.h) across
+ * a restart; a file without them makes it start blind, as after lost
+ * lines. ORIGIN and REASON are %XX-escaped so they hold no blank. Version 1 files
  * (no ORIGIN: "manual" when the reason is, else "local") are read too.
  */
 #ifndef DB_STATE_H
 #define DB_STATE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -50,6 +55,12 @@ struct state_offence {
 	int64_t last;       /* seconds since the epoch */
 };
 
+struct state_session {
+	struct addr a;
+	uint32_t count;     /* sessions open */
+	int64_t since;      /* open since (log time) */
+};
+
 struct state {
 	struct state_tail *tails;
 	size_t ntails, captails;
@@ -57,6 +68,10 @@ struct state {
 	size_t nbans, capbans;
 	struct state_offence *offences;
 	size_t noffences, capoffences;
+	bool have_sessions;         /* the tracker was saved */
+	int64_t blind_until;        /* its blind spell's end (log time) */
+	struct state_session *sessions;
+	size_t nsessions, capsessions;
 };
 
 /* Append records; path is copied. Return 0, or -1 with errno ENOMEM. */
@@ -64,6 +79,8 @@ int state_add_tail(struct state *s, const char *path, uint64_t dev,
     uint64_t ino, uint64_t offset, uint64_t fingerprint);
 int state_add_ban(struct state *s, const struct addr *target, int64_t expires,
     uint32_t offences, const char *origin, const char *reason);
+int state_add_session(struct state *s, const struct addr *a, uint32_t count,
+    int64_t since);
 int state_add_offence(struct state *s, const struct addr *target,
     uint32_t count, int64_t last);
 

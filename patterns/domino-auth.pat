@@ -16,17 +16,22 @@
 service = smtp
 kind = auth
 weight = 1
+dedupe = smtp-auth
 prefilter = Authentication failed for user
 regex = ^%{prefix}SMTP Server(?: \[[0-9A-Fa-f:-]{1,40}\])?:? Authentication failed for user (?<user>.*) ; connecting host \[?%{ip}\]? *$
 
 # <proto>: <user> [<ip>] authentication failure using internet password
 # VERIFIED for smtp, http and ldap; imap and pop3 use the same shape
 # (INFERRED from Nash!Com's filter). Domino may log an SMTP failure in both
-# styles within one second; the decision stage counts it once.
+# styles within one second: smtp-auth and inet-auth share a dedupe group, so
+# the decision stage counts it once. The lockout line ("IP Address [x] ...
+# User is locked out") repeats with the same user: it is in no group, and
+# every one counts.
 [inet-auth]
 service = smtp
 kind = auth
 weight = 1
+dedupe = smtp-auth
 prefilter = authentication failure using internet password
 regex = ^%{prefix}(?:smtp|SMTP): (?<user>.*) \[%{ip}\] authentication failure using internet password(?:: [^\[\]]*)? *$
 

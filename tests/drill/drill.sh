@@ -11,7 +11,8 @@
 #   tests/drill/drill.sh [--hypothesis ip|noip] [--action drop|reject]
 #       [--kill yes|no] [--plan net24|spread] [--hosts N] [--rcpts N]
 #       [--pause-ms MS] [--timeout-ms MS] [--rcpt-delay-ms MS]
-#       [--idle-timeout-ms MS] [--error-limit N] [--busy] [--verbose]
+#       [--idle-timeout-ms MS] [--error-limit N] [--busy N] [--churn MS]
+#       [--verbose]
 #       [--out DIR]
 #
 # DOMINOBAN (the binary) and TOP_BUILDDIR (for tests/drill/smtpd and
@@ -26,7 +27,7 @@ BUILD=${TOP_BUILDDIR:-$SRC/_build}
 DB=${DOMINOBAN:-$BUILD/dominoban}
 
 hyp=ip action=drop kill=yes plan=net24 hosts=5 rcpts=50 pause=300
-timeout=400 delay=20 idle=60000 elimit=0 busy=no verbose=no out=
+timeout=400 delay=20 idle=60000 elimit=0 busy=0 churn=0 verbose=no out=
 ARGS=("$@")
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -41,7 +42,8 @@ while [ $# -gt 0 ]; do
 	--rcpt-delay-ms) delay=$2; shift ;;
 	--idle-timeout-ms) idle=$2; shift ;;
 	--error-limit) elimit=$2; shift ;;
-	--busy) busy=yes ;;
+	--busy) busy=$2; shift ;;
+	--churn) churn=$2; shift ;;
 	--verbose) verbose=yes ;;
 	--out) out=$2; shift ;;
 	-h|--help) sed -n '2,22p' "$0"; exit 0 ;;
@@ -54,6 +56,9 @@ case $hyp in ip|noip) ;; *) bad hypothesis "$hyp" ;; esac
 case $action in drop|reject) ;; *) bad action "$action" ;; esac
 case $kill in yes|no) ;; *) bad kill "$kill" ;; esac
 case $plan in net24|spread) ;; *) bad plan "$plan" ;; esac
+case $busy in [0-9]|[1-5][0-9]) ;; *) bad busy "$busy" ;; esac
+case $churn in 0|[1-9]|[1-9][0-9]|[1-9][0-9][0-9]|[1-9][0-9][0-9][0-9]) ;;
+*) bad churn "$churn" ;; esac
 
 . "$SRC/tests/drill/lib.sh"
 drill_built
@@ -74,11 +79,15 @@ cleanup() {
 trap cleanup EXIT
 
 # Addresses, all on this namespace's loopback: the server, a legitimate
-# sender, a slow legitimate client (--busy), an allowlisted relay, and the
-# harvester's plan (one /24, or unrelated networks of both families).
-LEGIT=192.0.2.50 SLOW=192.0.2.60 RELAY=198.51.100.7
+# sender, slow legitimate clients (--busy N), legitimate clients that come
+# and go (--churn), an allowlisted relay, and the harvester's plan (one
+# /24, or unrelated networks of both families).
+LEGIT=192.0.2.50 RELAY=198.51.100.7
+SLOW=()
+for i in $(seq 1 "$busy"); do SLOW+=(192.0.2.$((59 + i))); done
+[ "$churn" -eq 0 ] || SLOW+=(192.0.2.7{0..9})
 mapfile -t HOSTS < <("$HARV" --plan "$plan" "$hosts")
-drill_addrs $LEGIT $SLOW $RELAY "${HOSTS[@]}"
+drill_addrs $LEGIT "${SLOW[@]}" $RELAY "${HOSTS[@]}"
 DRILL_DELAY=$delay DRILL_IDLE=$idle DRILL_ERROR_LIMIT=$elimit \
     drill_start "$T" "$hyp" "$action" "$kill"
 if [ $verbose = yes ]; then
@@ -93,25 +102,50 @@ legit() {
 	    --rcpt john@example.com --data "$LEGIT" | grep '^session'
 }
 
+# The daemon attributes an address-less rejection only once its SMTP
+# session tracker has seen every session that may be open: not in the
+# first smtp_session_max after its start (1 s here, lib.sh).
+seeing() { "$DB" --config "$DRILL_CONF" status --json |
+    grep -q '"sessions_blind_s":0[,}]'; }
+for i in $(seq 1 250); do seeing && break; sleep 0.02; done
+
 # 1. A legitimate sender with two typos; 2. the relay forwards a whole
 # burst; both before the attack.
 legit >"$T/legit-before.out"
 "${H[@]}" --rcpts "$rcpts" "$RELAY" | grep '^session' >"$T/relay.out"
 
-# 3. The harvest, with (--busy) a slow legitimate client holding a
-# session open the whole time.
-if [ $busy = yes ]; then
+# 3. The harvest, with (--busy N) N slow legitimate clients holding a
+# session open the whole time, and (--churn MS) a legitimate client
+# delivering a message every MS ms, from 192.0.2.70-79 in turn.
+SLOWPIDS=()
+if [ "$busy" -gt 0 ]; then
 	hold=$((hosts * (pause + timeout + 2 * rcpts * delay) + 1000))
-	"${H[@]}" --timeout-ms $((hold + 5000)) --hold-ms "$hold" \
-	    --rcpt john@example.com --data "$SLOW" >"$T/slow.out" &
-	SLOWPID=$!
+	for i in $(seq 0 $((busy - 1))); do
+		"${H[@]}" --timeout-ms $((hold + 5000)) --hold-ms "$hold" \
+		    --rcpt john@example.com --data "${SLOW[$i]}" \
+		    >"$T/slow-$i.out" &
+		SLOWPIDS+=($!)
+	done
 	sleep 0.2
+fi
+if [ "$churn" -gt 0 ]; then
+	(
+		i=0
+		while [ ! -e "$T/harvest.done" ]; do
+			"${H[@]}" --rcpt john@example.com --data \
+			    192.0.2.$((70 + i % 10)) >>"$T/churn.out"
+			i=$((i + 1))
+			sleep "$(awk -v ms="$churn" 'BEGIN {print ms / 1000}')"
+		done
+	) &
+	SLOWPIDS+=($!)
 fi
 hv=("${H[@]}" --rcpts "$rcpts" --pause-ms "$pause")
 [ $verbose = yes ] && hv+=(--verbose)
 "${hv[@]}" "${HOSTS[@]}" | tee "$T/harvest.out" |
     { if [ $verbose = yes ]; then cat; else cat >/dev/null; fi; }
-[ $busy = yes ] && wait "$SLOWPID"
+: >"$T/harvest.done"
+for p in "${SLOWPIDS[@]}"; do wait "$p"; done
 
 # 4. Afterwards: the legitimate sender and the relay again.
 legit >"$T/legit-after.out"
@@ -136,6 +170,8 @@ lag_median=$({ grep '^session.* end=reset ' "$T/harvest.out" || true; } |
     awk '{v[NR] = $1} END {if (NR == 0) print "-"; else if (NR % 2)
 	print v[(NR + 1) / 2]; else print (v[NR / 2] + v[NR / 2 + 1]) / 2}')
 dropped=$(grep -o '"packets_dropped":[0-9]*' "$T/status.json" | cut -d: -f2)
+ambiguous=$(grep -o '"rejections_ambiguous":[0-9]*' "$T/status.json" |
+    cut -d: -f2)
 
 # Per harvest session: did it connect, was it cut (a probe left without
 # answer), is its host banned now (alone or inside a banned netblock);
@@ -184,21 +220,28 @@ relay=ok want=$rcpts
 grep -q " answered=$want .* end=\(quit\|closed\) " "$T/relay.out" &&
     grep -qx CONNECTED "$T/relay-after.out" && ! listed $RELAY || relay=harmed
 slow=-
-if [ $busy = yes ]; then
-	slow=ok
-	grep -q ' accepted=1 data=ok end=quit ' "$T/slow.out" &&
-	    ! listed $SLOW || slow=harmed
+[ ${#SLOW[@]} -eq 0 ] || slow=ok
+for i in $(seq 0 $((busy - 1))); do
+	grep -q ' accepted=1 data=ok end=quit ' "$T/slow-$i.out" || slow=harmed
+done
+if [ "$churn" -gt 0 ]; then
+	grep '^session' "$T/churn.out" >"$T/churn.sessions" || slow=harmed
+	! grep -v ' accepted=1 data=ok end=quit ' "$T/churn.sessions" |
+	    grep -q . || slow=harmed
 fi
+for a in "${SLOW[@]}"; do ! listed "$a" || slow=harmed; done
 
 if [ $verbose != yes ]; then
 	cat "$T/harvest.out"
 fi
 echo "drill hypothesis=$hyp action=$action kill=$kill plan=$plan" \
-    "hosts=$hosts rcpts=$rcpts busy=$busy error_limit=$elimit" \
+    "hosts=$hosts rcpts=$rcpts busy=$busy churn=$churn" \
+    "error_limit=$elimit" \
     "rcpt_delay_ms=$delay answered_median=$answered_median" \
     "answered_max=$answered_max cut_ms_median=$cut_median" \
     "reset_lag_ms_median=$lag_median" \
     "connected=$nconnected cut=$ncut/$nconnected" \
     "banned=$nbanned/$nconnected net_banned=$net" \
     "net_ban_after_hosts=$before refused_later=$later/$nlater" \
-    "packets_dropped=${dropped:-?} legit=$legit relay=$relay slow=$slow"
+    "packets_dropped=${dropped:-?} ambiguous=${ambiguous:-?}" \
+    "legit=$legit relay=$relay slow=$slow"

@@ -366,6 +366,7 @@ START_TEST(test_example_is_defaults)
 	    c.wide6_prefix == d.wide6_prefix);
 	ck_assert(c.max_records == d.max_records);
 	ck_assert(c.dedupe_window == d.dedupe_window);
+	ck_assert(c.smtp_session_max == d.smtp_session_max);
 	ck_assert(c.ban_time == d.ban_time && c.ban_factor == d.ban_factor);
 	ck_assert(c.ban_max == d.ban_max);
 	ck_assert(c.history_forget == d.history_forget);

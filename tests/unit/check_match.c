@@ -362,6 +362,42 @@ START_TEST(test_repeated_prefilter)
 }
 END_TEST
 
+/* The dedupe group: read, checked, and in the shipped files exactly the
+ * two wordings of an SMTP AUTH failure share one. */
+START_TEST(test_dedupe_group)
+{
+	static const char good[] = "[t]\nservice = smtp\nkind = auth\n"
+				   "dedupe = smtp-auth\nregex = %{ip}$\n"
+				   "[u]\nservice = smtp\nkind = auth\n"
+				   "regex = u %{ip}$\n";
+	static const char bad[] = "[t]\nservice = smtp\nkind = auth\n"
+				  "dedupe = two words\nregex = %{ip}$\n";
+	struct matcher *m;
+	struct errs e;
+	size_t i;
+
+	m = match_load_text("mem.pat", good, strlen(good), 0, &e);
+	ck_assert_msg(m != NULL, "%s", e.text);
+	ck_assert_str_eq(match_pattern_at(m, 0, NULL)->dedupe, "smtp-auth");
+	ck_assert_ptr_null(match_pattern_at(m, 1, NULL)->dedupe);
+	match_free(m);
+	ck_assert_ptr_null(match_load_text("mem.pat", bad, strlen(bad), 0, &e));
+	ck_assert_msg(strstr(e.text, "mem.pat:4: invalid dedupe group 'two "
+				     "words'") != NULL, "%s", e.text);
+	m = load_shipped(MATCH_NO_JIT);
+	for (i = 0; i < match_count(m); i++) {
+		const struct match_pattern *p = match_pattern_at(m, i, NULL);
+		bool pair = strcmp(p->id, "smtp-auth") == 0 ||
+		    strcmp(p->id, "inet-auth") == 0;
+
+		ck_assert_msg(pair ? p->dedupe != NULL &&
+			strcmp(p->dedupe, "smtp-auth") == 0 : p->dedupe == NULL,
+		    "%s: dedupe %s", p->id, p->dedupe ? p->dedupe : "none");
+	}
+	match_free(m);
+}
+END_TEST
+
 /* Found while writing fuzz-pattern: a regex with more than 31 capture
  * groups never matched, and such an ignore line never dropped a hit (the
  * match data held 32 pairs, pcre2_match() returned 0). */
@@ -584,6 +620,7 @@ match_suite(void)
 	tcase_add_test(tc, test_strict);
 	tcase_add_test(tc, test_load_text);
 	tcase_add_test(tc, test_repeated_prefilter);
+	tcase_add_test(tc, test_dedupe_group);
 	tcase_add_test(tc, test_many_groups);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("hostile");

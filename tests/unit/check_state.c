@@ -259,6 +259,38 @@ fnv(const char *p, size_t n)
 	return h;
 }
 
+/* The SMTP session tracker's records go round whole. */
+START_TEST(test_sessions_roundtrip)
+{
+	struct state s, r;
+	struct addr a;
+	char *text, err[256];
+	size_t len;
+
+	memset(&s, 0, sizeof(s));
+	s.have_sessions = true;
+	s.blind_until = 1790003600;
+	ck_assert_int_eq(addr_parse_prefix("203.0.113.52", false, &a), 0);
+	ck_assert_int_eq(state_add_session(&s, &a, 2, 1790000000), 0);
+	ck_assert_int_eq(addr_parse_prefix("2001:db8::9", false, &a), 0);
+	ck_assert_int_eq(state_add_session(&s, &a, 1, 1790000100), 0);
+	ck_assert_int_eq(state_format(&s, &text, &len), 0);
+	ck_assert_int_eq(state_parse(&r, text, len, err, sizeof(err)), 0);
+	ck_assert(r.have_sessions);
+	ck_assert_int_eq(r.blind_until, 1790003600);
+	ck_assert_uint_eq(r.nsessions, 2);
+	ck_assert_uint_eq(r.sessions[0].count, 2);
+	ck_assert_int_eq(r.sessions[1].since, 1790000100);
+	state_clear(&r);
+	state_clear(&s);
+	free(text);
+	/* Without the tracker record, no session record is taken. */
+	text = (char *)"dominoban-state 2\nsession 1.2.3.4 1 5\nend 1 0\n";
+	ck_assert_int_eq(state_parse(&r, text, strlen(text), err, sizeof(err)),
+	    -1);
+}
+END_TEST
+
 /* Version 1 files (no origin) from an older dominoban are still read. */
 START_TEST(test_reads_version1)
 {
@@ -420,6 +452,7 @@ state_suite(void)
 	tcase_add_test(tc, test_roundtrip);
 	tcase_add_test(tc, test_refuses_foreign);
 	tcase_add_test(tc, test_reads_version1);
+	tcase_add_test(tc, test_sessions_roundtrip);
 	tcase_add_test(tc, test_refuses_odd_times);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("corruption");
