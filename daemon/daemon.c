@@ -276,8 +276,15 @@ on_tick(void *arg, int fd, uint32_t events)
 		    now - dm->last_save >= DAEMON_STATE_PERIOD ||
 		    ts.rotations + ts.truncations != dm->saved_rotations ||
 		    dm->save_failing_since != 0) {
+			/* A small state is saved at once, here; a large one
+			 * in a child, so that it never holds the loop. After
+			 * a rotation, at once whatever its size. */
+			if (ts.rotations + ts.truncations != dm->saved_rotations ||
+			    bans_count(ledger_bans(dm->ledger)) < dm->bgsave_min)
+				(void)daemon_state_save(dm);
+			else
+				daemon_state_save_bg(dm);
 			dm->saved_rotations = ts.rotations + ts.truncations;
-			daemon_state_save_bg(dm);
 			dm->dirty_since = 0;
 		}
 	}
@@ -673,6 +680,10 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 	if (getrandom(seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
 		fatal(EX_OSERR, "getrandom");
 	logclock_init(&dm.clock);
+	/* Tests lower it to exercise the child's save with a few bans. */
+	dm.bgsave_min = getenv("DOMINOBAN_BGSAVE_MIN") != NULL ?
+	    strtoul(getenv("DOMINOBAN_BGSAVE_MIN"), NULL, 10) :
+	    DAEMON_BGSAVE_MIN;
 	if ((dm.d = decide_new(&dm.conf, seed, &dm.allow)) == NULL)
 		fatal(EX_OSERR, "out of memory");
 	now = daemon_now();

@@ -36,6 +36,10 @@
  * least this often while anything changes. */
 #define DAEMON_STATE_DEBOUNCE 2
 #define DAEMON_STATE_PERIOD 60
+/* From this many bans on, a debounced save runs in a forked child (the
+ * state takes tens of ms to build and write); below, in the loop, where
+ * it costs less than a fork. */
+#define DAEMON_BGSAVE_MIN 10000
 /* Open files the daemon asks for (soft RLIMIT_NOFILE, within the hard
  * limit): the control socket's clients need one each. */
 #define DAEMON_NOFILE 4096
@@ -77,6 +81,7 @@ struct daemon {
 	uint64_t save_failures, repairs, resyncs;
 	pid_t save_pid;             /* the save's child, or 0 */
 	uint64_t save_gen;          /* ledger_gen() when it was forked */
+	size_t bgsave_min;          /* DAEMON_BGSAVE_MIN, or the test's */
 	uint64_t saved_rotations;   /* tail rotations + truncations at the last save */
 	uint64_t lines, events, verdicts;
 	uint64_t lines_lost;        /* tail counters of possible line loss */
