@@ -41,8 +41,8 @@ if [ $deps = yes ]; then
 		    "codeready-builder-for-rhel-9-$(uname -m)-rpms" || true
 		$SUDO dnf install -y -q gcc make autoconf automake \
 		    pkgconf-pkg-config pcre2-devel libmnl-devel libnftnl-devel \
-		    check-devel libcurl-devel jansson-devel nftables iproute \
-		    util-linux
+		    libcurl-devel jansson-devel \
+		    check-devel nftables iproute util-linux
 	else
 		echo "quickstart: neither apt-get nor dnf found; install the" \
 		    "dependencies listed in README.md by hand" >&2

@@ -16,12 +16,14 @@ struct cmd_global {
 #define CMD_DEFAULT_CONFIG DB_SYSCONFDIR "/dominoban/dominoban.conf"
 
 int cmd_test(const struct cmd_global *g, int argc, char **argv);
+int cmd_report(const struct cmd_global *g, int argc, char **argv);
 int cmd_replay(const struct cmd_global *g, int argc, char **argv);
 int cmd_run(const struct cmd_global *g, int argc, char **argv);
 int cmd_list(const struct cmd_global *g, int argc, char **argv);
 int cmd_ban(const struct cmd_global *g, int argc, char **argv);
 int cmd_unban(const struct cmd_global *g, int argc, char **argv);
 int cmd_status(const struct cmd_global *g, int argc, char **argv);
+int cmd_metrics(const struct cmd_global *g, int argc, char **argv);
 int cmd_reload(const struct cmd_global *g, int argc, char **argv);
 
 #endif

@@ -1,6 +1,6 @@
 /*
  * The CLI commands that talk to a running daemon: list, ban, unban,
- * status, reload. Each finds the control socket through the same
+ * status, metrics, reload. Each finds the control socket through the same
  * configuration file as the daemon, sends one request (ctl.h), prints the
  * reply, and exits with the code the daemon gave (sysexits), or 69
  * (EX_UNAVAILABLE) when no daemon is running.
@@ -42,6 +42,9 @@ static const struct client_cmd cmds[] = {
     {"unban", "[--covering] ADDRESS[/LEN]", "Lift a ban. With --covering, "
 	"lift every ban that covers ADDRESS (a host\ninside a banned "
 	"netblock).", false, false, 1, "covering"},
+    {"metrics", "", "Print the daemon's metrics in the Prometheus text format "
+	"(the same values\nas status, with labels; docs/METRICS.md lists them).",
+	false, false, 0, NULL},
     {"reload", "", "Re-read the configuration and the patterns; on any error "
 	"the running ones\nstay and the errors are printed.", false, false, 0,
 	NULL},
@@ -189,7 +192,8 @@ run_client(const struct client_cmd *cc, const struct cmd_global *g, int argc,
 	free(body);
 	if (rc != 0)
 		fprintf(stderr, "dominoban %s: %s\n", cc->name, msg);
-	else if (!json && strcmp(cc->name, "status") != 0)
+	else if (!json && strcmp(cc->name, "status") != 0 &&
+	    strcmp(cc->name, "metrics") != 0)
 		fprintf(stderr, "%s\n", msg);
 	return rc;
 bad:
@@ -207,4 +211,5 @@ CLIENT(cmd_list, 0)
 CLIENT(cmd_status, 1)
 CLIENT(cmd_ban, 2)
 CLIENT(cmd_unban, 3)
-CLIENT(cmd_reload, 4)
+CLIENT(cmd_metrics, 4)
+CLIENT(cmd_reload, 5)

@@ -21,7 +21,9 @@
 #include "log.h"
 #include "logclock.h"
 #include "match.h"
+#include "rollup.h"
 #include "scan.h"
+#include "wfile.h"
 
 #define REPLAY_MAX_DIRS 16
 
@@ -31,6 +33,8 @@ struct replay {
 	enum conf_date_order order;
 	struct logclock clock;
 	uint64_t events, hosts, nets;
+	const struct conf *conf;
+	struct rollup *rollup;     /* --rollup: the report's hours, or NULL */
 };
 
 static void
@@ -45,6 +49,9 @@ usage(FILE *f)
 	    "REASON. Nothing is banned.\n\n"
 	    "  -p, --patterns DIR  pattern directory (repeatable); default: "
 	    "the config's\n"
+	    "  -r, --rollup OUT    also write the report's hourly rollup of "
+	    "these logs to OUT\n"
+	    "                      (dominoban report --rollup OUT)\n"
 	    "  -h, --help          show this help\n");
 }
 
@@ -56,6 +63,10 @@ on_verdict(void *arg, const struct verdict *v)
 
 	addr_format(&v->target, a, sizeof(a));
 	printf("ban\t%s\t%u\t%s\n", a, v->seconds, v->reason);
+	if (r->rollup != NULL)
+		rollup_ban(r->rollup, v->at, &v->target,
+		    rollup_tier_of(&v->target, r->conf), v->offences,
+		    "local", v->reason);
 	if (addr_is_host(&v->target))
 		r->hosts++;
 	else
@@ -67,10 +78,35 @@ on_event(void *arg, const char *line, size_t len, const struct match_event *ev)
 {
 	struct replay *r = arg;
 	struct decide_cb cb = {on_verdict, NULL, r};
+	int64_t now = logclock_event(&r->clock, line, len, r->order,
+	    LOGCLOCK_NO_WALL);
 
 	r->events++;
-	decide_queue(r->d, ev, r->events, logclock_event(&r->clock, line, len,
-	    r->order, LOGCLOCK_NO_WALL), &cb);
+	if (r->rollup != NULL)
+		rollup_event(r->rollup, now, ev->pattern->kind,
+		    ev->pattern->id, ev->user, ev->user_len);
+	decide_queue(r->d, ev, r->events, now, &cb);
+}
+
+/* Write the rollup to path (atomically). EX_OK or EX_CANTCREAT. */
+static int
+write_rollup(const struct rollup *ru, const char *path)
+{
+	char tmp[4096], *text;
+	size_t len;
+	int rc;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp) ||
+	    rollup_format(ru, &text, &len) == -1) {
+		fprintf(stderr, "dominoban replay: %s: cannot format\n", path);
+		return EX_CANTCREAT;
+	}
+	rc = wfile_write(path, tmp, text, len, 0600, false);
+	if (rc == -1)
+		fprintf(stderr, "dominoban replay: %s: %s\n", path,
+		    strerror(errno));
+	free(text);
+	return rc == 0 ? EX_OK : EX_CANTCREAT;
 }
 
 int
@@ -78,6 +114,7 @@ cmd_replay(const struct cmd_global *g, int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"patterns", required_argument, NULL, 'p'},
+	    {"rollup", required_argument, NULL, 'r'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
@@ -87,6 +124,8 @@ cmd_replay(const struct cmd_global *g, int argc, char **argv)
 	struct decide_stats st;
 	struct match_stats ms;
 	struct replay r;
+	struct rollup ru;
+	const char *rollup_path = NULL;
 	struct allow allow;
 	struct conf conf;
 	struct errs err;
@@ -94,8 +133,11 @@ cmd_replay(const struct cmd_global *g, int argc, char **argv)
 	int c, rc = EX_OK, frc;
 
 	memset(&r, 0, sizeof(r));
-	while ((c = getopt_long(argc, argv, "p:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:r:h", opts, NULL)) != -1) {
 		switch (c) {
+		case 'r':
+			rollup_path = optarg;
+			break;
 		case 'p':
 			if (ndirs == REPLAY_MAX_DIRS) {
 				fprintf(stderr, "dominoban replay: at most %d "
@@ -146,6 +188,10 @@ cmd_replay(const struct cmd_global *g, int argc, char **argv)
 	logclock_init(&r.clock);
 	if ((r.d = decide_new(&conf, seed, &allow)) == NULL)
 		fatal(EX_OSERR, "out of memory");
+	r.conf = &conf;
+	rollup_init(&ru, ROLLUP_RETENTION_MAX);
+	if (rollup_path != NULL)
+		r.rollup = &ru;
 	r.scan.cb = on_event;
 	r.scan.arg = &r;
 	cb.arg = &r;
@@ -154,6 +200,10 @@ cmd_replay(const struct cmd_global *g, int argc, char **argv)
 			rc = frc;
 	decide_flush(r.d, &cb);
 	fflush(stdout);
+	if (rollup_path != NULL && (frc = write_rollup(&ru, rollup_path)) !=
+	    EX_OK)
+		rc = frc;
+	rollup_free(&ru);
 	decide_get_stats(r.d, &st);
 	match_get_stats(r.scan.m, &ms);
 	fprintf(stderr, "replay: %llu lines, %llu events (%llu without a "

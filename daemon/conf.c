@@ -85,6 +85,10 @@ static const struct conf_key keys[] = {
     {"nft", "action", T_ACTION, 0, 0, F(action), 0},
     {"nft", "priority", T_INT, -400, 400, F(priority), 0},
     {"nft", "kill_sessions", T_BOOL, 0, 0, F(kill_sessions), 0},
+    {"metrics", "textfile", T_STR, 0, 0, F(metrics_textfile), 0},
+    {"metrics", "interval", T_DURATION, 1, 3600, F(metrics_interval), 0},
+    {"report", "retention", T_DURATION, 3600, 366 * 86400.0,
+	F(report_retention), 0},
     {"allow", "cidrs", T_CIDRS, 0, 0, F(allow), F(nallow)},
     {"allow", "own_addresses", T_BOOL, 0, 0, F(allow_own), 0},
     {"crowdsec", "lapi_url", T_STR, 0, 0, F(cs_lapi_url), 0},
@@ -123,6 +127,7 @@ conf_free(struct conf *c)
 	free(c->control_group);
 	free(c->state_dir);
 	free(c->table);
+	free(c->metrics_textfile);
 	free(c->ports);
 	free(c->allow);
 	free(c->cs_lapi_url);
@@ -484,6 +489,8 @@ conf_defaults(struct conf *c)
 	c->history_forget = CONF_DEFAULT_HISTORY_FORGET;
 	c->history_max = CONF_DEFAULT_HISTORY_MAX;
 	c->priority = CONF_DEFAULT_PRIORITY;
+	c->metrics_interval = CONF_DEFAULT_METRICS_INTERVAL;
+	c->report_retention = CONF_DEFAULT_REPORT_RETENTION;
 	c->action = CONF_ACTION_DROP;
 	c->kill_sessions = true;
 	c->allow_own = true;

@@ -41,6 +41,8 @@
 #define CONF_DEFAULT_CS_LAPI_URL "http://127.0.0.1:8080/"
 #define CONF_DEFAULT_CS_PULL_INTERVAL 1.0   /* seconds between decision pulls */
 #define CONF_DEFAULT_CS_SCOPES "ip range"
+#define CONF_DEFAULT_METRICS_INTERVAL 15    /* seconds between textfile writes */
+#define CONF_DEFAULT_REPORT_RETENTION (31 * 86400) /* seconds of report hours kept */
 
 enum conf_action { CONF_ACTION_DROP = 0, CONF_ACTION_REJECT = 1 };
 enum conf_date_order { CONF_DATE_DMY = 0, CONF_DATE_MDY = 1 };
@@ -87,6 +89,13 @@ struct conf {
 	enum conf_action action;
 	int priority;
 	bool kill_sessions;           /* SOCK_DESTROY established sockets on ban */
+
+	/* [metrics] */
+	char *metrics_textfile;       /* node_exporter textfile, or NULL */
+	double metrics_interval;      /* seconds between its writes */
+
+	/* [report] */
+	double report_retention;      /* seconds of hours kept for the report */
 
 	/* [allow] */
 	struct addr *allow;           /* configured CIDRs */

@@ -25,9 +25,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "conf.h"
-#include "ctl.h"
 #include "ledger.h"
 #include "loop.h"
 
@@ -63,9 +63,9 @@ struct crowdsec *crowdsec_open(const struct conf *c, struct loop *loop,
 /* Abort what is in flight and release everything. NULL is a no-op. */
 void crowdsec_close(struct crowdsec *cs);
 
-/* The status lines (text) or the members of a "crowdsec" object (json,
- * starting with ','), into r; the bans by origin come from l. */
+/* The status lines (text) or the member "crowdsec" of the status object
+ * (json, starting with ','), into f; the bans by origin come from l. */
 void crowdsec_status(const struct crowdsec *cs, const struct ledger *l,
-    bool json, struct ctl_reply *r);
+    bool json, FILE *f);
 
 #endif

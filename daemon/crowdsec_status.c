@@ -52,7 +52,7 @@ state_of(const struct crowdsec *cs)
 static void
 status_json(const struct crowdsec *cs, const struct crowdsec_pull_stats *ps,
     const struct crowdsec_push_stats *qs, const struct by_origin *v, size_t n,
-    struct ctl_reply *r)
+    FILE *f)
 {
 	json_t *o, *by = json_object();
 	char *text;
@@ -95,7 +95,7 @@ status_json(const struct crowdsec *cs, const struct crowdsec_pull_stats *ps,
 	    "queue", (json_int_t)qs->length, "logins", (json_int_t)cs->logins,
 	    "bans_by_origin", by);
 	text = o != NULL ? json_dumps(o, JSON_COMPACT) : NULL;
-	ctl_reply_printf(r, ",\"crowdsec\":%s", text != NULL ? text : "null");
+	fprintf(f, ",\"crowdsec\":%s", text != NULL ? text : "null");
 	free(text);
 	json_decref(o);
 }
@@ -111,7 +111,7 @@ ago(char *buf, size_t size, int64_t t)
 
 void
 crowdsec_status(const struct crowdsec *cs, const struct ledger *l, bool json,
-    struct ctl_reply *r)
+    FILE *f)
 {
 	struct crowdsec_pull_stats ps;
 	struct crowdsec_push_stats qs;
@@ -124,26 +124,26 @@ crowdsec_status(const struct crowdsec *cs, const struct ledger *l, bool json,
 	crowdsec_push_get_stats(cs->queue, &qs);
 	n = count_origins(l, v);
 	if (json) {
-		status_json(cs, &ps, &qs, v, n, r);
+		status_json(cs, &ps, &qs, v, n, f);
 		return;
 	}
 	if (cs->down_since != 0)
-		ctl_reply_printf(r, "crowdsec LAPI:   %s DOWN for %llds (%s); "
+		fprintf(f, "crowdsec LAPI:   %s DOWN for %llds (%s); "
 		    "local banning goes on\n", cs->url,
 		    (long long)(crowdsec_wall() - cs->down_since), cs->error);
 	else
-		ctl_reply_printf(r, "crowdsec LAPI:   %s %s\n", cs->url,
+		fprintf(f, "crowdsec LAPI:   %s %s\n", cs->url,
 		    state_of(cs));
 	if (cs->pull_on) {
 		ago(last, sizeof(last), cs->last_pull_ok);
-		ctl_reply_printf(r, "crowdsec pull:   every %llums, last "
+		fprintf(f, "crowdsec pull:   every %llums, last "
 		    "%s; %llu decisions: %llu banned, %llu lifted (%llu at "
 		    "resync)\n", (unsigned long long)cs->pull_every_ms, last,
 		    (unsigned long long)ps.decisions,
 		    (unsigned long long)ps.banned,
 		    (unsigned long long)ps.lifted,
 		    (unsigned long long)ps.resync_lifted);
-		ctl_reply_printf(r, "  skipped:       %llu other types, %llu "
+		fprintf(f, "  skipped:       %llu other types, %llu "
 		    "other scopes, %llu other origins, %llu allowlisted, %llu "
 		    "never sources, %llu too wide, %llu bad values, %llu "
 		    "expired, %llu unbanned by hand, %llu malformed, %llu "
@@ -161,16 +161,16 @@ crowdsec_status(const struct crowdsec *cs, const struct ledger *l, bool json,
 	}
 	if (cs->push_on) {
 		ago(last, sizeof(last), cs->last_push_ok);
-		ctl_reply_printf(r, "crowdsec push:   last %s; %llu alerts "
+		fprintf(f, "crowdsec push:   last %s; %llu alerts "
 		    "sent, %zu queued, %llu dropped (queue full), %llu refused; "
 		    "%llu logins\n", last, (unsigned long long)qs.sent,
 		    qs.length, (unsigned long long)qs.dropped,
 		    (unsigned long long)qs.rejected,
 		    (unsigned long long)cs->logins);
 	}
-	ctl_reply_printf(r, "bans by origin: ");
+	fprintf(f, "bans by origin: ");
 	for (i = 0; i < n; i++)
-		ctl_reply_printf(r, " %s %zu%s", v[i].origin, v[i].n,
+		fprintf(f, " %s %zu%s", v[i].origin, v[i].n,
 		    i + 1 < n ? "," : "");
-	ctl_reply_printf(r, "%s\n", n == 0 ? " none" : "");
+	fprintf(f, "%s\n", n == 0 ? " none" : "");
 }

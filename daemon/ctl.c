@@ -68,7 +68,7 @@ struct ctl {
 	size_t nverbs;
 	struct client *clients;
 	size_t nclients;
-	uint64_t served, refused, bad;
+	uint64_t served, refused, bad, denied;
 	size_t pending;            /* reply bytes held for all clients */
 	int spare;                 /* reserve descriptor for EMFILE */
 };
@@ -256,6 +256,7 @@ start_reply(struct ctl *c, struct client *cl)
 			c->bad++;
 			ctl_reply_status(r, EX_USAGE, "unknown command");
 		} else if (v->privileged && !cl->privileged) {
+			c->denied++;
 			ctl_reply_status(r, EX_NOPERM, "permission denied: "
 			    "%s needs root or the control group", v->name);
 		} else {
@@ -529,6 +530,12 @@ ctl_stats(const struct ctl *c, uint64_t *served, uint64_t *refused,
 	*served = c->served;
 	*refused = c->refused;
 	*bad = c->bad;
+}
+
+uint64_t
+ctl_denied(const struct ctl *c)
+{
+	return c->denied;
 }
 
 int

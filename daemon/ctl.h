@@ -79,6 +79,9 @@ void ctl_sweep(struct ctl *c, int64_t now);
 void ctl_stats(const struct ctl *c, uint64_t *served, uint64_t *refused,
     uint64_t *bad);
 
+/* Requests for a privileged verb refused to an unprivileged peer. */
+uint64_t ctl_denied(const struct ctl *c);
+
 /*
  * Client side: send request to the daemon at path and read the reply.
  * Returns the reply's code with *body (malloc'd) and *msg filled, or -1

@@ -77,7 +77,9 @@ on_verdict(void *arg, const struct verdict *v)
 {
 	struct daemon *dm = arg;
 
-	dm->verdicts++;
+	metrics_decided(&dm->mx);
+	daemon_rollup_ban(dm, v->at, &v->target, v->offences,
+	    LEDGER_ORIGIN_LOCAL, v->reason);
 	daemon_ban(dm, v);
 }
 
@@ -103,7 +105,10 @@ covered(void *arg, const struct addr *peer)
 void
 daemon_flush(struct daemon *dm)
 {
-	if (ledger_flush(dm->ledger, daemon_now(), NULL) > 0)
+	size_t added = ledger_flush(dm->ledger, daemon_now(), NULL);
+
+	metrics_flushed(&dm->mx);
+	if (added > 0)
 		enforce_cut(dm->enf, covered, dm);
 }
 
@@ -159,17 +164,19 @@ on_line(void *arg, unsigned idx, const char *line, size_t len)
 	struct daemon *dm = arg;
 	struct decide_cb cb = {on_verdict, NULL, dm};
 	struct match_event ev;
+	int64_t now;
 
-	dm->lines++;
 	dm->dirty = true;
 	if (match_line(dm->m, line, len, &ev) != 1)
 		return;
 	dm->events++;
 	check_lost(dm, &cb);
+	now = logclock_event(&dm->clock, line, len, dm->conf.date_order,
+	    daemon_now());
+	daemon_rollup_event(dm, &ev, now);
 	if (log_enabled(LOG_LEVEL_DEBUG))
 		log_event(idx, &ev);
-	decide_queue(dm->d, &ev, dm->events, logclock_event(&dm->clock, line,
-	    len, dm->conf.date_order, daemon_now()), &cb);
+	decide_queue(dm->d, &ev, dm->events, now, &cb);
 }
 
 /* Read every log to its end (rescan: the periodic check of every file,
@@ -178,7 +185,10 @@ static int
 read_logs(struct daemon *dm, bool rescan)
 {
 	struct decide_cb cb = {on_verdict, NULL, dm};
-	int rc = rescan ? tail_rescan(dm->tail) : tail_process(dm->tail);
+	int rc;
+
+	daemon_stats_read(dm);
+	rc = rescan ? tail_rescan(dm->tail) : tail_process(dm->tail);
 
 	decide_flush(dm->d, &cb);
 	return rc;
@@ -263,6 +273,8 @@ on_tick(void *arg, int fd, uint32_t events)
 	(void)read_logs(dm, true);
 	check_readable(dm);
 	ctl_sweep(dm->ctl, now);
+	daemon_stats_tick(dm, now);
+	daemon_rollup_tick(dm, now);
 	if (ledger_gen(dm->ledger) != dm->saved_gen)
 		dm->dirty = true;
 	if (dm->dirty) {
@@ -454,6 +466,8 @@ daemon_reload(struct daemon *dm, struct ctl_reply *r)
 	if (decide_set_conf(dm->d, &dm->conf) == 1)
 		log_warnx("reload: max_records takes effect at restart");
 	ledger_set_conf(dm->ledger, &dm->conf);
+	rollup_set_retention(&dm->rollup,
+	    (unsigned)(dm->conf.report_retention / ROLLUP_HOUR));
 	daemon_allow_update(dm);
 	ledger_reconcile(dm->ledger, daemon_now(), "reload", false);
 	if (enforce_setup(dm->enf, &dm->conf) == -1)
@@ -579,6 +593,7 @@ daemon_free(struct daemon *dm)
 	tail_close(dm->tail);
 	loop_free(dm->loop);
 	ledger_free(dm->ledger);
+	rollup_free(&dm->rollup);
 	enforce_close(dm->enf);
 	ifaddr_close(dm->ifaddr);
 	decide_free(dm->d);
@@ -726,6 +741,8 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 	if ((dm.ledger = ledger_new(seed, dm.enf, &dm.allow, &dm.conf,
 		 &lcb)) == NULL)
 		fatal(EX_OSERR, "out of memory");
+	daemon_stats_open(&dm);
+	daemon_rollup_open(&dm, now);
 	daemon_state_restore(&dm, &st, now);
 	add_logs(&dm, &st);
 	state_clear(&st);
@@ -744,6 +761,7 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 		fatal(EX_OSERR, "event loop");
 
 	notify_send("STOPPING=1");
+	daemon_rollup_close(&dm);
 	rc = daemon_state_save(&dm);
 	daemon_free(&dm);
 	lock_release(lockfd);

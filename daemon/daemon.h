@@ -25,7 +25,10 @@
 #include "logclock.h"
 #include "loop.h"
 #include "match.h"
+#include "rollup.h"
+#include "metrics.h"
 #include "state.h"
+#include "stats.h"
 #include "tail.h"
 
 /* Interval of the housekeeping timer: expiry, rescans, state, repairs. */
@@ -83,8 +86,15 @@ struct daemon {
 	uint64_t save_gen;          /* ledger_gen() when it was forked */
 	size_t bgsave_min;          /* DAEMON_BGSAVE_MIN, or the test's */
 	uint64_t saved_rotations;   /* tail rotations + truncations at the last save */
-	uint64_t lines, events, verdicts;
 	uint64_t lines_lost;        /* tail counters of possible line loss */
+	uint64_t events;            /* lines matched: the tag of each event */
+	struct metrics mx;          /* counters kept for metrics (daemon_stats.c) */
+	int64_t textfile_at;        /* when the metrics textfile was written */
+	uint64_t textfile_errors;
+	struct rollup rollup;       /* the report's hours (daemon_rollup.c) */
+	uint64_t rollup_gen;        /* rollup.gen at the last save */
+	int64_t rollup_sampled, rollup_saved;
+	uint64_t rollup_last[RV_COUNT]; /* counters at the last sample */
 	uint64_t watchdog_usec;
 	struct log_limit warn_limit;
 };
@@ -128,6 +138,39 @@ void daemon_allow_update(struct daemon *dm);
 
 /* Loop handler of dm->ifaddr's notices: an own address came or went. */
 void daemon_allow_on_ifaddr(void *arg, int fd, uint32_t events);
+
+/* Metrics (daemon_stats.c). Start counting (after the ledger exists). */
+void daemon_stats_open(struct daemon *dm);
+/* A batch of log lines starts being read: the latency clock. */
+void daemon_stats_read(struct daemon *dm);
+/* The one list of named values, gathered now into s (stats_init'ed). */
+void daemon_stats_gather(struct daemon *dm, struct stats *s);
+/* The Prometheus exposition, malloc'd, its length in *len; NULL with
+ * errno. */
+char *daemon_stats_prom(struct daemon *dm, size_t *len);
+/* Write the metrics textfile when [metrics] textfile is set and interval
+ * has passed since the last write (a failure is logged and counted). */
+void daemon_stats_tick(struct daemon *dm, int64_t now);
+
+/* The report's rollup (daemon_rollup.c): load state_dir/rollup (a
+ * corrupt one is set aside); count a matched line and a ban at t (the
+ * time decide runs on: the log's); sample the counters into the current
+ * hour; save (durable: fsync); the periodic part of the tick; the final
+ * sample and save. */
+void daemon_rollup_open(struct daemon *dm, int64_t now);
+void daemon_rollup_event(struct daemon *dm, const struct match_event *ev,
+    int64_t t);
+void daemon_rollup_ban(struct daemon *dm, int64_t t,
+    const struct addr *target, uint32_t offences, const char *origin,
+    const char *reason);
+void daemon_rollup_sample(struct daemon *dm, int64_t now);
+int daemon_rollup_save(struct daemon *dm, bool durable);
+void daemon_rollup_tick(struct daemon *dm, int64_t now);
+void daemon_rollup_close(struct daemon *dm);
+/* Read a rollup file into r (rollup_init'ed): 0, or -1 with errno and a
+ * message in err (ENOENT: no file). */
+int daemon_rollup_read(const char *path, struct rollup *r, char *err,
+    size_t errlen);
 
 /* Register the control verbs (list, status, ban, unban, reload) on dm->ctl.
  * 0, or -1 with errno. */

@@ -38,23 +38,6 @@ format_secs(int64_t s, char *buf, size_t size)
 		snprintf(buf, size, "%llds", (long long)s);
 }
 
-/* A JSON string: quote, backslash and bytes outside printable ASCII
- * escaped. */
-static void
-json_str(struct ctl_reply *r, const char *s)
-{
-	ctl_reply_printf(r, "\"");
-	for (; *s != '\0'; s++) {
-		if (*s == '"' || *s == '\\')
-			ctl_reply_printf(r, "\\%c", *s);
-		else if ((unsigned char)*s < 0x20 || (unsigned char)*s > 0x7e)
-			ctl_reply_printf(r, "\\u%04x", (unsigned char)*s);
-		else
-			ctl_reply_printf(r, "%c", *s);
-	}
-	ctl_reply_printf(r, "\"");
-}
-
 static bool
 want_json(int argc, char **argv)
 {
@@ -72,18 +55,18 @@ origin_match(const char *origin, const char *want)
 	    (origin[n] == '\0' || origin[n] == ':'));
 }
 
-/* Render the list of live bans of origin want ("": all) into r; returns
+/* Render the list of live bans of origin want ("": all) into f; returns
  * how many. */
 static size_t
 render_list(struct daemon *dm, bool json, const char *want, int64_t now,
-    struct ctl_reply *r)
+    FILE *f)
 {
 	const struct bans *bans = ledger_bans(dm->ledger);
 	char a[ADDR_STRLEN], left[32];
 	size_t i, live = 0;
 
 	if (json)
-		ctl_reply_printf(r, "[");
+		fprintf(f, "[");
 	for (i = 0; i < bans_count(bans); i++) {
 		const struct ban *b = bans_at(bans, i);
 		if (b->expires <= now || b->kstate == BAN_PENDING ||
@@ -91,29 +74,30 @@ render_list(struct daemon *dm, bool json, const char *want, int64_t now,
 			continue;
 		addr_format(&b->target, a, sizeof(a));
 		if (json) {
-			ctl_reply_printf(r, "%s{\"address\":\"%s\",\"remaining\":"
+			fprintf(f, "%s{\"address\":\"%s\",\"remaining\":"
 			    "%lld,\"expires\":%lld,\"offences\":%u,\"kernel\":"
 			    "\"%s\",\"origin\":", live ? "," : "", a,
 			    (long long)(b->expires - now),
 			    (long long)b->expires, b->offences,
 			    b->kstate == BAN_SHADOWED ? "covered" : "element");
-			json_str(r, b->origin);
-			ctl_reply_printf(r, ",\"reason\":");
-			json_str(r, b->reason);
-			ctl_reply_printf(r, "}");
+			fputc('"', f);
+			stats_json_escape(f, b->origin);
+			fprintf(f, "\",\"reason\":\"");
+			stats_json_escape(f, b->reason);
+			fprintf(f, "\"}");
 		} else {
 			if (live == 0)
-				ctl_reply_printf(r, "%-40s %10s %5s  %-10s %s\n",
+				fprintf(f, "%-40s %10s %5s  %-10s %s\n",
 				    "ADDRESS", "REMAINING", "BANS", "ORIGIN",
 				    "REASON");
 			format_secs(b->expires - now, left, sizeof(left));
-			ctl_reply_printf(r, "%-40s %10s %5u  %-10s %s\n", a, left,
+			fprintf(f, "%-40s %10s %5u  %-10s %s\n", a, left,
 			    b->offences, b->origin, b->reason);
 		}
 		live++;
 	}
 	if (json)
-		ctl_reply_printf(r, "]\n");
+		fprintf(f, "]\n");
 	return live;
 }
 
@@ -125,25 +109,36 @@ h_list(void *arg, int argc, char **argv, struct ctl_reply *r)
 	bool json = want_json(argc, argv);
 	struct daemon_list_cache *c = &dm->list_cache[json];
 	int64_t now = daemon_now();
-	struct ctl_reply fresh;
-	size_t n;
+	bool filtered = argc >= 3 && strcmp(argv[argc - 2], "origin") == 0;
+	char *buf = NULL;
+	size_t len = 0, live;
+	FILE *f;
 
-	if (argc >= 3 && strcmp(argv[argc - 2], "origin") == 0) {
-		/* Filtered: rendered for this request, not cached. */
-		memset(&fresh, 0, sizeof(fresh));
-		n = render_list(dm, json, argv[argc - 1], now, &fresh);
-		ctl_reply_write(r, fresh.buf, fresh.len);
-		free(fresh.buf);
-		ctl_reply_status(r, 0, "%zu active bans of origin %s", n,
-		    argv[argc - 1]);
-		return;
-	}
-	if (c->buf == NULL || c->at != now || c->gen != ledger_gen(dm->ledger)) {
-		memset(&fresh, 0, sizeof(fresh));
-		c->live = render_list(dm, json, "", now, &fresh);
+	/* Filtered: rendered for this request, not cached. */
+	if (filtered || c->buf == NULL || c->at != now ||
+	    c->gen != ledger_gen(dm->ledger)) {
+		if ((f = open_memstream(&buf, &len)) == NULL) {
+			ctl_reply_status(r, EX_OSERR, "out of memory");
+			return;
+		}
+		live = render_list(dm, json, filtered ? argv[argc - 1] : "",
+		    now, f);
+		if (fclose(f) != 0) {
+			free(buf);
+			ctl_reply_status(r, EX_OSERR, "out of memory");
+			return;
+		}
+		if (filtered) {
+			ctl_reply_write(r, buf, len);
+			free(buf);
+			ctl_reply_status(r, 0, "%zu active bans of origin %s",
+			    live, argv[argc - 1]);
+			return;
+		}
 		free(c->buf);
-		c->buf = fresh.buf;
-		c->len = fresh.len;
+		c->buf = buf;
+		c->len = len;
+		c->live = live;
 		c->at = now;
 		c->gen = ledger_gen(dm->ledger);
 	}
@@ -152,251 +147,164 @@ h_list(void *arg, int argc, char **argv, struct ctl_reply *r)
 	    " (dry run: nothing in the firewall)" : "");
 }
 
-struct status {
-	struct decide_stats ds;
-	struct tail_stats ts;
-	struct enforce_stats es;
-	struct ledger_stats ls;
-	struct match_stats ms;
-	uint64_t served, refused, bad;
-};
-
+/* The header of status --json: what is not a number. */
 static void
-gather(struct daemon *dm, struct status *s)
-{
-	decide_get_stats(dm->d, &s->ds);
-	tail_stats(dm->tail, &s->ts);
-	enforce_get_stats(dm->enf, &s->es);
-	ledger_get_stats(dm->ledger, daemon_now(), &s->ls);
-	match_get_stats(dm->m, &s->ms);
-	ctl_stats(dm->ctl, &s->served, &s->refused, &s->bad);
-}
-
-/* Seconds the SMTP session tracker stays blind (session.h). */
-static int64_t
-blind_s(const struct daemon *dm, const struct status *s)
-{
-	int64_t now = daemon_now();
-
-	return s->ds.blind_until > now ? s->ds.blind_until - now : 0;
-}
-
-static void
-status_json(struct daemon *dm, const struct status *s, struct ctl_reply *r)
+status_json_head(struct daemon *dm, FILE *f)
 {
 	struct tail_pos pos;
-	uint64_t hits;
+	struct enforce_stats es;
 	size_t i;
 	int err;
 
-	ctl_reply_printf(r, "{\"version\":\"%s\",\"uptime\":%lld,\"dry_run\":"
-	    "%s,\"table\":", PACKAGE_VERSION,
-	    (long long)(daemon_now() - dm->started),
-	    dm->conf.dry_run ? "true" : "false");
-	json_str(r, dm->conf.table);
-	ctl_reply_printf(r, ",\"allow_all\":%s,\"regex_engine\":\"%s\","
-	    "\"kill_sessions\":", conf_allow_all(&dm->conf, NULL, 0) > 0 ?
-	    "true" : "false", match_jit(dm->m) ? "jit" : "interpreter");
-	json_str(r, enforce_cut_name(s->es.cut));
-	ctl_reply_printf(r, ",\"files\":[");
+	enforce_get_stats(dm->enf, &es);
+	fprintf(f, "{\"version\":\"%s\",\"dry_run\":%s,\"table\":\"",
+	    PACKAGE_VERSION, dm->conf.dry_run ? "true" : "false");
+	stats_json_escape(f, dm->conf.table);
+	fprintf(f, "\",\"allow_all\":%s,\"regex_engine\":\"%s\","
+	    "\"kill_sessions\":\"%s\",\"files\":[",
+	    conf_allow_all(&dm->conf, NULL, 0) > 0 ? "true" : "false",
+	    match_jit(dm->m) ? "jit" : "interpreter", enforce_cut_name(es.cut));
 	for (i = 0; i < dm->nfollowed; i++) {
 		memset(&pos, 0, sizeof(pos));
 		tail_pos(dm->tail, (unsigned)i, &pos);
-		ctl_reply_printf(r, "%s{\"path\":", i ? "," : "");
-		json_str(r, dm->followed[i]);
-		ctl_reply_printf(r, ",\"inode\":%llu,\"offset\":%llu,"
-		    "\"error\":", (unsigned long long)pos.ino,
-		    (unsigned long long)pos.offset);
+		fprintf(f, "%s{\"path\":\"", i ? "," : "");
+		stats_json_escape(f, dm->followed[i]);
 		err = tail_open_error(dm->tail, (unsigned)i);
-		json_str(r, err != 0 ? strerror(err) : "");
-		ctl_reply_printf(r, "}");
+		fprintf(f, "\",\"inode\":%llu,\"offset\":%llu,\"error\":\"",
+		    (unsigned long long)pos.ino,
+		    (unsigned long long)pos.offset);
+		stats_json_escape(f, err != 0 ? strerror(err) : "");
+		fprintf(f, "\"}");
 	}
-	ctl_reply_printf(r, "],\"patterns\":{");
-	for (i = 0; i < match_count(dm->m); i++) {
-		const struct match_pattern *p = match_pattern_at(dm->m, i, &hits);
-		ctl_reply_printf(r, "%s", i ? "," : "");
-		json_str(r, p->id);
-		ctl_reply_printf(r, ":%llu", (unsigned long long)hits);
-	}
-	ctl_reply_printf(r, "},\"lines\":%llu,\"events\":%llu,\"long_lines\":"
-	    "%llu,\"rotations\":%llu,\"truncations\":%llu,\"wraps\":%llu,"
-	    "\"inotify_overflows\":%llu,\"read_errors\":%llu,"
-	    "\"addresses_refused\":%llu,\"regex_limit_hits\":%llu,"
-	    "\"deduped\":%llu,\"allowlisted\":%llu,\"times_untimed\":%llu,"
-	    "\"times_ahead\":%llu,\"times_jumps\":%llu,\"times_out_of_range\":%llu,"
-	    "\"records\":%zu,\"evictions\":%llu,",
-	    (unsigned long long)dm->lines, (unsigned long long)dm->events,
-	    (unsigned long long)s->ts.long_lines,
-	    (unsigned long long)s->ts.rotations,
-	    (unsigned long long)s->ts.truncations,
-	    (unsigned long long)s->ts.wraps,
-	    (unsigned long long)s->ts.overflows,
-	    (unsigned long long)s->ts.read_errors,
-	    (unsigned long long)s->ms.bad_addr,
-	    (unsigned long long)s->ms.limit_hits,
-	    (unsigned long long)s->ds.deduped,
-	    (unsigned long long)s->ds.allowlisted,
-	    (unsigned long long)dm->clock.st.untimed,
-	    (unsigned long long)dm->clock.st.ahead,
-	    (unsigned long long)dm->clock.st.jumps,
-	    (unsigned long long)dm->clock.st.out_of_range, s->ds.records,
-	    (unsigned long long)s->ds.evictions);
-	ctl_reply_printf(r, "\"active_bans\":%zu,\"covered_bans\":%zu,"
-	    "\"bans_decided\":%llu,\"ban_errors\":%llu,\"bans_refused\":%llu,"
-	    "\"expired\":%llu,\"unbans\":%llu,\"allowlist_lifts\":%llu,"
-	    "\"allowlist_splits\":%llu,\"reconciles\":%llu,\"put_back\":%llu,"
-	    "\"removed\":%llu,\"adopted\":%llu,\"repairs\":%llu,"
-	    "\"resyncs\":%llu,",
-	    s->ls.active, s->ls.shadowed, (unsigned long long)dm->verdicts,
-	    (unsigned long long)s->es.ban_errors,
-	    (unsigned long long)s->ls.refused,
-	    (unsigned long long)s->ls.expired,
-	    (unsigned long long)s->ls.unbans,
-	    (unsigned long long)s->ls.lifted_allow,
-	    (unsigned long long)s->ls.splits,
-	    (unsigned long long)s->ls.reconciles,
-	    (unsigned long long)s->ls.put_back,
-	    (unsigned long long)s->ls.removed,
-	    (unsigned long long)s->ls.adopted,
-	    (unsigned long long)dm->repairs, (unsigned long long)dm->resyncs);
-	ctl_reply_printf(r, "\"sessions_cut\":%llu,\"packets_dropped\":%llu,"
-	    "\"bytes_dropped\":%llu,\"rejections_ambiguous\":%llu,\"sessions_blind_s\":%lld,"
-	    "\"state_save_failing_since\":%lld,\"state_save_error\":",
-	    (unsigned long long)s->es.sessions_cut,
-	    (unsigned long long)s->es.packets, (unsigned long long)s->es.bytes,
-	    (unsigned long long)s->ds.ambiguous, (long long)blind_s(dm, s),
-	    (long long)dm->save_failing_since);
-	json_str(r, dm->save_errno != 0 ? strerror(dm->save_errno) : "");
-	ctl_reply_printf(r, ",\"ctl_served\":%llu,\"ctl_refused\":%llu,"
-	    "\"ctl_bad\":%llu", (unsigned long long)s->served,
-	    (unsigned long long)s->refused, (unsigned long long)s->bad);
-#ifdef HAVE_CROWDSEC
-	if (dm->crowdsec != NULL)
-		crowdsec_status(dm->crowdsec, dm->ledger, true, r);
-#endif
-	ctl_reply_printf(r, "}\n");
+	fprintf(f, "],");
 }
 
+/* The header of the status text: what is not a number. */
 static void
-status_text(struct daemon *dm, const struct status *s, struct ctl_reply *r)
+status_text_head(struct daemon *dm, FILE *f)
 {
 	char all[128];
 	struct tail_pos pos;
-	uint64_t hits;
+	struct enforce_stats es;
 	size_t i;
 	int err;
 
-	ctl_reply_printf(r, "dominoban %s, up %llds%s\n", PACKAGE_VERSION,
+	enforce_get_stats(dm->enf, &es);
+	fprintf(f, "dominoban %s, up %llds%s\n", PACKAGE_VERSION,
 	    (long long)(daemon_now() - dm->started),
 	    dm->conf.dry_run ? ", DRY RUN (no firewall changes)" : "");
-	ctl_reply_printf(r, "nftables table:  inet %s\n", dm->conf.table);
-	ctl_reply_printf(r, "regex engine:    %s\n", match_jit(dm->m) ?
+	fprintf(f, "nftables table:  inet %s\n", dm->conf.table);
+	fprintf(f, "regex engine:    %s\n", match_jit(dm->m) ?
 	    "PCRE2 JIT" : "PCRE2 interpreter (JIT refused)");
-	ctl_reply_printf(r, "cut sessions:    %s\n",
-	    enforce_cut_name(s->es.cut));
+	fprintf(f, "cut sessions:    %s\n", enforce_cut_name(es.cut));
 	if (conf_allow_all(&dm->conf, all, sizeof(all)) > 0)
-		ctl_reply_printf(r, "allowlist:       %s: every address "
-		    "allowlisted, none banned\n", all);
+		fprintf(f, "allowlist:       %s: every address allowlisted, none "
+		    "banned\n", all);
 	for (i = 0; i < dm->nfollowed; i++) {
 		memset(&pos, 0, sizeof(pos));
 		tail_pos(dm->tail, (unsigned)i, &pos);
 		if ((err = tail_open_error(dm->tail, (unsigned)i)) != 0)
-			ctl_reply_printf(r, "following:       %s (cannot read: "
-			    "%s)\n", dm->followed[i], strerror(err));
+			fprintf(f, "following:       %s (cannot read: %s)\n",
+			    dm->followed[i], strerror(err));
 		else
-			ctl_reply_printf(r, "following:       %s (inode %llu, "
-			    "offset %llu)\n", dm->followed[i],
+			fprintf(f, "following:       %s (inode %llu, offset "
+			    "%llu)\n", dm->followed[i],
 			    (unsigned long long)pos.ino,
 			    (unsigned long long)pos.offset);
 	}
-	ctl_reply_printf(r, "lines read:      %llu (%llu over-long dropped; "
-	    "%llu rotations, %llu truncations, %llu wraps)\n",
-	    (unsigned long long)dm->lines, (unsigned long long)s->ts.long_lines,
-	    (unsigned long long)s->ts.rotations,
-	    (unsigned long long)s->ts.truncations,
-	    (unsigned long long)s->ts.wraps);
-	ctl_reply_printf(r, "events:          %llu\n",
-	    (unsigned long long)dm->events);
-	for (i = 0; i < match_count(dm->m); i++) {
-		const struct match_pattern *p = match_pattern_at(dm->m, i, &hits);
-		if (hits > 0)
-			ctl_reply_printf(r, "  %-26s %llu\n", p->id,
-			    (unsigned long long)hits);
-	}
-	ctl_reply_printf(r, "not counted:     %llu second wordings (dedupe), %llu "
-	    "allowlisted, %llu bad addresses, %llu regex limit hits\n",
-	    (unsigned long long)s->ds.deduped,
-	    (unsigned long long)s->ds.allowlisted,
-	    (unsigned long long)s->ms.bad_addr,
-	    (unsigned long long)s->ms.limit_hits);
-	ctl_reply_printf(r, "log reading:     %llu inotify overflows, %llu "
-	    "read errors\n", (unsigned long long)s->ts.overflows,
-	    (unsigned long long)s->ts.read_errors);
-	ctl_reply_printf(r, "event times:     %llu without a time, %llu over "
-	    "%d s ahead of the wall clock, %llu jumps over %d s, %llu after "
-	    "2095\n",
-	    (unsigned long long)dm->clock.st.untimed,
-	    (unsigned long long)dm->clock.st.ahead, LOGCLOCK_AHEAD,
-	    (unsigned long long)dm->clock.st.jumps, LOGCLOCK_JUMP,
-	    (unsigned long long)dm->clock.st.out_of_range);
-	ctl_reply_printf(r, "tracked records: %zu (%llu evicted)\n",
-	    s->ds.records, (unsigned long long)s->ds.evictions);
-	ctl_reply_printf(r, "active bans:     %zu (%zu inside a wider net ban; "
-	    "%llu decided, %llu refused by the kernel)\n", s->ls.active,
-	    s->ls.shadowed, (unsigned long long)dm->verdicts,
-	    (unsigned long long)s->ls.refused);
-	ctl_reply_printf(r, "ended bans:      %llu expired, %llu unbanned, "
-	    "%llu lifted for the allowlist (%llu split)\n",
-	    (unsigned long long)s->ls.expired, (unsigned long long)s->ls.unbans,
-	    (unsigned long long)s->ls.lifted_allow,
-	    (unsigned long long)s->ls.splits);
-	ctl_reply_printf(r, "packets dropped: %llu (%llu bytes)\n",
-	    (unsigned long long)s->es.packets, (unsigned long long)s->es.bytes);
-	ctl_reply_printf(r, "sessions cut:    %llu\n",
-	    (unsigned long long)s->es.sessions_cut);
-	ctl_reply_printf(r, "attribution:     %llu attributed, %llu ambiguous, "
-	    "%llu without a session (rejections without address; %zu SMTP "
-	    "clients open; blind %llds more)\n",
-	    (unsigned long long)s->ds.attributed,
-	    (unsigned long long)s->ds.ambiguous,
-	    (unsigned long long)s->ds.unattributed, s->ds.sessions,
-	    (long long)blind_s(dm, s));
-	ctl_reply_printf(r, "kernel checks:   %llu disagreements (%llu put "
-	    "back, %llu removed, %llu adopted at start); %llu rebuilds after "
-	    "changes behind our back; %llu resyncs after lost notices\n",
-	    (unsigned long long)s->ls.reconciles,
-	    (unsigned long long)s->ls.put_back,
-	    (unsigned long long)s->ls.removed,
-	    (unsigned long long)s->ls.adopted,
-	    (unsigned long long)dm->repairs, (unsigned long long)dm->resyncs);
-	if (dm->save_failing_since != 0)
-		ctl_reply_printf(r, "state file:      SAVE FAILING for %llds (%s); "
-		    "retried every second\n",
-		    (long long)(daemon_now() - dm->save_failing_since),
-		    strerror(dm->save_errno));
-	else
-		ctl_reply_printf(r, "state file:      saved %llds ago\n",
-		    (long long)(daemon_now() - dm->last_save));
-	ctl_reply_printf(r, "control socket:  %llu served, %llu refused, %llu "
-	    "bad requests\n", (unsigned long long)s->served,
-	    (unsigned long long)s->refused, (unsigned long long)s->bad);
-#ifdef HAVE_CROWDSEC
-	if (dm->crowdsec != NULL)
-		crowdsec_status(dm->crowdsec, dm->ledger, false, r);
-#endif
 }
 
+/* status [json]: the header, then the one list of named values
+ * (daemon_stats.c), then the state file. */
 static void
 h_status(void *arg, int argc, char **argv, struct ctl_reply *r)
 {
 	struct daemon *dm = arg;
-	struct status s;
+	bool json = want_json(argc, argv);
+	struct stats s;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
 
-	gather(dm, &s);
-	if (want_json(argc, argv))
-		status_json(dm, &s, r);
-	else
-		status_text(dm, &s, r);
+	stats_init(&s);
+	if ((f = open_memstream(&buf, &len)) == NULL) {
+		ctl_reply_status(r, EX_OSERR, "out of memory");
+		return;
+	}
+	daemon_stats_gather(dm, &s);
+	if (json) {
+		status_json_head(dm, f);
+		stats_json(&s, f);
+#ifdef HAVE_CROWDSEC
+		if (dm->crowdsec != NULL)
+			crowdsec_status(dm->crowdsec, dm->ledger, true, f);
+#endif
+		fprintf(f, ",\"state_save_error\":\"");
+		stats_json_escape(f, dm->save_errno != 0 ?
+		    strerror(dm->save_errno) : "");
+		fprintf(f, "\"}\n");
+	} else {
+		status_text_head(dm, f);
+		stats_text(&s, f);
+#ifdef HAVE_CROWDSEC
+		if (dm->crowdsec != NULL)
+			crowdsec_status(dm->crowdsec, dm->ledger, false, f);
+#endif
+		if (dm->save_failing_since != 0)
+			fprintf(f, "state file:      SAVE FAILING for %llds (%s); "
+			    "retried every second\n",
+			    (long long)(daemon_now() - dm->save_failing_since),
+			    strerror(dm->save_errno));
+		else
+			fprintf(f, "state file:      saved %llds ago\n",
+			    (long long)(daemon_now() - dm->last_save));
+	}
+	if (fclose(f) != 0 || s.oom) {
+		ctl_reply_status(r, EX_OSERR, "out of memory");
+	} else {
+		ctl_reply_write(r, buf, len);
+		ctl_reply_status(r, 0, "ok");
+	}
+	free(buf);
+	stats_free(&s);
+}
+
+/* metrics: the Prometheus text exposition. */
+static void
+h_metrics(void *arg, int argc, char **argv, struct ctl_reply *r)
+{
+	size_t len;
+	char *buf;
+
+	(void)argc;
+	(void)argv;
+	if ((buf = daemon_stats_prom(arg, &len)) == NULL) {
+		ctl_reply_status(r, EX_OSERR, "out of memory");
+		return;
+	}
+	ctl_reply_write(r, buf, len);
+	free(buf);
+	ctl_reply_status(r, 0, "ok");
+}
+
+/* rollup: the report's hours in their file form (rollup.h), sampled now.
+ * Privileged: they hold the user names attackers tried. */
+static void
+h_rollup(void *arg, int argc, char **argv, struct ctl_reply *r)
+{
+	struct daemon *dm = arg;
+	size_t len;
+	char *buf;
+
+	(void)argc;
+	(void)argv;
+	daemon_rollup_sample(dm, daemon_now());
+	if (rollup_format(&dm->rollup, &buf, &len) == -1) {
+		ctl_reply_status(r, EX_OSERR, "out of memory");
+		return;
+	}
+	ctl_reply_write(r, buf, len);
+	free(buf);
 	ctl_reply_status(r, 0, "ok");
 }
 
@@ -582,6 +490,8 @@ daemon_ctl_register(struct daemon *dm)
 {
 	if (ctl_register(dm->ctl, "list", false, h_list, dm) == -1 ||
 	    ctl_register(dm->ctl, "status", false, h_status, dm) == -1 ||
+	    ctl_register(dm->ctl, "metrics", false, h_metrics, dm) == -1 ||
+	    ctl_register(dm->ctl, "rollup", true, h_rollup, dm) == -1 ||
 	    ctl_register(dm->ctl, "ban", true, h_ban, dm) == -1 ||
 	    ctl_register(dm->ctl, "unban", true, h_unban, dm) == -1 ||
 	    ctl_register(dm->ctl, "reload", true, h_reload, dm) == -1)

@@ -25,9 +25,11 @@ static const struct subcommand subcommands[] = {
 	{"ban", cmd_ban, "ban an address or prefix by hand"},
 	{"unban", cmd_unban, "lift a ban"},
 	{"status", cmd_status, "show the daemon's state and counters"},
+	{"metrics", cmd_metrics, "print the metrics (Prometheus text format)"},
 	{"reload", cmd_reload, "re-read configuration and patterns"},
 	{"test", cmd_test, "run pattern files over log files"},
 	{"replay", cmd_replay, "run detection and policy over old logs (dry run)"},
+	{"report", cmd_report, "the morning report: attacks, bans, what needs a look"},
 	{"version", NULL, "print the version"},
 };
 

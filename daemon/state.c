@@ -25,6 +25,7 @@
 
 #include "rfile.h"
 #include "state.h"
+#include "wfile.h"
 
 #define STATE_MAGIC "dominoban-state"
 #define STATE_TIME_MAX ((int64_t)UINT32_MAX) /* seconds: February 2106 */
@@ -506,9 +507,8 @@ int
 state_save(const char *dir, const struct state *s)
 {
 	char path[STATE_PATH_MAX], tmp[STATE_PATH_MAX], *text = NULL;
-	size_t len, off = 0;
-	int fd = -1, dfd = -1, saved;
-	ssize_t w;
+	size_t len;
+	int rc, saved;
 
 	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, STATE_FILE) >=
 		sizeof(path) ||
@@ -519,43 +519,11 @@ state_save(const char *dir, const struct state *s)
 	}
 	if (state_format(s, &text, &len) == -1)
 		return -1;
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-	    0600);
-	if (fd == -1)
-		goto fail;
-	while (off < len) {
-		w = write(fd, text + off, len - off);
-		if (w == -1) {
-			if (errno == EINTR)
-				continue;
-			goto fail;
-		}
-		off += (size_t)w;
-	}
-	if (fsync(fd) == -1 || close(fd) == -1) {
-		fd = -1;
-		goto fail;
-	}
-	fd = -1;
-	if (rename(tmp, path) == -1)
-		goto fail;
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd == -1 || fsync(dfd) == -1)
-		goto fail;
-	close(dfd);
-	free(text);
-	return 0;
-fail:
+	rc = wfile_write(path, tmp, text, len, 0600, true);
 	saved = errno;
-	if (fd != -1) {
-		close(fd);
-		unlink(tmp);
-	}
-	if (dfd != -1)
-		close(dfd);
 	free(text);
 	errno = saved;
-	return -1;
+	return rc;
 }
 
 int

@@ -603,3 +603,11 @@ tail_stats(const struct tail *t, struct tail_stats *st)
 {
 	*st = t->st;
 }
+
+void
+tail_file_counts(const struct tail *t, unsigned index, uint64_t *lines,
+    uint64_t *long_lines)
+{
+	*lines = index < t->nfiles ? t->files[index]->lines : 0;
+	*long_lines = index < t->nfiles ? t->files[index]->long_lines : 0;
+}

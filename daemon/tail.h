@@ -129,4 +129,9 @@ int tail_open_error(const struct tail *t, unsigned index);
 /* Copy the counters into *st. */
 void tail_stats(const struct tail *t, struct tail_stats *st);
 
+/* Lines handed to the callback and over-long lines dropped, of file index
+ * alone (0 for an unknown index). */
+void tail_file_counts(const struct tail *t, unsigned index, uint64_t *lines,
+    uint64_t *long_lines);
+
 #endif

@@ -69,6 +69,7 @@ struct tail_file {
 	size_t head_n;
 	struct tail_mark *win;  /* lines past off at the previous look */
 	size_t win_n;
+	uint64_t lines, long_lines; /* counted as in struct tail_stats */
 	char line[TAIL_LINE_BUF + 1];
 };
 

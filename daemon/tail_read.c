@@ -124,16 +124,20 @@ line_end(struct tail *t, unsigned idx, struct tail_file *f)
 
 	head_record(f, start, f->rd, f->lhash);
 	if (f->skip != 0) {
-		if (f->skip == 1)
+		if (f->skip == 1) {
 			t->st.long_lines++;
+			f->long_lines++;
+		}
 		if (tail_fp_at(t, f->fd, f->rd, &fp) == -1)
 			fp = 0;
 	} else {
 		fp = f->lhash;
 		if (len > 0 && f->line[len - 1] == '\r')
 			len--;
-		if (len > MATCH_LINE_MAX)
+		if (len > MATCH_LINE_MAX) {
 			t->st.long_lines++;
+			f->long_lines++;
+		}
 	}
 	f->off = f->rd;
 	f->fp = fp;
@@ -142,6 +146,7 @@ line_end(struct tail *t, unsigned idx, struct tail_file *f)
 	if (f->skip == 0 && len <= MATCH_LINE_MAX) {
 		f->line[len] = '\0';
 		t->st.lines++;
+		f->lines++;
 		t->cb(t->arg, idx, f->line, len);
 	}
 	f->skip = 0;

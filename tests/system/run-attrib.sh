@@ -52,8 +52,8 @@ not_banned() {
 	echo "SMTP Server: 192.0.2.200 connected"
 	echo "SMTP Server: 192.0.2.200 disconnected. 1 message[s] received"
 } >"$T/in"; say 2
-b=$(json sessions_blind_s)
-[ "$b" -gt 0 ] || fail "not blind after the first lines: $b"
+# (The spell itself is timed in check_session.c: here, where a slow build
+# may outlast its 3 s, only its end is awaited.)
 wait_until 10 json_is sessions_blind_s 0 || fail "still blind after 10 s"
 
 # 1. The legitimate case: a harvester alone, banned at its 5th probe.
@@ -96,18 +96,23 @@ wait_until 10 json_is truncations 1 || fail "truncation not seen"
 } >"$T/in"; say 8
 not_banned 198.51.100.123 "partner alone after a truncation"
 expect_eq "ambiguous rejections" "$(json rejections_ambiguous)" 25
-$DB status | grep -q '^attribution: *5 attributed, 25 ambiguous, 0 without a session' ||
+$DB status | grep -q '^attribution: *5 attributed (25 ambiguous, 0 without a session' ||
 	fail "status: $($DB status | grep attribution)"
 echo "ok: status counts them"
 
 # 5. A restart mid-session: the attacker's session opened before it (the
-#    new daemon resumes after its connect line); a partner alone after the
-#    start is not proven alone. (A longer spell, so the test cannot be
+#    new daemon resumes after its connect line, and the state file keeps
+#    the session); a partner that connects after the start is not alone. (A longer spell, so the test cannot be
 #    outrun by a slow machine.)
 echo "SMTP Server: 203.0.113.52 connected" >"$T/in"; say 1
+open_before=$(json smtp_sessions_open)
 db_stop
 sed -i 's/^smtp_session_max = .*/smtp_session_max = 10m/' "$DB_CONF"
 db_start "$DB_CONF" "$T/daemon.err"
+# The state file carries the tracker: the attacker's session, opened
+# before the restart, is still known after it.
+expect_eq "SMTP sessions known after the restart" \
+	"$(json smtp_sessions_open)" "$open_before"
 EV=0
 {
 	echo "SMTP Server: 198.51.100.124 connected"
@@ -117,9 +122,6 @@ EV=0
 not_banned 198.51.100.124 "partner alone after a restart"
 expect_eq "ambiguous rejections after the restart" \
 	"$(json rejections_ambiguous)" 6
-b=$(json sessions_blind_s)
-[ "$b" -gt 0 ] || fail "not blind after the restart: $b"
-echo "ok: blind for ${b}s more after the restart"
 db_stop
 expect_eq "daemon exit on SIGTERM" "$DB_RC" 0
 echo "PASS: run-attrib"

@@ -388,6 +388,31 @@ START_TEST(test_example_is_defaults)
 }
 END_TEST
 
+/* [metrics]: unset by default; a path and a duration; bounds named. */
+START_TEST(test_metrics_keys)
+{
+	struct conf c;
+	struct errs e;
+
+	ck_assert_int_eq(parse(&c, "", &e), 0);
+	ck_assert_ptr_null(c.metrics_textfile);
+	ck_assert(c.metrics_interval == 15);
+	conf_free(&c);
+	ck_assert_int_eq(parse(&c, "[metrics]\ntextfile = /x/d.prom\n"
+	    "interval = 1m\n", &e), 0);
+	ck_assert_str_eq(c.metrics_textfile, "/x/d.prom");
+	ck_assert(c.metrics_interval == 60);
+	conf_free(&c);
+	ck_assert_int_eq(parse(&c, "[metrics]\ntextfile =\ninterval = 2h\n",
+	    &e), -1);
+	ck_assert_msg(strstr(e.text, "t.conf:2: textfile") != NULL, "%s",
+	    e.text);
+	ck_assert_msg(strstr(e.text, "t.conf:3: interval") != NULL, "%s",
+	    e.text);
+	conf_free(&c);
+}
+END_TEST
+
 /* [crowdsec]: off unless present; every key; what each side needs. */
 START_TEST(test_crowdsec)
 {
@@ -447,6 +472,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_every_type);
 	tcase_add_test(tc, test_durations);
+	tcase_add_test(tc, test_metrics_keys);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("errors");
 	tcase_add_test(tc, test_errors_collected);
