@@ -31,6 +31,7 @@ if [ $deps = yes ]; then
 		DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
 		    --no-install-recommends build-essential autoconf automake \
 		    pkg-config libpcre2-dev libmnl-dev libnftnl-dev check \
+		    libmosquitto-dev mosquitto mosquitto-clients \
 		    libcurl4-openssl-dev libjansson-dev \
 		    nftables iproute2 util-linux >/dev/null
 	elif command -v dnf >/dev/null 2>&1; then
@@ -43,6 +44,12 @@ if [ $deps = yes ]; then
 		    pkgconf-pkg-config pcre2-devel libmnl-devel libnftnl-devel \
 		    libcurl-devel jansson-devel \
 		    check-devel nftables iproute util-linux
+		# The cluster (optional): libmosquitto and the test broker are
+		# in EPEL; without them dominoban builds without [cluster].
+		$SUDO dnf install -y -q epel-release 2>/dev/null || true
+		$SUDO dnf install -y -q mosquitto-devel mosquitto ||
+		    echo "quickstart: mosquitto-devel (EPEL) not installed:" \
+		    "building without the cluster" >&2
 	else
 		echo "quickstart: neither apt-get nor dnf found; install the" \
 		    "dependencies listed in README.md by hand" >&2

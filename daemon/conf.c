@@ -20,6 +20,7 @@
 #include <sys/socket.h>
 
 #include "bans.h"
+#include "cluster_wire.h"
 #include "conf.h"
 #include "ini.h"
 #include "rfile.h"
@@ -40,6 +41,10 @@ enum conf_type {
 	T_PORTS,
 	T_CIDRS,
 	T_TABLE,
+	T_BROKER,    /* char *, a broker URL (cluster_wire_broker) */
+	T_NODE,      /* char *, a node name */
+	T_TOPIC,     /* char *, an MQTT topic prefix */
+	T_SHARE,     /* bool: bans+evidence (true) or bans */
 };
 
 struct conf_key {
@@ -102,6 +107,19 @@ static const struct conf_key keys[] = {
     {"crowdsec", "scopes", T_STRLIST, 0, 0, F(cs_scopes), F(ncs_scopes)},
     {"crowdsec", "origins", T_STRLIST, 0, 0, F(cs_origins), F(ncs_origins)},
     {"crowdsec", "wide_ranges", T_BOOL, 0, 0, F(cs_wide_ranges), 0},
+    {"cluster", "broker", T_BROKER, 0, 0, F(cluster_broker), 0},
+    {"cluster", "node", T_NODE, 0, 0, F(cluster_node), 0},
+    {"cluster", "topic", T_TOPIC, 0, 0, F(cluster_topic), 0},
+    {"cluster", "share", T_SHARE, 0, 0, F(cluster_evidence), 0},
+    {"cluster", "evidence_weight", T_DOUBLE, 0, 1, F(cluster_evidence_weight),
+	0},
+    {"cluster", "peer_ban_rate", T_UINT, 1, 1000000, F(cluster_peer_ban_rate),
+	0},
+    {"cluster", "username", T_STR, 0, 0, F(cluster_username), 0},
+    {"cluster", "password_file", T_STR, 0, 0, F(cluster_password_file), 0},
+    {"cluster", "ca_file", T_STR, 0, 0, F(cluster_ca_file), 0},
+    {"cluster", "cert_file", T_STR, 0, 0, F(cluster_cert_file), 0},
+    {"cluster", "key_file", T_STR, 0, 0, F(cluster_key_file), 0},
 };
 #undef F
 
@@ -136,6 +154,14 @@ conf_free(struct conf *c)
 	free(c->cs_bouncer_key_file);
 	free_list(c->cs_scopes, c->ncs_scopes);
 	free_list(c->cs_origins, c->ncs_origins);
+	free(c->cluster_broker);
+	free(c->cluster_node);
+	free(c->cluster_topic);
+	free(c->cluster_username);
+	free(c->cluster_password_file);
+	free(c->cluster_ca_file);
+	free(c->cluster_cert_file);
+	free(c->cluster_key_file);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -314,12 +340,36 @@ set_key(struct conf *c, const struct conf_key *k, const char *val, char *buf,
 	if (msg_is_list && split_words(val, &words, &n) == -1)
 		return errno == E2BIG ? "too many values" : "out of memory";
 	switch (k->type) {
+	case T_SHARE:
+		if (strcmp(val, "bans+evidence") == 0)
+			*FIELD(c, k->off, bool) = true;
+		else if (strcmp(val, "bans") == 0)
+			*FIELD(c, k->off, bool) = false;
+		else
+			return "expected bans+evidence or bans";
+		return NULL;
 	case T_STR:
 	case T_TABLE:
+	case T_BROKER:
+	case T_NODE:
+	case T_TOPIC:
 		if (*val == '\0')
 			return "empty value";
 		if (k->type == T_TABLE && !valid_table(val))
 			return "table name must be 1 to 31 letters, digits or _";
+		if (k->type == T_BROKER) {
+			struct cluster_broker url;
+			const char *why;
+			if (cluster_wire_broker(val, &url, &why) == -1)
+				return why;
+		}
+		if (k->type == T_NODE && !cluster_wire_node_ok(val))
+			return "a node name is 1 to 32 letters, digits, '.', "
+			       "'_' or '-'";
+		if (k->type == T_TOPIC && !cluster_wire_prefix_ok(val))
+			return "a topic prefix is levels of letters, digits, "
+			       "'.', '_' or '-' separated by '/' (no "
+			       "wildcards, no empty level), at most 128 bytes";
 		if ((copy = strdup(val)) == NULL)
 			return "out of memory";
 		free(*FIELD(c, k->off, char *));
@@ -437,6 +487,33 @@ set_key(struct conf *c, const struct conf_key *k, const char *val, char *buf,
 	return "internal: unknown key type";
 }
 
+/* [cluster]: keys that only make sense together. */
+static void
+check_cluster(const struct conf *c, const char *name, struct errs *e)
+{
+	struct cluster_broker b;
+	const char *why;
+
+	if (!c->cluster)
+		return;
+	if (c->cluster_broker == NULL) {
+		errs_add(e, name, 0, "[cluster] needs broker = mqtt://ADDRESS"
+		    "[:PORT], mqtts://ADDRESS[:PORT] or unix:/PATH");
+		return;
+	}
+	if (cluster_wire_broker(c->cluster_broker, &b, &why) == -1)
+		return; /* reported at its line */
+	if ((c->cluster_cert_file == NULL) != (c->cluster_key_file == NULL))
+		errs_add(e, name, 0, "[cluster] cert_file and key_file go "
+		    "together (a client certificate and its key)");
+	if (b.scheme != CLUSTER_MQTTS && (c->cluster_ca_file != NULL ||
+	    c->cluster_cert_file != NULL))
+		errs_add(e, name, 0, "[cluster] ca_file, cert_file and key_file "
+		    "need an mqtts:// broker");
+	if (c->cluster_password_file != NULL && c->cluster_username == NULL)
+		errs_add(e, name, 0, "[cluster] password_file needs username");
+}
+
 static const struct conf_key *
 find_key(const char *section, const char *name)
 {
@@ -498,8 +575,13 @@ conf_defaults(struct conf *c)
 	c->cs_push = true;
 	c->cs_pull = true;
 	c->cs_pull_interval = CONF_DEFAULT_CS_PULL_INTERVAL;
+	c->cluster_topic = strdup(CONF_DEFAULT_CLUSTER_TOPIC);
+	c->cluster_evidence = true;
+	c->cluster_evidence_weight = 1.0;
+	c->cluster_peer_ban_rate = CONF_DEFAULT_PEER_BAN_RATE;
 	if (c->control_socket == NULL || c->control_group == NULL ||
 	    c->state_dir == NULL || c->table == NULL || c->cs_lapi_url == NULL ||
+	    c->cluster_topic == NULL ||
 	    set_default_lists(c) == -1) {
 		conf_free(c);
 		errno = ENOMEM;
@@ -649,9 +731,12 @@ conf_parse(struct conf *c, const char *name, const char *text, size_t len,
 		}
 		if ((msg = set_key(c, k, val, why, sizeof(why))) != NULL)
 			errs_add(e, name, lineno, "%s: %s", key, msg);
+		if (strcmp(section, "cluster") == 0)
+			c->cluster = true;
 	}
 	free(buf);
 	check_crowdsec(c, name, e);
+	check_cluster(c, name, e);
 	if (c->ban_max < c->ban_time)
 		errs_add(e, name, 0, "ban_max (%u s) is shorter than ban_time "
 		    "(%u s)", c->ban_max, c->ban_time);
@@ -659,6 +744,35 @@ conf_parse(struct conf *c, const char *name, const char *text, size_t len,
 	check_tiers(name, "6", c->net6_prefix, c->wide6_prefix, e);
 	if (e->count != before) {
 		errno = EINVAL;
+		return -1;
+	}
+	return 0;
+}
+
+/* The broker password is a secret: its file is refused when anyone but
+ * its owner may read or change it. */
+static int
+check_password_file(const struct conf *c, const char *name, struct errs *e)
+{
+	const char *p = c->cluster_password_file;
+	struct stat st;
+
+	if (p == NULL)
+		return 0;
+	if (stat(p, &st) == -1) {
+		errs_add(e, name, 0, "[cluster] password_file %s: %s", p,
+		    strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		errs_add(e, name, 0, "[cluster] password_file %s: not a regular "
+		    "file", p);
+		return -1;
+	}
+	if ((st.st_mode & 077) != 0) {
+		errs_add(e, name, 0, "[cluster] password_file %s has mode %04o: "
+		    "others may read the broker password; chmod 600 %s", p,
+		    (unsigned)(st.st_mode & 07777), p);
 		return -1;
 	}
 	return 0;
@@ -685,6 +799,10 @@ load(struct conf *c, const char *path, unsigned flags, struct errs *e)
 	}
 	rc = conf_parse(c, path, buf, len, e);
 	free(buf);
+	if (check_password_file(c, path, e) == -1) {
+		errno = EINVAL;
+		rc = -1;
+	}
 	return rc;
 }
 

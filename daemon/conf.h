@@ -41,6 +41,8 @@
 #define CONF_DEFAULT_CS_LAPI_URL "http://127.0.0.1:8080/"
 #define CONF_DEFAULT_CS_PULL_INTERVAL 1.0   /* seconds between decision pulls */
 #define CONF_DEFAULT_CS_SCOPES "ip range"
+#define CONF_DEFAULT_CLUSTER_TOPIC "dominoban/v1"
+#define CONF_DEFAULT_PEER_BAN_RATE 100      /* live bans a second, per peer */
 #define CONF_DEFAULT_METRICS_INTERVAL 15    /* seconds between textfile writes */
 #define CONF_DEFAULT_REPORT_RETENTION (31 * 86400) /* seconds of report hours kept */
 
@@ -116,6 +118,17 @@ struct conf {
 	char **cs_origins;            /* empty: every origin */
 	size_t ncs_origins;
 	bool cs_wide_ranges;          /* ranges wider than the widest tier too */
+	/* [cluster]: bans and evidence shared over MQTT (cluster.h) */
+	bool cluster;                 /* the section is there */
+	char *cluster_broker;         /* mqtt://, mqtts:// or unix: URL */
+	char *cluster_node;           /* NULL: the host name */
+	char *cluster_topic;          /* topic prefix */
+	bool cluster_evidence;        /* share = bans+evidence */
+	double cluster_evidence_weight; /* 0 to 1 */
+	unsigned cluster_peer_ban_rate; /* live bans a second per peer */
+	char *cluster_username;
+	char *cluster_password_file;  /* mode 0600 (or stricter) */
+	char *cluster_ca_file, *cluster_cert_file, *cluster_key_file;
 };
 
 /* Largest configuration file conf_load() reads. */

@@ -38,6 +38,9 @@
 #ifdef HAVE_CROWDSEC
 #include "crowdsec.h"
 #endif
+#ifdef HAVE_MQTT
+#include "cluster.h"
+#endif
 #include "daemon.h"
 #include "lock.h"
 #include "notify.h"
@@ -116,7 +119,13 @@ daemon_flush(struct daemon *dm)
 static void
 flush(void *arg)
 {
-	daemon_flush(arg);
+	struct daemon *dm = arg;
+
+	daemon_flush(dm);
+#ifdef HAVE_MQTT
+	if (dm->cluster != NULL)
+		cluster_flush(dm->cluster, daemon_now());
+#endif
 }
 
 /* ---- lines ---------------------------------------------------------- */
@@ -273,6 +282,10 @@ on_tick(void *arg, int fd, uint32_t events)
 	(void)read_logs(dm, true);
 	check_readable(dm);
 	ctl_sweep(dm->ctl, now);
+#ifdef HAVE_MQTT
+	if (dm->cluster != NULL)
+		cluster_tick(dm->cluster, now);
+#endif
 	daemon_stats_tick(dm, now);
 	daemon_rollup_tick(dm, now);
 	if (ledger_gen(dm->ledger) != dm->saved_gen)
@@ -466,6 +479,13 @@ daemon_reload(struct daemon *dm, struct ctl_reply *r)
 	if (decide_set_conf(dm->d, &dm->conf) == 1)
 		log_warnx("reload: max_records takes effect at restart");
 	ledger_set_conf(dm->ledger, &dm->conf);
+#ifdef HAVE_MQTT
+	if (dm->cluster != NULL)
+		cluster_set_conf(dm->cluster, &dm->conf);
+#endif
+	if (dm->conf.cluster != (dm->cluster != NULL))
+		log_warnx("reload: a [cluster] section added or removed takes "
+		    "effect at restart");
 	rollup_set_retention(&dm->rollup,
 	    (unsigned)(dm->conf.report_retention / ROLLUP_HOUR));
 	daemon_allow_update(dm);
@@ -581,6 +601,28 @@ open_crowdsec(struct daemon *dm, const uint8_t seed[16])
 #endif
 }
 
+/* [cluster]: peers over MQTT, after the ledger and its restore. */
+static void
+open_cluster(struct daemon *dm, int64_t now)
+{
+#ifdef HAVE_MQTT
+	struct decide_cb cb = {on_verdict, NULL, dm};
+	char why[512];
+
+	if (dm->conf.cluster && (dm->cluster = cluster_open(&dm->conf,
+	    dm->loop, dm->ledger, dm->d, &cb, now, why, sizeof(why))) == NULL)
+		fatalx(EX_CONFIG, "cluster: %s", why);
+	if (dm->cluster != NULL)
+		decide_set_counted(dm->d, cluster_counted, dm->cluster);
+#else
+	(void)now;
+	if (dm->conf.cluster)
+		fatalx(EX_CONFIG, "%s: [cluster] needs dominoban built with "
+		    "MQTT (configure --with-mqtt, libmosquitto)",
+		    dm->config_path);
+#endif
+}
+
 static void
 daemon_free(struct daemon *dm)
 {
@@ -588,6 +630,9 @@ daemon_free(struct daemon *dm)
 
 #ifdef HAVE_CROWDSEC
 	crowdsec_close(dm->crowdsec);
+#endif
+#ifdef HAVE_MQTT
+	cluster_close(dm->cluster);
 #endif
 	ctl_close(dm->ctl);
 	tail_close(dm->tail);
@@ -744,6 +789,7 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 	daemon_stats_open(&dm);
 	daemon_rollup_open(&dm, now);
 	daemon_state_restore(&dm, &st, now);
+	open_cluster(&dm, now);
 	add_logs(&dm, &st);
 	state_clear(&st);
 	wire_loop(&dm);

@@ -56,6 +56,8 @@ struct daemon_list_cache {
 	uint64_t gen;               /* bans_gen it was rendered from */
 };
 
+struct cluster;
+
 struct daemon {
 	struct conf conf;
 	const char *config_path;
@@ -70,6 +72,7 @@ struct daemon {
 	struct enforce *enf;
 	struct ledger *ledger;      /* every ban: the one owner */
 	struct crowdsec *crowdsec;  /* the CrowdSec LAPI client, or NULL */
+	struct cluster *cluster;    /* [cluster] peers over MQTT, or NULL */
 	struct tail *tail;
 	char **followed;            /* paths, in tail index order */
 	int *follow_err;            /* last open error reported, per path */

@@ -20,6 +20,9 @@
 #ifdef HAVE_CROWDSEC
 #include "crowdsec.h"
 #endif
+#ifdef HAVE_MQTT
+#include "cluster.h"
+#endif
 #include "daemon.h"
 
 static void
@@ -239,6 +242,10 @@ h_status(void *arg, int argc, char **argv, struct ctl_reply *r)
 		if (dm->crowdsec != NULL)
 			crowdsec_status(dm->crowdsec, dm->ledger, true, f);
 #endif
+#ifdef HAVE_MQTT
+		if (dm->cluster != NULL)
+			cluster_status_json(dm->cluster, f, daemon_now());
+#endif
 		fprintf(f, ",\"state_save_error\":\"");
 		stats_json_escape(f, dm->save_errno != 0 ?
 		    strerror(dm->save_errno) : "");
@@ -249,6 +256,10 @@ h_status(void *arg, int argc, char **argv, struct ctl_reply *r)
 #ifdef HAVE_CROWDSEC
 		if (dm->crowdsec != NULL)
 			crowdsec_status(dm->crowdsec, dm->ledger, false, f);
+#endif
+#ifdef HAVE_MQTT
+		if (dm->cluster != NULL)
+			cluster_status_text(dm->cluster, f, daemon_now());
 #endif
 		if (dm->save_failing_since != 0)
 			fprintf(f, "state file:      SAVE FAILING for %llds (%s); "

@@ -102,6 +102,7 @@ struct decide {
 	struct decide_stats st;
 	struct item queue[DECIDE_QUEUE]; /* events waiting (decide_queue) */
 	size_t nqueued;
+	decide_counted_fn counted; void *counted_arg; /* decide_set_counted */
 };
 
 static int
@@ -279,16 +280,16 @@ decide_set_allow(struct decide *d, const struct allow *allow)
 	d->allow = *allow;
 }
 
-/* A small stable index for a pattern id (its text is copied). */
+/* A stable index for a pattern id (copied); a new one while < limit. */
 static unsigned
-pattern_index(struct decide *d, const char *id)
+pattern_index(struct decide *d, const char *id, size_t limit)
 {
 	size_t i;
 
 	for (i = 0; i < d->npatterns; i++)
 		if (strcmp(d->patterns[i], id) == 0)
 			return (unsigned)i;
-	if (d->npatterns == DECIDE_PATTERNS ||
+	if (d->npatterns >= limit ||
 	    (d->patterns[d->npatterns] = strdup(id)) == NULL)
 		return DECIDE_PATTERNS - 1;
 	return (unsigned)d->npatterns++;
@@ -486,6 +487,9 @@ count(struct decide *d, const struct addr *host, const struct keys *k,
 		d->st.allowlisted++;
 		return;
 	}
+	if (d->counted != NULL)
+		d->counted(d->counted_arg, host, pat < d->npatterns ?
+		    d->patterns[pat] : "other", weight, now);
 	/* Each key is hashed once, and the records (likely cache misses) are
 	 * all prefetched before the first is touched, so the misses overlap
 	 * (a queued event's were prefetched events ahead: decide_flush). */
@@ -522,7 +526,7 @@ make_item(struct decide *d, const struct match_event *ev, uint64_t tag,
 	it->smtp = strcmp(p->service, "smtp") == 0;
 	it->kind = p->kind;
 	it->weight = p->weight;
-	it->pat = pattern_index(d, p->id);
+	it->pat = pattern_index(d, p->id, DECIDE_PATTERNS);
 	it->tag = tag;
 	it->now = now;
 	it->dedupe = 0;
@@ -639,6 +643,26 @@ decide_flush(struct decide *d, const struct decide_cb *cb)
 		decide_item(d, &d->queue[i], cb);
 	}
 	d->nqueued = 0;
+}
+
+void
+decide_remote(struct decide *d, const struct addr *a, const char *pattern,
+    double weight, int64_t now, const struct decide_cb *cb)
+{
+	decide_counted_fn fn = d->counted;
+
+	decide_flush(d, cb);
+	d->counted = NULL;
+	count(d, a, NULL, weight, pattern_index(d, pattern, DECIDE_PATTERNS / 2),
+	    now, cb);
+	d->counted = fn;
+}
+
+void
+decide_set_counted(struct decide *d, decide_counted_fn fn, void *arg)
+{
+	d->counted = fn;
+	d->counted_arg = arg;
 }
 
 struct sessions *

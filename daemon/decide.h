@@ -29,6 +29,11 @@ struct decide_cb {
 	void *arg;
 };
 
+/* An event counted against a (not allowlisted): its pattern id, weight
+ * and time (the cluster shares it). */
+typedef void (*decide_counted_fn)(void *arg, const struct addr *a,
+    const char *pattern, double weight, int64_t at);
+
 struct decide_stats {
 	uint64_t events;          /* events offered */
 	uint64_t deduped;         /* second wordings of a failure (dedupe.h) */
@@ -63,6 +68,10 @@ void decide_free(struct decide *d);
  */
 int decide_set_conf(struct decide *d, const struct conf *c);
 
+/* Tell fn(arg) of every event counted here (not of decide_remote's);
+ * fn NULL: nobody. */
+void decide_set_counted(struct decide *d, decide_counted_fn fn, void *arg);
+
 /* Replace the allowlist (on reload). */
 void decide_set_allow(struct decide *d, const struct allow *allow);
 
@@ -88,6 +97,17 @@ void decide_queue(struct decide *d, const struct match_event *ev,
 
 /* Decide the queued events, in order. decide_event() flushes first. */
 void decide_flush(struct decide *d, const struct decide_cb *cb);
+
+/*
+ * Count an event a cluster peer saw (flushing the queue first): host a,
+ * pattern id, weight (already scaled), at now. It counts like a local
+ * event with an address: host and netblock records, so netblock tiers
+ * count hosts cluster-wide; the allowlist is checked the same way. A
+ * pattern id only peers name takes a slot while half of them are free.
+ * The counted observer is not told (a peer's evidence is not passed on).
+ */
+void decide_remote(struct decide *d, const struct addr *a, const char *pattern,
+    double weight, int64_t now, const struct decide_cb *cb);
 
 /*
  * Log lines may have been lost just before now (a truncation, a wrap, a

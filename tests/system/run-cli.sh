@@ -111,7 +111,7 @@ cp "$T/out" "$T/list.json"
 json_ok "$T/list.json"
 rem=$(grep -o '{"address":"10.20.30.0/24","remaining":[0-9]*' "$T/list.json" |
 	sed 's/.*://')
-[ -n "$rem" ] && [ "$rem" -le 600 ] && [ "$rem" -gt 590 ] ||
+[ -n "$rem" ] && [ "$rem" -le 600 ] && [ "$rem" -gt 540 ] ||
 	fail "remaining of the 10 min ban is '$rem': $(cat "$T/list.json")"
 expect_eq "list --json entries" "$(grep -o '"address":' "$T/list.json" | wc -l)" 4
 echo "ok: list and list --json show the bans with their remaining time"

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -388,6 +389,87 @@ START_TEST(test_example_is_defaults)
 }
 END_TEST
 
+/* [cluster]: the key names, defaults, and each refusal. */
+START_TEST(test_cluster)
+{
+	static const struct {
+		const char *text, *want;
+	} bad[] = {
+	    {"[cluster]\nnode = mx1\n", "needs broker"},
+	    {"[cluster]\nbroker = mqtt://mx.example.com\n", "numeric"},
+	    {"[cluster]\nbroker = tcp://192.0.2.1\n", "expected mqtt://"},
+	    {"[cluster]\nbroker = unix:/s\nnode = mx 1\n", "node name"},
+	    {"[cluster]\nbroker = unix:/s\ntopic = a/#\n", "topic prefix"},
+	    {"[cluster]\nbroker = unix:/s\nshare = all\n", "bans+evidence"},
+	    {"[cluster]\nbroker = unix:/s\nevidence_weight = 1.5\n",
+		"from 0 to 1"},
+	    {"[cluster]\nbroker = mqtts://192.0.2.1\ncert_file = /c\n",
+		"go together"},
+	    {"[cluster]\nbroker = mqtt://192.0.2.1\nca_file = /c\n",
+		"need an mqtts://"},
+	    {"[cluster]\nbroker = unix:/s\npassword_file = /p\n",
+		"needs username"},
+	};
+	struct conf c;
+	struct errs e;
+	char path[] = "/tmp/check_conf.XXXXXX", pw[64], text[256];
+	size_t i;
+	int fd;
+
+	ck_assert_int_eq(parse(&c, "[daemon]\ndry_run = no\n", &e), 0);
+	ck_assert(!c.cluster);
+	ck_assert_ptr_null(c.cluster_broker);
+	ck_assert_str_eq(c.cluster_topic, "dominoban/v1");
+	ck_assert(c.cluster_evidence);
+	ck_assert(c.cluster_evidence_weight == 1.0);
+	conf_free(&c);
+	ck_assert_msg(parse(&c, "[cluster]\nbroker = mqtts://[2001:db8::1]:8883\n"
+	    "node = mx1\ntopic = acme/dominoban\nshare = bans\n"
+	    "evidence_weight = 0.5\nusername = mx1\nca_file = /ca\n"
+	    "cert_file = /c\nkey_file = /k\n", &e) == 0, "%s", e.text);
+	ck_assert(c.cluster);
+	ck_assert_str_eq(c.cluster_broker, "mqtts://[2001:db8::1]:8883");
+	ck_assert_str_eq(c.cluster_node, "mx1");
+	ck_assert_str_eq(c.cluster_topic, "acme/dominoban");
+	ck_assert(!c.cluster_evidence);
+	ck_assert(c.cluster_evidence_weight == 0.5);
+	conf_free(&c);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_int_eq(parse(&c, bad[i].text, &e), -1);
+		ck_assert_msg(strstr(e.text, bad[i].want) != NULL, "'%s' for "
+		    "%s", e.text, bad[i].text);
+		conf_free(&c);
+	}
+	/* The password file: refused unless only its owner may read it. */
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	snprintf(pw, sizeof(pw), "%s.pw", path);
+	snprintf(text, sizeof(text), "[cluster]\nbroker = unix:/s\nusername = "
+	    "u\npassword_file = %s\n", pw);
+	ck_assert_int_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	memset(&e, 0, sizeof(e));
+	ck_assert_int_eq(conf_load(&c, path, &e), -1);
+	ck_assert_ptr_nonnull(strstr(e.text, "No such file"));
+	conf_free(&c);
+	fd = open(pw, O_WRONLY | O_CREAT | O_EXCL, 0644);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(fchmod(fd, 0644), 0);
+	close(fd);
+	memset(&e, 0, sizeof(e));
+	ck_assert_int_eq(conf_load(&c, path, &e), -1);
+	ck_assert_msg(strstr(e.text, "mode 0644") != NULL &&
+	    strstr(e.text, "chmod 600") != NULL, "%s", e.text);
+	conf_free(&c);
+	ck_assert_int_eq(chmod(pw, 0600), 0);
+	memset(&e, 0, sizeof(e));
+	ck_assert_msg(conf_load(&c, path, &e) == 0, "%s", e.text);
+	conf_free(&c);
+	unlink(pw);
+	unlink(path);
+}
+END_TEST
+
 /* [metrics]: unset by default; a path and a duration; bounds named. */
 START_TEST(test_metrics_keys)
 {
@@ -478,6 +560,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_errors_collected);
 	tcase_add_test(tc, test_odd_input);
 	tcase_add_test(tc, test_crowdsec);
+	tcase_add_test(tc, test_cluster);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("trust");
 	tcase_add_test(tc, test_decimal_only);

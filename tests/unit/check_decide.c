@@ -662,6 +662,81 @@ START_TEST(test_queue_same_verdicts)
 }
 END_TEST
 
+static size_t ncounted;
+static char counted_pat[32];
+
+static void
+on_counted(void *arg, const struct addr *a, const char *pattern,
+    double weight, int64_t at)
+{
+	(void)arg;
+	(void)a;
+	(void)weight;
+	(void)at;
+	ncounted++;
+	snprintf(counted_pat, sizeof(counted_pat), "%s", pattern);
+}
+
+static void
+remote(struct decide *d, const char *addr, const char *pattern, double w,
+    int64_t now)
+{
+	struct addr a;
+
+	ck_assert_int_eq(addr_parse(addr, strlen(addr), &a), 0);
+	decide_remote(d, &a, pattern, w, now, &cb);
+}
+
+/* The cluster: a peer's events count like local ones (host and netblock
+ * records, so the netblock tier counts hosts across the cluster), the
+ * allowlist applies, and only local events are told to the observer. */
+START_TEST(test_remote_evidence)
+{
+	struct addr al;
+	struct decide *d;
+	int64_t t = 1700000000;
+
+	engine();
+	ck_assert_int_eq(addr_parse_prefix("192.0.2.66/32", false, &al), 0);
+	allow_add(&allow, &al);
+	d = start();
+	ncounted = 0;
+	decide_set_counted(d, on_counted, NULL);
+	/* 2 local, 2 + 2 from two peers: banned at the fifth. */
+	event(d, &p_inet, "198.51.100.9", "a", -1, t, 1);
+	event(d, &p_inet, "198.51.100.9", "b", -1, t, 2);
+	ck_assert_uint_eq(ncounted, 2);
+	ck_assert_str_eq(counted_pat, "inet-auth");
+	remote(d, "198.51.100.9", "inet-auth", 1, t);
+	remote(d, "198.51.100.9", "smtp-auth", 1, t);
+	ck_assert_uint_eq(out.n, 0);
+	remote(d, "198.51.100.9", "smtp-auth", 1, t);
+	ck_assert_uint_eq(out.n, 1);
+	ck_assert_str_eq(target(0), "198.51.100.9");
+	ck_assert_ptr_nonnull(strstr(out.v[0].reason, "smtp-auth=2"));
+	ck_assert_uint_eq(ncounted, 2);
+	/* Scaled weights: ten half-weight events make five. */
+	for (int i = 0; i < 9; i++)
+		remote(d, "198.51.100.10", "inet-auth", 0.5, t);
+	ck_assert_uint_eq(out.n, 1);
+	remote(d, "198.51.100.10", "inet-auth", 0.5, t);
+	ck_assert_uint_eq(out.n, 2);
+	/* Hosts seen by different peers make the netblock. */
+	remote(d, "203.0.113.1", "inet-auth", 4, t);
+	remote(d, "203.0.113.2", "inet-auth", 4, t);
+	remote(d, "203.0.113.3", "inet-auth", 4, t);
+	remote(d, "203.0.113.4", "inet-auth", 4, t);
+	ck_assert_str_eq(target(out.n - 1), "203.0.113.0/24");
+	/* The allowlist is absolute for peers' evidence too. */
+	for (int i = 0; i < 10; i++)
+		remote(d, "192.0.2.66", "inet-auth", 1, t);
+	for (size_t i = 0; i < out.n; i++)
+		ck_assert_str_ne(target(i), "192.0.2.66");
+	ck_assert_uint_eq(ncounted, 2);
+	decide_free(d);
+}
+END_TEST
+
 static Suite *
 decide_suite(void)
 {
@@ -691,6 +766,7 @@ decide_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("queue");
 	tcase_add_test(tc, test_queue_same_verdicts);
+	tcase_add_test(tc, test_remote_evidence);
 	suite_add_tcase(s, tc);
 	return s;
 }
