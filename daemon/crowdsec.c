@@ -127,12 +127,18 @@ reschedule(struct crowdsec *cs)
 }
 
 static uint64_t
-backoff(uint64_t *b)
+backoff_to(uint64_t *b, uint64_t max)
 {
 	*b = *b == 0 ? CROWDSEC_BACKOFF_MIN_MS : *b * 2;
-	if (*b > CROWDSEC_BACKOFF_MAX_MS)
-		*b = CROWDSEC_BACKOFF_MAX_MS;
+	if (*b > max)
+		*b = max;
 	return *b;
+}
+
+static uint64_t
+backoff(uint64_t *b)
+{
+	return backoff_to(b, CROWDSEC_BACKOFF_MAX_MS);
 }
 
 /* The LAPI answered as expected: the other side, waiting in backoff,
@@ -273,7 +279,8 @@ start_pull(struct crowdsec *cs)
 	cs->pull_started = now;
 	if (start(cs, &cs->pull, X_PULL, path, NULL,
 		CROWDSEC_PULL_TIMEOUT_MS) == -1)
-		cs->next_pull = now + backoff(&cs->pull_backoff);
+		cs->next_pull = now + backoff_to(&cs->pull_backoff,
+		    CROWDSEC_BACKOFF_PULL_MAX_MS);
 }
 
 static void
@@ -356,8 +363,9 @@ pull_done(struct crowdsec *cs, CURLcode rc, long code)
 		lapi_down(cs, "pull", "HTTP %ld%s%.120s", code,
 		    code == 403 ? " (is bouncer_key_file the key cscli "
 		    "bouncers add printed?) " : " ", cs->pull.small);
-	cs->next_pull = now + (cs->pull_every_ms > backoff(&cs->pull_backoff) ?
-	    cs->pull_every_ms : cs->pull_backoff);
+	cs->next_pull = now + (cs->pull_every_ms > backoff_to(&cs->pull_backoff,
+	    CROWDSEC_BACKOFF_PULL_MAX_MS) ? cs->pull_every_ms :
+	    cs->pull_backoff);
 }
 
 static void

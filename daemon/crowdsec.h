@@ -35,9 +35,12 @@
 #define CROWDSEC_RESYNC 600
 /* Alerts wait this long (ms) for others to join their batch. */
 #define CROWDSEC_PUSH_DELAY_MS 50
-/* Retry delays after a failure (ms): doubled each time up to the max. */
+/* Retry delays after a failure (ms): doubled each time up to the max.
+ * The pull, a cheap GET, retries more often: its success also wakes the
+ * push, so a LAPI that comes back is noticed within PULL_MAX. */
 #define CROWDSEC_BACKOFF_MIN_MS 1000
 #define CROWDSEC_BACKOFF_MAX_MS 60000
+#define CROWDSEC_BACKOFF_PULL_MAX_MS 8000
 /* Limits of one request (ms): connecting, and the whole of it. */
 #define CROWDSEC_CONNECT_MS 5000
 #define CROWDSEC_PULL_TIMEOUT_MS 120000
