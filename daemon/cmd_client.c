@@ -27,8 +27,10 @@ struct client_cmd {
 };
 
 static const struct client_cmd cmds[] = {
-    {"list", "[--json]", "List the active bans: address or prefix, time left, "
-	"times banned, origin, reason.", true, false, 0, NULL},
+    {"list", "[--json] [--origin ORIGIN]", "List the active bans: address or "
+	"prefix, time left, times banned, origin, reason.\nWith --origin, only "
+	"the bans of that origin: local, manual, kernel, or\ncrowdsec (every "
+	"crowdsec:* origin) or crowdsec:cscli...", true, false, 0, NULL},
     {"status", "[--json]", "Show the daemon's files and positions, counters "
 	"per pattern, tracked\nrecords, active bans, packets dropped and the "
 	"regex engine.", true, false, 0, NULL},
@@ -101,10 +103,12 @@ run_client(const struct client_cmd *cc, const struct cmd_global *g, int argc,
 	    {"for", required_argument, NULL, 'F'},
 	    {"force", no_argument, NULL, 'f'},
 	    {"covering", no_argument, NULL, 'c'},
+	    {"origin", required_argument, NULL, 'o'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	char path[4096], req[CTL_REQUEST_MAX], msg[512], *body;
+	const char *origin = NULL;
 	bool json = false, flag = false;
 	double secs = 0;
 	int c, rc;
@@ -131,6 +135,16 @@ run_client(const struct client_cmd *cc, const struct cmd_global *g, int argc,
 				goto bad;
 			flag = true;
 			break;
+		case 'o':
+			/* One word of the request line: printable, no blank. */
+			if (strcmp(cc->name, "list") != 0 || *optarg == '\0' ||
+			    strlen(optarg) >= 48 ||
+			    strspn(optarg, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJ"
+				"KLMNOPQRSTUVWXYZ0123456789:_-.@/") !=
+				strlen(optarg))
+				goto bad;
+			origin = optarg;
+			break;
 		case 'h':
 			usage(stdout, cc);
 			return EX_OK;
@@ -156,7 +170,9 @@ run_client(const struct client_cmd *cc, const struct cmd_global *g, int argc,
 		snprintf(req, sizeof(req), "%s %s%s", cc->name, argv[optind],
 		    flag ? " force" : "");
 	else
-		snprintf(req, sizeof(req), "%s%s", cc->name, json ? " json" : "");
+		snprintf(req, sizeof(req), "%s%s%s%s", cc->name, json ? " json" :
+		    "", origin != NULL ? " origin " : "",
+		    origin != NULL ? origin : "");
 	rc = ctl_call(path, req, &body, msg, sizeof(msg));
 	if (rc == -1) {
 		if (errno == ENOENT || errno == ECONNREFUSED) {

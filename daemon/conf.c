@@ -20,6 +20,7 @@
 
 #include "cluster_wire.h"
 #include "conf.h"
+#include "crowdsec_conf.h"
 #include "ini.h"
 #include "rfile.h"
 
@@ -94,6 +95,17 @@ static const struct conf_key keys[] = {
 	F(report_retention), 0},
     {"allow", "cidrs", T_CIDRS, 0, 0, F(allow), F(nallow)},
     {"allow", "own_addresses", T_BOOL, 0, 0, F(allow_own), 0},
+    {"crowdsec", "lapi_url", T_STR, 0, 0, F(cs_lapi_url), 0},
+    {"crowdsec", "push", T_BOOL, 0, 0, F(cs_push), 0},
+    {"crowdsec", "machine_id", T_STR, 0, 0, F(cs_machine_id), 0},
+    {"crowdsec", "password_file", T_STR, 0, 0, F(cs_password_file), 0},
+    {"crowdsec", "pull", T_BOOL, 0, 0, F(cs_pull), 0},
+    {"crowdsec", "bouncer_key_file", T_STR, 0, 0, F(cs_bouncer_key_file), 0},
+    {"crowdsec", "pull_interval", T_DURATION, 0.25, 3600,
+	F(cs_pull_interval), 0},
+    {"crowdsec", "scopes", T_STRLIST, 0, 0, F(cs_scopes), F(ncs_scopes)},
+    {"crowdsec", "origins", T_STRLIST, 0, 0, F(cs_origins), F(ncs_origins)},
+    {"crowdsec", "wide_ranges", T_BOOL, 0, 0, F(cs_wide_ranges), 0},
     {"cluster", "broker", T_BROKER, 0, 0, F(cluster_broker), 0},
     {"cluster", "node", T_NODE, 0, 0, F(cluster_node), 0},
     {"cluster", "topic", T_TOPIC, 0, 0, F(cluster_topic), 0},
@@ -135,6 +147,12 @@ conf_free(struct conf *c)
 	free(c->metrics_textfile);
 	free(c->ports);
 	free(c->allow);
+	free(c->cs_lapi_url);
+	free(c->cs_machine_id);
+	free(c->cs_password_file);
+	free(c->cs_bouncer_key_file);
+	free_list(c->cs_scopes, c->ncs_scopes);
+	free_list(c->cs_origins, c->ncs_origins);
 	free(c->cluster_broker);
 	free(c->cluster_node);
 	free(c->cluster_topic);
@@ -515,7 +533,9 @@ set_default_lists(struct conf *c)
 	if (set_key(c, find_key("daemon", "patterns"), CONF_DEFAULT_PATTERNS,
 		buf, sizeof(buf)) != NULL ||
 	    set_key(c, find_key("nft", "ports"), CONF_DEFAULT_PORTS, buf,
-		sizeof(buf)) != NULL)
+		sizeof(buf)) != NULL ||
+	    set_key(c, find_key("crowdsec", "scopes"), CONF_DEFAULT_CS_SCOPES,
+		buf, sizeof(buf)) != NULL)
 		return -1;
 	return 0;
 }
@@ -550,12 +570,16 @@ conf_defaults(struct conf *c)
 	c->action = CONF_ACTION_DROP;
 	c->kill_sessions = true;
 	c->allow_own = true;
+	c->cs_lapi_url = strdup(CONF_DEFAULT_CS_LAPI_URL);
+	c->cs_push = true;
+	c->cs_pull = true;
+	c->cs_pull_interval = CONF_DEFAULT_CS_PULL_INTERVAL;
 	c->cluster_topic = strdup(CONF_DEFAULT_CLUSTER_TOPIC);
 	c->cluster_evidence = true;
 	c->cluster_evidence_weight = 1.0;
 	c->cluster_peer_ban_rate = CONF_DEFAULT_PEER_BAN_RATE;
 	if (c->control_socket == NULL || c->control_group == NULL ||
-	    c->state_dir == NULL || c->table == NULL ||
+	    c->state_dir == NULL || c->table == NULL || c->cs_lapi_url == NULL ||
 	    c->cluster_topic == NULL ||
 	    set_default_lists(c) == -1) {
 		conf_free(c);
@@ -619,6 +643,8 @@ conf_parse(struct conf *c, const char *name, const char *text, size_t len,
 			}
 			*eq = '\0';
 			snprintf(section, sizeof(section), "%s", key + 1);
+			if (strcmp(section, "crowdsec") == 0)
+				c->cs_on = true;
 			for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
 				if (strcmp(keys[i].section, section) == 0)
 					break;
@@ -655,6 +681,7 @@ conf_parse(struct conf *c, const char *name, const char *text, size_t len,
 			c->cluster = true;
 	}
 	free(buf);
+	crowdsec_conf_check(c, name, e);
 	check_cluster(c, name, e);
 	if (c->ban_max < c->ban_time)
 		errs_add(e, name, 0, "ban_max (%u s) is shorter than ban_time "

@@ -38,6 +38,9 @@
 #define CONF_DEFAULT_TABLE "dominoban"
 #define CONF_DEFAULT_PORTS "25 465 587 80 443 110 995 143 993 389 636 1352"
 #define CONF_DEFAULT_PRIORITY (-10)         /* input hook priority */
+#define CONF_DEFAULT_CS_LAPI_URL "http://127.0.0.1:8080/"
+#define CONF_DEFAULT_CS_PULL_INTERVAL 1.0   /* seconds between decision pulls */
+#define CONF_DEFAULT_CS_SCOPES "ip range"
 #define CONF_DEFAULT_CLUSTER_TOPIC "dominoban/v1"
 #define CONF_DEFAULT_PEER_BAN_RATE 100      /* live bans a second, per peer */
 #define CONF_DEFAULT_METRICS_INTERVAL 15    /* seconds between textfile writes */
@@ -101,6 +104,20 @@ struct conf {
 	size_t nallow;
 	bool allow_own;               /* also allow the machine's own addresses */
 
+	/* [crowdsec] (docs/CROWDSEC.md): on when the section is present */
+	bool cs_on;
+	char *cs_lapi_url;
+	bool cs_push;                 /* our bans to the LAPI as alerts */
+	char *cs_machine_id;
+	char *cs_password_file;       /* mode 0600, checked when opened */
+	bool cs_pull;                 /* the LAPI's decisions into our sets */
+	char *cs_bouncer_key_file;    /* mode 0600, checked when opened */
+	double cs_pull_interval;      /* seconds */
+	char **cs_scopes;             /* "ip", "range" */
+	size_t ncs_scopes;
+	char **cs_origins;            /* empty: every origin */
+	size_t ncs_origins;
+	bool cs_wide_ranges;          /* ranges wider than the widest tier too */
 	/* [cluster]: bans and evidence shared over MQTT (cluster.h) */
 	bool cluster;                 /* the section is there */
 	char *cluster_broker;         /* mqtt://, mqtts:// or unix: URL */

@@ -35,6 +35,9 @@
 #include <unistd.h>
 
 #include "cmd.h"
+#ifdef HAVE_CROWDSEC
+#include "crowdsec.h"
+#endif
 #ifdef HAVE_MQTT
 #include "cluster.h"
 #endif
@@ -579,6 +582,25 @@ wire_loop(struct daemon *dm)
 	loop_set_after(dm->loop, flush, dm);
 }
 
+/* Join the CrowdSec LAPI when [crowdsec] is configured (docs/CROWDSEC.md). */
+static void
+open_crowdsec(struct daemon *dm, const uint8_t seed[16])
+{
+#ifdef HAVE_CROWDSEC
+	char err[512];
+
+	if (dm->conf.cs_on && (dm->crowdsec = crowdsec_open(&dm->conf,
+		 dm->loop, dm->ledger, seed, err, sizeof(err))) == NULL)
+		fatalx(EX_CONFIG, "%s", err);
+#else
+	(void)seed;
+	if (dm->conf.cs_on)
+		fatalx(EX_CONFIG, "[crowdsec] is configured, but this dominoban "
+		    "was built without CrowdSec support (configure "
+		    "--with-crowdsec needs libcurl and jansson)");
+#endif
+}
+
 /* [cluster]: peers over MQTT, after the ledger and its restore. */
 static void
 open_cluster(struct daemon *dm, int64_t now)
@@ -606,6 +628,9 @@ daemon_free(struct daemon *dm)
 {
 	size_t i;
 
+#ifdef HAVE_CROWDSEC
+	crowdsec_close(dm->crowdsec);
+#endif
 #ifdef HAVE_MQTT
 	cluster_close(dm->cluster);
 #endif
@@ -768,6 +793,7 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 	add_logs(&dm, &st);
 	state_clear(&st);
 	wire_loop(&dm);
+	open_crowdsec(&dm, seed);
 	dm.watchdog_usec = notify_watchdog_usec();
 
 	(void)read_logs(&dm, false);

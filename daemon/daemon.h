@@ -71,6 +71,7 @@ struct daemon {
 	struct daemon_list_cache list_cache[2]; /* table, JSON */
 	struct enforce *enf;
 	struct ledger *ledger;      /* every ban: the one owner */
+	struct crowdsec *crowdsec;  /* the CrowdSec LAPI client, or NULL */
 	struct cluster *cluster;    /* [cluster] peers over MQTT, or NULL */
 	struct tail *tail;
 	char **followed;            /* paths, in tail index order */

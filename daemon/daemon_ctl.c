@@ -17,6 +17,9 @@
 #include <sys/socket.h>
 #include <sysexits.h>
 
+#ifdef HAVE_CROWDSEC
+#include "crowdsec.h"
+#endif
 #ifdef HAVE_MQTT
 #include "cluster.h"
 #endif
@@ -44,9 +47,22 @@ want_json(int argc, char **argv)
 	return argc > 1 && strcmp(argv[1], "json") == 0;
 }
 
-/* Render the list of live bans into f; returns how many. */
+/* Does a ban of this origin show in `list origin WANT`: the same origin,
+ * or WANT followed by ':' ("crowdsec" shows "crowdsec:cscli")? */
+static bool
+origin_match(const char *origin, const char *want)
+{
+	size_t n = strlen(want);
+
+	return want[0] == '\0' || (strncmp(origin, want, n) == 0 &&
+	    (origin[n] == '\0' || origin[n] == ':'));
+}
+
+/* Render the list of live bans of origin want ("": all) into f; returns
+ * how many. */
 static size_t
-render_list(struct daemon *dm, bool json, int64_t now, FILE *f)
+render_list(struct daemon *dm, bool json, const char *want, int64_t now,
+    FILE *f)
 {
 	const struct bans *bans = ledger_bans(dm->ledger);
 	char a[ADDR_STRLEN], left[32];
@@ -56,7 +72,8 @@ render_list(struct daemon *dm, bool json, int64_t now, FILE *f)
 		fprintf(f, "[");
 	for (i = 0; i < bans_count(bans); i++) {
 		const struct ban *b = bans_at(bans, i);
-		if (b->expires <= now || b->kstate == BAN_PENDING)
+		if (b->expires <= now || b->kstate == BAN_PENDING ||
+		    !origin_match(b->origin, want))
 			continue;
 		addr_format(&b->target, a, sizeof(a));
 		if (json) {
@@ -87,6 +104,7 @@ render_list(struct daemon *dm, bool json, int64_t now, FILE *f)
 	return live;
 }
 
+/* list [json] [origin ORIGIN] */
 static void
 h_list(void *arg, int argc, char **argv, struct ctl_reply *r)
 {
@@ -94,19 +112,30 @@ h_list(void *arg, int argc, char **argv, struct ctl_reply *r)
 	bool json = want_json(argc, argv);
 	struct daemon_list_cache *c = &dm->list_cache[json];
 	int64_t now = daemon_now();
+	bool filtered = argc >= 3 && strcmp(argv[argc - 2], "origin") == 0;
 	char *buf = NULL;
 	size_t len = 0, live;
 	FILE *f;
 
-	if (c->buf == NULL || c->at != now || c->gen != ledger_gen(dm->ledger)) {
+	/* Filtered: rendered for this request, not cached. */
+	if (filtered || c->buf == NULL || c->at != now ||
+	    c->gen != ledger_gen(dm->ledger)) {
 		if ((f = open_memstream(&buf, &len)) == NULL) {
 			ctl_reply_status(r, EX_OSERR, "out of memory");
 			return;
 		}
-		live = render_list(dm, json, now, f);
+		live = render_list(dm, json, filtered ? argv[argc - 1] : "",
+		    now, f);
 		if (fclose(f) != 0) {
 			free(buf);
 			ctl_reply_status(r, EX_OSERR, "out of memory");
+			return;
+		}
+		if (filtered) {
+			ctl_reply_write(r, buf, len);
+			free(buf);
+			ctl_reply_status(r, 0, "%zu active bans of origin %s",
+			    live, argv[argc - 1]);
 			return;
 		}
 		free(c->buf);
@@ -209,6 +238,10 @@ h_status(void *arg, int argc, char **argv, struct ctl_reply *r)
 	if (json) {
 		status_json_head(dm, f);
 		stats_json(&s, f);
+#ifdef HAVE_CROWDSEC
+		if (dm->crowdsec != NULL)
+			crowdsec_status(dm->crowdsec, dm->ledger, true, f);
+#endif
 #ifdef HAVE_MQTT
 		if (dm->cluster != NULL)
 			cluster_status_json(dm->cluster, f, daemon_now());
@@ -220,6 +253,10 @@ h_status(void *arg, int argc, char **argv, struct ctl_reply *r)
 	} else {
 		status_text_head(dm, f);
 		stats_text(&s, f);
+#ifdef HAVE_CROWDSEC
+		if (dm->crowdsec != NULL)
+			crowdsec_status(dm->crowdsec, dm->ledger, false, f);
+#endif
 #ifdef HAVE_MQTT
 		if (dm->cluster != NULL)
 			cluster_status_text(dm->cluster, f, daemon_now());

@@ -48,6 +48,12 @@ if [ ! -f "$B/Makefile" ] || [ "$(cat "$B/.fuzz-stamp" 2>/dev/null)" != "$STAMP"
 		{ cat "$B/configure.out" >&2; exit 1; }
 	echo "$STAMP" >"$B/.fuzz-stamp"
 fi
+# The CrowdSec reader's harness exists where configure found libcurl and
+# jansson.
+if [ -z "${FUZZ_HARNESSES:-}" ] &&
+    grep -q '^#define HAVE_CROWDSEC 1' "$B/config.h" 2>/dev/null; then
+	HARNESSES="$HARNESSES crowdsec"
+fi
 bins=""
 for h in $HARNESSES; do bins="$bins fuzz/fuzz-$h"; done
 # shellcheck disable=SC2086
@@ -57,7 +63,7 @@ make -s -C "$B" -j2 FUZZ_LDFLAGS=-fsanitize=fuzzer $bins
 maxlen() {
 	case $1 in
 	line) echo 12288 ;;
-	pattern | state | conf | rollup) echo 8192 ;;
+	pattern | state | conf | rollup | crowdsec) echo 8192 ;;
 	cluster) echo 40000 ;;
 	*) echo 256 ;;
 	esac

@@ -495,6 +495,56 @@ START_TEST(test_metrics_keys)
 }
 END_TEST
 
+/* [crowdsec]: off unless present; every key; what each side needs. */
+START_TEST(test_crowdsec)
+{
+	struct conf c;
+	struct errs e;
+
+	ck_assert_int_eq(parse(&c, "[nft]\ntable = x\n", &e), 0);
+	ck_assert(!c.cs_on);
+	ck_assert_str_eq(c.cs_lapi_url, "http://127.0.0.1:8080/");
+	ck_assert(c.cs_push && c.cs_pull && c.cs_pull_interval == 1.0);
+	ck_assert_uint_eq(c.ncs_scopes, 2);
+	conf_free(&c);
+
+	ck_assert_msg(parse(&c, "[crowdsec]\n"
+	    "lapi_url = http://127.0.0.1:18080/\n"
+	    "push = yes\nmachine_id = mx1\npassword_file = /etc/p\n"
+	    "pull = yes\nbouncer_key_file = /etc/k\n"
+	    "pull_interval = 0.5\nscopes = ip\n"
+	    "origins = cscli lists\nwide_ranges = yes\n", &e) == 0, "%s",
+	    e.text);
+	ck_assert(c.cs_on && c.cs_wide_ranges);
+	ck_assert_str_eq(c.cs_machine_id, "mx1");
+	ck_assert_str_eq(c.cs_bouncer_key_file, "/etc/k");
+	ck_assert(c.cs_pull_interval == 0.5);
+	ck_assert_uint_eq(c.ncs_scopes, 1);
+	ck_assert_uint_eq(c.ncs_origins, 2);
+	ck_assert_str_eq(c.cs_origins[1], "lists");
+	conf_free(&c);
+
+	/* Each side without its credentials, a bad URL, scope and origin:
+	 * every problem named at once. */
+	ck_assert_int_eq(parse(&c, "[crowdsec]\nlapi_url = ftp://x/\n"
+	    "scopes = ip country\norigins = a\"b\npull_interval = 0.1\n",
+	    &e), -1);
+	ck_assert_ptr_nonnull(strstr(e.text, "lapi_url 'ftp://x/'"));
+	ck_assert_ptr_nonnull(strstr(e.text, "push = yes needs machine_id"));
+	ck_assert_ptr_nonnull(strstr(e.text, "pull = yes needs "
+	    "bouncer_key_file"));
+	ck_assert_ptr_nonnull(strstr(e.text, "'country' is not ip or range"));
+	ck_assert_ptr_nonnull(strstr(e.text, "origins: 'a\"b'"));
+	ck_assert_ptr_nonnull(strstr(e.text, "t.conf:5: pull_interval"));
+	conf_free(&c);
+
+	/* One side alone needs only its own credentials. */
+	ck_assert_int_eq(parse(&c, "[crowdsec]\npush = no\n"
+	    "bouncer_key_file = /k\n", &e), 0);
+	conf_free(&c);
+}
+END_TEST
+
 static Suite *
 conf_suite(void)
 {
@@ -509,6 +559,7 @@ conf_suite(void)
 	tc = tcase_create("errors");
 	tcase_add_test(tc, test_errors_collected);
 	tcase_add_test(tc, test_odd_input);
+	tcase_add_test(tc, test_crowdsec);
 	tcase_add_test(tc, test_cluster);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("trust");
