@@ -18,6 +18,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "cluster_conf.h"
 #include "cluster_wire.h"
 #include "conf.h"
 #include "crowdsec_conf.h"
@@ -486,33 +487,6 @@ set_key(struct conf *c, const struct conf_key *k, const char *val, char *buf,
 	return "internal: unknown key type";
 }
 
-/* [cluster]: keys that only make sense together. */
-static void
-check_cluster(const struct conf *c, const char *name, struct errs *e)
-{
-	struct cluster_broker b;
-	const char *why;
-
-	if (!c->cluster)
-		return;
-	if (c->cluster_broker == NULL) {
-		errs_add(e, name, 0, "[cluster] needs broker = mqtt://ADDRESS"
-		    "[:PORT], mqtts://ADDRESS[:PORT] or unix:/PATH");
-		return;
-	}
-	if (cluster_wire_broker(c->cluster_broker, &b, &why) == -1)
-		return; /* reported at its line */
-	if ((c->cluster_cert_file == NULL) != (c->cluster_key_file == NULL))
-		errs_add(e, name, 0, "[cluster] cert_file and key_file go "
-		    "together (a client certificate and its key)");
-	if (b.scheme != CLUSTER_MQTTS && (c->cluster_ca_file != NULL ||
-	    c->cluster_cert_file != NULL))
-		errs_add(e, name, 0, "[cluster] ca_file, cert_file and key_file "
-		    "need an mqtts:// broker");
-	if (c->cluster_password_file != NULL && c->cluster_username == NULL)
-		errs_add(e, name, 0, "[cluster] password_file needs username");
-}
-
 static const struct conf_key *
 find_key(const char *section, const char *name)
 {
@@ -682,7 +656,7 @@ conf_parse(struct conf *c, const char *name, const char *text, size_t len,
 	}
 	free(buf);
 	crowdsec_conf_check(c, name, e);
-	check_cluster(c, name, e);
+	cluster_conf_check(c, name, e);
 	if (c->ban_max < c->ban_time)
 		errs_add(e, name, 0, "ban_max (%u s) is shorter than ban_time "
 		    "(%u s)", c->ban_max, c->ban_time);
@@ -690,35 +664,6 @@ conf_parse(struct conf *c, const char *name, const char *text, size_t len,
 	check_tiers(name, "6", c->net6_prefix, c->wide6_prefix, e);
 	if (e->count != before) {
 		errno = EINVAL;
-		return -1;
-	}
-	return 0;
-}
-
-/* The broker password is a secret: its file is refused when anyone but
- * its owner may read or change it. */
-static int
-check_password_file(const struct conf *c, const char *name, struct errs *e)
-{
-	const char *p = c->cluster_password_file;
-	struct stat st;
-
-	if (p == NULL)
-		return 0;
-	if (stat(p, &st) == -1) {
-		errs_add(e, name, 0, "[cluster] password_file %s: %s", p,
-		    strerror(errno));
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		errs_add(e, name, 0, "[cluster] password_file %s: not a regular "
-		    "file", p);
-		return -1;
-	}
-	if ((st.st_mode & 077) != 0) {
-		errs_add(e, name, 0, "[cluster] password_file %s has mode %04o: "
-		    "others may read the broker password; chmod 600 %s", p,
-		    (unsigned)(st.st_mode & 07777), p);
 		return -1;
 	}
 	return 0;
@@ -745,7 +690,7 @@ load(struct conf *c, const char *path, unsigned flags, struct errs *e)
 	}
 	rc = conf_parse(c, path, buf, len, e);
 	free(buf);
-	if (check_password_file(c, path, e) == -1) {
+	if (cluster_conf_check_files(c, path, e) == -1) {
 		errno = EINVAL;
 		rc = -1;
 	}

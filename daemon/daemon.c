@@ -582,58 +582,12 @@ wire_loop(struct daemon *dm)
 	loop_set_after(dm->loop, flush, dm);
 }
 
-/* Join the CrowdSec LAPI when [crowdsec] is configured (docs/CROWDSEC.md). */
-static void
-open_crowdsec(struct daemon *dm, const uint8_t seed[16])
-{
-#ifdef HAVE_CROWDSEC
-	char err[512];
-
-	if (dm->conf.cs_on && (dm->crowdsec = crowdsec_open(&dm->conf,
-		 dm->loop, dm->ledger, seed, err, sizeof(err))) == NULL)
-		fatalx(EX_CONFIG, "%s", err);
-#else
-	(void)seed;
-	if (dm->conf.cs_on)
-		fatalx(EX_CONFIG, "[crowdsec] is configured, but this dominoban "
-		    "was built without CrowdSec support (configure "
-		    "--with-crowdsec needs libcurl and jansson)");
-#endif
-}
-
-/* [cluster]: peers over MQTT, after the ledger and its restore. */
-static void
-open_cluster(struct daemon *dm, int64_t now)
-{
-#ifdef HAVE_MQTT
-	struct decide_cb cb = {on_verdict, NULL, dm};
-	char why[512];
-
-	if (dm->conf.cluster && (dm->cluster = cluster_open(&dm->conf,
-	    dm->loop, dm->ledger, dm->d, &cb, now, why, sizeof(why))) == NULL)
-		fatalx(EX_CONFIG, "cluster: %s", why);
-	if (dm->cluster != NULL)
-		decide_set_counted(dm->d, cluster_counted, dm->cluster);
-#else
-	(void)now;
-	if (dm->conf.cluster)
-		fatalx(EX_CONFIG, "%s: [cluster] needs dominoban built with "
-		    "MQTT (configure --with-mqtt, libmosquitto)",
-		    dm->config_path);
-#endif
-}
-
 static void
 daemon_free(struct daemon *dm)
 {
 	size_t i;
 
-#ifdef HAVE_CROWDSEC
-	crowdsec_close(dm->crowdsec);
-#endif
-#ifdef HAVE_MQTT
-	cluster_close(dm->cluster);
-#endif
+	daemon_peers_close(dm);
 	ctl_close(dm->ctl);
 	tail_close(dm->tail);
 	loop_free(dm->loop);
@@ -789,11 +743,11 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 	daemon_stats_open(&dm);
 	daemon_rollup_open(&dm, now);
 	daemon_state_restore(&dm, &st, now);
-	open_cluster(&dm, now);
+	daemon_peers_open_cluster(&dm, on_verdict, now);
 	add_logs(&dm, &st);
 	state_clear(&st);
 	wire_loop(&dm);
-	open_crowdsec(&dm, seed);
+	daemon_peers_open_crowdsec(&dm, seed);
 	dm.watchdog_usec = notify_watchdog_usec();
 
 	(void)read_logs(&dm, false);

@@ -119,6 +119,15 @@ void daemon_state_save_bg(struct daemon *dm);
 /* Collect the save's child (block: wait for it) and note how it went. */
 void daemon_state_reap(struct daemon *dm, bool block);
 
+/* The joins to other engines (daemon_peers.c). The cluster, after the
+ * ledger and its restore; its peers' verdicts go to on_verdict. CrowdSec,
+ * after the loop is wired. A section this build cannot serve exits
+ * EX_CONFIG. */
+void daemon_peers_open_cluster(struct daemon *dm,
+    void (*on_verdict)(void *arg, const struct verdict *v), int64_t now);
+void daemon_peers_open_crowdsec(struct daemon *dm, const uint8_t seed[16]);
+void daemon_peers_close(struct daemon *dm);
+
 /* Send what the ledger has pending to the kernel, then cut the sessions
  * of the peers a new ban covers. */
 void daemon_flush(struct daemon *dm);
