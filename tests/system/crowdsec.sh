@@ -49,6 +49,7 @@ grep -q "bouncer_key_file $CS_KEYFILE: mode 0644.*chmod 600" "$T/err" ||
 	fail "refusal message: $(cat "$T/err")"
 chmod 600 "$CS_KEYFILE"
 
+FAIL_LOGS="$T/daemon.err $CS/crowdsec.log"
 db_start "$DB_CONF" "$T/daemon.err"
 wait_until 10 grep -q 'crowdsec lapi=.* up' "$T/daemon.err" ||
 	fail "the daemon did not reach the LAPI: $(cat "$T/daemon.err")"
@@ -129,7 +130,7 @@ wait_until 15 eval '$DB status --json | jq -e ".crowdsec.state == \"down\" and .
 $DB status | grep -q 'crowdsec LAPI: .*DOWN' || fail "status text: $($DB status)"
 echo "ok: LAPI down: local ban made, alert queued, status says so"
 cs_start
-wait_until 30 test "$(cs_alerts_for 198.51.100.8)" = 1 ||
+wait_until 60 test "$(cs_alerts_for 198.51.100.8)" = 1 ||
 	fail "the queued alert did not arrive: $($CSCLI alerts list -a -o json)"
 wait_until 10 eval '$DB status --json | jq -e ".crowdsec.state == \"up\" and .crowdsec.pushed.queue == 0"' ||
 	fail "queue not drained: $($DB status --json | jq .crowdsec)"

@@ -20,6 +20,12 @@ skip() {
 
 fail() {
 	echo "FAIL: $*" >&2
+	# The logs a test named in FAIL_LOGS, to tell why.
+	for _f in ${FAIL_LOGS:-}; do
+		[ -r "$_f" ] || continue
+		echo "--- last lines of $_f" >&2
+		tail -n 40 "$_f" >&2
+	done
 	exit 1
 }
 
