@@ -13,7 +13,9 @@
  * then watches them for HOLD_MS milliseconds, reading every reply except
  * the never-read ones, and finally prints what happened to them (key=value
  * counts). With "refill", each connection the daemon closes is replaced at
- * once by a new one of the same kind, so the pressure never drops.
+ * once by a new one of the same kind, so the pressure never drops. SIGUSR1
+ * ends the watch early: a test holds the storm as long as its checks take
+ * (HOLD_MS is then only the upper bound), however slow the machine.
  *
  * call sends one raw request line and prints the raw reply (status line
  * and body); it lets a test talk to the daemon when the CLI would refuse,
@@ -25,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -188,6 +191,15 @@ raise_nofile(unsigned long n)
 	}
 }
 
+static volatile sig_atomic_t stop;
+
+static void
+on_usr1(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
 static int
 storm(const char *path, unsigned long n, long long hold, int refill)
 {
@@ -207,13 +219,14 @@ storm(const char *path, unsigned long n, long long hold, int refill)
 		return EX_OSERR;
 	}
 	srandom((unsigned)getpid());
+	signal(SIGUSR1, on_usr1);
 	for (i = 0; i < n; i++)
 		if (open_conn(path, &c[i], (enum kind)(i % K_COUNT), &t) == 0)
 			open++;
 	printf("connected %lu\n", open);
 	fflush(stdout);
 	end = now_ms() + hold;
-	while (now_ms() < end) {
+	while (!stop && now_ms() < end) {
 		for (i = 0; i < n; i++) {
 			p[i].fd = c[i].fd;
 			/* Never-read clients are only watched for hang-ups. */
