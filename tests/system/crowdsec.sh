@@ -61,7 +61,7 @@ db_listen 0.0.0.0 25
 db_fail_auth 198.51.100.7 5
 wait_until 10 in_set $TABLE host4 198.51.100.7 ||
 	fail "198.51.100.7 not banned locally"
-wait_until 15 test "$(cs_decision_origin 198.51.100.7)" = dominoban ||
+wait_until 15 eval 'test "$(cs_decision_origin 198.51.100.7)" = dominoban' ||
 	fail "no dominoban decision for 198.51.100.7 in the LAPI: $($CSCLI decisions list -a -o json)"
 echo "ok: a local ban is a LAPI decision of origin dominoban"
 expect_eq "alerts for the local ban" "$(cs_alerts_for 198.51.100.7)" 1
@@ -130,7 +130,7 @@ wait_until 15 eval '$DB status --json | jq -e ".crowdsec.state == \"down\" and .
 $DB status | grep -q 'crowdsec LAPI: .*DOWN' || fail "status text: $($DB status)"
 echo "ok: LAPI down: local ban made, alert queued, status says so"
 cs_start
-wait_until 60 test "$(cs_alerts_for 198.51.100.8)" = 1 ||
+wait_until 60 eval 'test "$(cs_alerts_for 198.51.100.8)" = 1' ||
 	fail "the queued alert did not arrive: $($CSCLI alerts list -a -o json)"
 wait_until 10 eval '$DB status --json | jq -e ".crowdsec.state == \"up\" and .crowdsec.pushed.queue == 0"' ||
 	fail "queue not drained: $($DB status --json | jq .crowdsec)"

@@ -63,7 +63,7 @@ heal() {
 		fail "$what: not repaired within 10 s: $(nft list ruleset)"
 	t1=$(ms)
 	echo "ok: $what: every ban back after $((t1 - t0)) ms (requirement: 1000 ms)"
-	wait_until 5 test "$(repair_records)" -gt "$n" ||
+	wait_until 5 eval 'test "$(repair_records)" -gt "$n"' ||
 		fail "$what: no repair record in the log"
 	kill -0 "$DB_PID" || fail "the daemon died"
 }
