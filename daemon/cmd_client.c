@@ -1,6 +1,6 @@
 /*
  * The CLI commands that talk to a running daemon: list, ban, unban,
- * status, metrics, check, reload. Each finds the control socket through the same
+ * status, metrics, check, history, reload. Each finds the control socket through the same
  * configuration file as the daemon, sends one request (ctl.h), prints the
  * reply, and exits with the code the daemon gave (sysexits), or 69
  * (EX_UNAVAILABLE) when no daemon is running.
@@ -24,37 +24,48 @@ struct client_cmd {
 	bool duration;   /* takes --for DURATION */
 	int nargs;       /* positional arguments */
 	const char *flag; /* a --FLAG it takes, sent as the word FLAG */
+	bool optional;   /* the positional argument may be left out */
 };
 
 static const struct client_cmd cmds[] = {
     {"list", "[--json] [--origin ORIGIN]", "List the active bans: address or "
 	"prefix, time left, times banned, origin, reason.\nWith --origin, only "
 	"the bans of that origin: local, manual, kernel, or\ncrowdsec (every "
-	"crowdsec:* origin) or crowdsec:cscli...", true, false, 0, NULL},
+	"crowdsec:* origin) or crowdsec:cscli...", true, false, 0, NULL, false},
     {"status", "[--json]", "Show the daemon's files and positions, counters "
 	"per pattern, tracked\nrecords, active bans, packets dropped and the "
-	"regex engine.", true, false, 0, NULL},
+	"regex engine.", true, false, 0, NULL, false},
     {"ban", "ADDRESS[/LEN] [--for DURATION] [--force]", "Ban an address or "
 	"prefix by hand (the allowlist still applies). DURATION\nis seconds "
 	"or 10m, 1h, 30d...; default: the escalated ban time. A prefix\n"
 	"wider than the widest configured tier needs --force. Exits 0 only "
-	"once the\nkernel holds the ban.", false, true, 1, "force"},
+	"once the\nkernel holds the ban.", false, true, 1, "force", false},
     {"unban", "[--covering] ADDRESS[/LEN]", "Lift a ban. With --covering, "
 	"lift every ban that covers ADDRESS (a host\ninside a banned "
-	"netblock).", false, false, 1, "covering"},
+	"netblock).", false, false, 1, "covering", false},
     {"metrics", "", "Print the daemon's metrics in the Prometheus text format "
 	"(the same values\nas status, with labels; docs/METRICS.md lists them).",
-	false, false, 0, NULL},
+	false, false, 0, NULL, false},
     {"check", "ADDRESS [--json]", "Say whether packets from ADDRESS are "
 	"dropped and why: the ban that drops\nit (the host's own or a covering "
 	"netblock's: origin, reason, time left),\nwhat the kernel's sets hold "
 	"for it (DISAGREE when they differ from the\ndaemon), whether it is "
 	"allowlisted or an own address, and its scores\nagainst the "
 	"thresholds (host and each netblock tier). Changes nothing.\n"
-	"  --json       print one JSON object", true, false, 1, NULL},
+	"  --json       print one JSON object", true, false, 1, NULL, false},
+    {"history", "[ADDRESS[/LEN]] [--since DURATION] [--json]", "Show the ban "
+	"history, oldest first: every ban (when, target, for how\nlong, origin, "
+	"reason, offence) and every end of one (expired, or lifted:\nmanual, "
+	"crowdsec deleted, peer:NODE, allowlisted; with the time it had\nleft). "
+	"With ADDRESS, the records of that address and of the netblocks\n"
+	"covering it; with a prefix, those of everything inside it too. Kept "
+	"in\nstate_dir/history across restarts, the last [ban] history_records "
+	"(10000).\n"
+	"  --since DURATION  only records of the last DURATION (1h, 7d...)\n"
+	"  --json       print a JSON array", true, false, 1, NULL, true},
     {"reload", "", "Re-read the configuration and the patterns; on any error "
 	"the running ones\nstay and the errors are printed.", false, false, 0,
-	NULL},
+	NULL, false},
 };
 
 static void
@@ -111,13 +122,14 @@ run_client(const struct client_cmd *cc, const struct cmd_global *g, int argc,
 	    {"force", no_argument, NULL, 'f'},
 	    {"covering", no_argument, NULL, 'c'},
 	    {"origin", required_argument, NULL, 'o'},
+	    {"since", required_argument, NULL, 's'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
-	char path[4096], req[CTL_REQUEST_MAX], msg[512], *body;
+	char path[4096], req[CTL_REQUEST_MAX], msg[512], when[48], *body;
 	const char *origin = NULL;
 	bool json = false, flag = false;
-	double secs = 0;
+	double secs = 0, since = 0;
 	int c, rc;
 
 	while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
@@ -152,6 +164,16 @@ run_client(const struct client_cmd *cc, const struct cmd_global *g, int argc,
 				goto bad;
 			origin = optarg;
 			break;
+		case 's':
+			if (strcmp(cc->name, "history") != 0 ||
+			    conf_parse_duration(optarg, 1, 100.0 * 365 * 86400,
+				&since) == -1) {
+				fprintf(stderr, "dominoban %s: bad duration '%s' "
+				    "(seconds, or a number with s, m, h, d or w: "
+				    "30m, 24h, 7d)\n", cc->name, optarg);
+				return EX_USAGE;
+			}
+			break;
 		case 'h':
 			usage(stdout, cc);
 			return EX_OK;
@@ -159,15 +181,22 @@ run_client(const struct client_cmd *cc, const struct cmd_global *g, int argc,
 			goto bad;
 		}
 	}
-	if (argc - optind != cc->nargs)
+	if (argc - optind != cc->nargs &&
+	    !(cc->optional && argc - optind == cc->nargs - 1))
 		goto bad;
 	/* Arguments travel as one request line: no blanks inside them. */
-	if (cc->nargs == 1 && (strlen(argv[optind]) > 64 ||
+	if (argc - optind == 1 && (strlen(argv[optind]) > 64 ||
 				  strpbrk(argv[optind], " \t\r\n") != NULL))
 		goto bad;
 	if ((rc = socket_path(g, path, sizeof(path))) != EX_OK)
 		return rc;
-	if (cc->nargs == 1 && flag && strcmp(cc->flag, "covering") == 0)
+	if (strcmp(cc->name, "history") == 0) {
+		snprintf(when, sizeof(when), " since %.0f", since);
+		snprintf(req, sizeof(req), "history%s%s%s%s",
+		    optind < argc ? " " : "", optind < argc ? argv[optind] : "",
+		    since > 0 ? when : "", json ? " json" : "");
+	}
+	else if (cc->nargs == 1 && flag && strcmp(cc->flag, "covering") == 0)
 		snprintf(req, sizeof(req), "%s covering %s", cc->name,
 		    argv[optind]);
 	else if (cc->nargs == 1 && secs > 0)
@@ -220,4 +249,5 @@ CLIENT(cmd_ban, 2)
 CLIENT(cmd_unban, 3)
 CLIENT(cmd_metrics, 4)
 CLIENT(cmd_check, 5)
-CLIENT(cmd_reload, 6)
+CLIENT(cmd_history, 6)
+CLIENT(cmd_reload, 7)

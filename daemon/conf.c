@@ -85,6 +85,7 @@ static const struct conf_key keys[] = {
     {"ban", "history_forget", T_DURATION32, 1, 10 * 365 * 86400.0,
 	F(history_forget), 0},
     {"ban", "history_max", T_SIZE, 16, 1 << 24, F(history_max), 0},
+    {"ban", "history_records", T_SIZE, 1, 1 << 20, F(history_records), 0},
     {"nft", "table", T_TABLE, 0, 0, F(table), 0},
     {"nft", "ports", T_PORTS, 0, 0, F(ports), F(nports)},
     {"nft", "action", T_ACTION, 0, 0, F(action), 0},
@@ -538,6 +539,7 @@ conf_defaults(struct conf *c)
 	c->ban_max = CONF_DEFAULT_BAN_MAX;
 	c->history_forget = CONF_DEFAULT_HISTORY_FORGET;
 	c->history_max = CONF_DEFAULT_HISTORY_MAX;
+	c->history_records = CONF_DEFAULT_HISTORY_RECORDS;
 	c->priority = CONF_DEFAULT_PRIORITY;
 	c->metrics_interval = CONF_DEFAULT_METRICS_INTERVAL;
 	c->report_retention = CONF_DEFAULT_REPORT_RETENTION;

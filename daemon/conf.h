@@ -33,6 +33,7 @@
 #define CONF_DEFAULT_BAN_MAX (30 * 86400)   /* seconds: escalation cap */
 #define CONF_DEFAULT_HISTORY_FORGET (90 * 86400) /* seconds an offence is remembered */
 #define CONF_DEFAULT_HISTORY_MAX 65536      /* offence history records */
+#define CONF_DEFAULT_HISTORY_RECORDS 10000  /* ban history records (banlog.h) */
 #define CONF_DEFAULT_DEDUPE_WINDOW 1        /* seconds: same (addr, user) counted once */
 #define CONF_DEFAULT_SMTP_SESSION_MAX 3600  /* seconds an unseen SMTP session may last */
 #define CONF_DEFAULT_TABLE "dominoban"
@@ -83,6 +84,7 @@ struct conf {
 	uint32_t ban_max;             /* seconds */
 	uint32_t history_forget;      /* seconds */
 	size_t history_max;
+	size_t history_records;       /* bans and ends kept for `history` */
 
 	/* [nft] */
 	char *table;

@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "allow.h"
+#include "banlog.h"
 #include "bans.h"
 #include "conf.h"
 #include "ctl.h"
@@ -100,6 +101,10 @@ struct daemon {
 	uint64_t rollup_last[RV_COUNT]; /* counters at the last sample */
 	uint64_t watchdog_usec;
 	struct log_limit warn_limit;
+	struct banlog banlog;       /* the ban history (daemon_banlog.c) */
+	int banlog_fd;              /* state_dir/history, appended; or -1 */
+	size_t banlog_lines;        /* lines in it */
+	uint64_t banlog_errors;     /* writes that failed */
 };
 
 /* Hand the ban of a decided verdict v to the ledger; it goes to the
@@ -191,6 +196,14 @@ int daemon_ctl_register(struct daemon *dm);
 /* check ADDRESS [json] (daemon_query.c): is it dropped, by which ban,
  * does the kernel agree, allowlisted, its scores. A ctl_handler. */
 void daemon_query_check(void *arg, int argc, char **argv,
+    struct ctl_reply *r);
+
+/* The ban history (daemon_banlog.c): load state_dir/history and observe
+ * the ledger (after it exists); close. history [TARGET] [since SECONDS]
+ * [json] on the control socket: a ctl_handler. */
+void daemon_banlog_open(struct daemon *dm, int64_t now);
+void daemon_banlog_close(struct daemon *dm);
+void daemon_banlog_history(void *arg, int argc, char **argv,
     struct ctl_reply *r);
 
 /* Seconds as the CLI shows them: 2d3h, 1h30m, 5m10s, 42s. */
