@@ -154,6 +154,7 @@ h_list(void *arg, int argc, char **argv, struct ctl_reply *r)
 static void
 status_json_head(struct daemon *dm, FILE *f)
 {
+	char why[FOLLOW_MSG_MAX];
 	struct tail_pos pos;
 	struct enforce_stats es;
 	size_t i;
@@ -177,6 +178,10 @@ status_json_head(struct daemon *dm, FILE *f)
 		    (unsigned long long)pos.ino,
 		    (unsigned long long)pos.offset);
 		stats_json_escape(f, err != 0 ? strerror(err) : "");
+		daemon_follow_problem(dm, i, why, sizeof(why));
+		fprintf(f, "\",\"followed\":%s,\"problem\":\"",
+		    why[0] == '\0' ? "true" : "false");
+		stats_json_escape(f, why);
 		fprintf(f, "\"}");
 	}
 	fprintf(f, "],");
@@ -186,11 +191,10 @@ status_json_head(struct daemon *dm, FILE *f)
 static void
 status_text_head(struct daemon *dm, FILE *f)
 {
-	char all[128];
+	char all[128], why[FOLLOW_MSG_MAX];
 	struct tail_pos pos;
 	struct enforce_stats es;
 	size_t i;
-	int err;
 
 	enforce_get_stats(dm->enf, &es);
 	fprintf(f, "dominoban %s, up %llds%s\n", PACKAGE_VERSION,
@@ -206,9 +210,10 @@ status_text_head(struct daemon *dm, FILE *f)
 	for (i = 0; i < dm->nfollowed; i++) {
 		memset(&pos, 0, sizeof(pos));
 		tail_pos(dm->tail, (unsigned)i, &pos);
-		if ((err = tail_open_error(dm->tail, (unsigned)i)) != 0)
-			fprintf(f, "following:       %s (cannot read: %s)\n",
-			    dm->followed[i], strerror(err));
+		daemon_follow_problem(dm, i, why, sizeof(why));
+		if (why[0] != '\0')
+			fprintf(f, "NOT following:   %s: %s\n", dm->followed[i],
+			    why);
 		else
 			fprintf(f, "following:       %s (inode %llu, offset "
 			    "%llu)\n", dm->followed[i],
