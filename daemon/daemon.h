@@ -188,6 +188,14 @@ int daemon_rollup_read(const char *path, struct rollup *r, char *err,
  * 0, or -1 with errno. */
 int daemon_ctl_register(struct daemon *dm);
 
+/* check ADDRESS [json] (daemon_query.c): is it dropped, by which ban,
+ * does the kernel agree, allowlisted, its scores. A ctl_handler. */
+void daemon_query_check(void *arg, int argc, char **argv,
+    struct ctl_reply *r);
+
+/* Seconds as the CLI shows them: 2d3h, 1h30m, 5m10s, 42s. */
+void daemon_format_secs(int64_t s, char *buf, size_t size);
+
 /* Current time in seconds since the epoch. */
 int64_t daemon_now(void);
 

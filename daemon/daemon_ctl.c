@@ -1,6 +1,7 @@
 /*
  * daemon_ctl: the daemon's answers on the control socket (ctl.h carries
- * the protocol and the permission check). list and status are read-only;
+ * the protocol and the permission check). list, status and check
+ * (daemon_query.c) are read-only;
  * ban, unban and reload are privileged. Bans change only through the
  * ledger (ledger.h): a manual ban is checked there (allowlist, addresses
  * that can never be a source, width) and is in the kernel before the reply
@@ -25,8 +26,8 @@
 #endif
 #include "daemon.h"
 
-static void
-format_secs(int64_t s, char *buf, size_t size)
+void
+daemon_format_secs(int64_t s, char *buf, size_t size)
 {
 	if (s >= 86400)
 		snprintf(buf, size, "%lldd%lldh", (long long)(s / 86400),
@@ -93,7 +94,7 @@ render_list(struct daemon *dm, bool json, const char *want, int64_t now,
 				fprintf(f, "%-40s %10s %5s  %-10s %s\n",
 				    "ADDRESS", "REMAINING", "BANS", "ORIGIN",
 				    "REASON");
-			format_secs(b->expires - now, left, sizeof(left));
+			daemon_format_secs(b->expires - now, left, sizeof(left));
 			fprintf(f, "%-40s %10s %5u  %-10s %s\n", a, left,
 			    b->offences, b->origin, b->reason);
 		}
@@ -418,7 +419,7 @@ tell_covering(struct daemon *dm, const struct addr *host, int64_t now,
 	n = ledger_covering(dm->ledger, host, now, c, 16);
 	for (i = 0; i < n && i < 16; i++) {
 		addr_format(&c[i]->target, a, sizeof(a));
-		format_secs(c[i]->expires - now, left, sizeof(left));
+		daemon_format_secs(c[i]->expires - now, left, sizeof(left));
 		ctl_reply_printf(r, "  %s: origin %s, %s left, reason %s\n", a,
 		    c[i]->origin, left, c[i]->reason);
 	}
@@ -502,6 +503,8 @@ daemon_ctl_register(struct daemon *dm)
 	if (ctl_register(dm->ctl, "list", false, h_list, dm) == -1 ||
 	    ctl_register(dm->ctl, "status", false, h_status, dm) == -1 ||
 	    ctl_register(dm->ctl, "metrics", false, h_metrics, dm) == -1 ||
+	    ctl_register(dm->ctl, "check", false, daemon_query_check, dm) ==
+		-1 ||
 	    ctl_register(dm->ctl, "rollup", true, h_rollup, dm) == -1 ||
 	    ctl_register(dm->ctl, "ban", true, h_ban, dm) == -1 ||
 	    ctl_register(dm->ctl, "unban", true, h_unban, dm) == -1 ||
