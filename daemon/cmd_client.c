@@ -17,6 +17,11 @@
 #include "cmd.h"
 #include "conf.h"
 #include "ctl.h"
+#include "dur.h"
+#include "ledger.h"
+
+/* The longest --since of history (seconds): fifty years. */
+#define CMD_SINCE_MAX (50.0 * 365 * 86400)
 
 struct client_cmd {
 	const char *name, *args, *help;
@@ -37,7 +42,9 @@ static const struct client_cmd cmds[] = {
 	"regex engine.", true, false, 0, NULL, false},
     {"ban", "ADDRESS[/LEN] [--for DURATION] [--force]", "Ban an address or "
 	"prefix by hand (the allowlist still applies). DURATION\nis seconds "
-	"or 10m, 1h, 30d...; default: the escalated ban time. A prefix\n"
+	"or numbers with units s, m, h, d, w, largest first (10m, 1h30m,\n"
+	"2d12h: what list prints), at most 3650d; default: the escalated ban "
+	"time. A prefix\n"
 	"wider than the widest configured tier needs --force. Exits 0 only "
 	"once the\nkernel holds the ban.", false, true, 1, "force", false},
     {"unban", "[--covering] ADDRESS[/LEN]", "Lift a ban. With --covering, "
@@ -140,10 +147,14 @@ run_client(const struct client_cmd *cc, const struct cmd_global *g, int argc,
 			json = true;
 			break;
 		case 'F':
-			if (!cc->duration || conf_parse_duration(optarg, 1,
-				10.0 * 365 * 86400, &secs) == -1) {
-				fprintf(stderr, "dominoban %s: bad duration "
-				    "'%s'\n", cc->name, optarg);
+			if (!cc->duration)
+				goto bad;
+			if (dur_parse(optarg, 1, LEDGER_MANUAL_MAX,
+				&secs) == -1) {
+				dur_error(optarg, errno, 1, LEDGER_MANUAL_MAX,
+				    msg, sizeof(msg));
+				fprintf(stderr, "dominoban %s: --for %s\n",
+				    cc->name, msg);
 				return EX_USAGE;
 			}
 			break;
@@ -165,12 +176,13 @@ run_client(const struct client_cmd *cc, const struct cmd_global *g, int argc,
 			origin = optarg;
 			break;
 		case 's':
-			if (strcmp(cc->name, "history") != 0 ||
-			    conf_parse_duration(optarg, 1, 100.0 * 365 * 86400,
-				&since) == -1) {
-				fprintf(stderr, "dominoban %s: bad duration '%s' "
-				    "(seconds, or a number with s, m, h, d or w: "
-				    "30m, 24h, 7d)\n", cc->name, optarg);
+			if (strcmp(cc->name, "history") != 0)
+				goto bad;
+			if (dur_parse(optarg, 1, CMD_SINCE_MAX, &since) == -1) {
+				dur_error(optarg, errno, 1, CMD_SINCE_MAX, msg,
+				    sizeof(msg));
+				fprintf(stderr, "dominoban %s: --since %s\n",
+				    cc->name, msg);
 				return EX_USAGE;
 			}
 			break;

@@ -26,6 +26,7 @@
 
 #include "banlog.h"
 #include "daemon.h"
+#include "dur.h"
 #include "rfile.h"
 #include "wfile.h"
 
@@ -192,14 +193,14 @@ render_json(FILE *f, const struct banlog_rec *r, bool first)
 static void
 render_text(FILE *f, const struct banlog_rec *r, bool first)
 {
-	char a[ADDR_STRLEN], t[64], d[32], span[48];
+	char a[ADDR_STRLEN], t[64], d[DUR_STRLEN], span[48];
 
 	if (first)
 		fprintf(f, "%-25s %-5s %-30s %-18s %-12s %s\n", "WHEN", "EVENT",
 		    "TARGET", "FOR / LEFT", "ORIGIN", "REASON / HOW");
 	addr_format(&r->target, a, sizeof(a));
 	when(r->at, t, sizeof(t));
-	daemon_format_secs(r->seconds, d, sizeof(d));
+	dur_format((double)r->seconds, d, sizeof(d));
 	if (r->event == BANLOG_BAN)
 		snprintf(span, sizeof(span), "for %s", d);
 	else if (strcmp(r->how, "expired") == 0)
