@@ -47,9 +47,12 @@ static const struct client_cmd cmds[] = {
 	"time. A prefix\n"
 	"wider than the widest configured tier needs --force. Exits 0 only "
 	"once the\nkernel holds the ban.", false, true, 1, "force", false},
-    {"unban", "[--covering] ADDRESS[/LEN]", "Lift a ban. With --covering, "
-	"lift every ban that covers ADDRESS (a host\ninside a banned "
-	"netblock).", false, false, 1, "covering", false},
+    {"unban", "ADDRESS[/LEN] | --covering ADDRESS | --inside PREFIX | --all",
+	"Lift the ban of ADDRESS or of a prefix (exactly that one). When it is "
+	"not\nbanned itself, say which wider bans cover it, or which bans lie "
+	"inside the\nprefix, and how to lift them; nothing else is lifted. "
+	"Every lift reaches\nthe cluster's peers, like any unban.",
+	false, false, 1, "covering", true},
     {"metrics", "", "Print the daemon's metrics in the Prometheus text format "
 	"(the same values\nas status, with labels; docs/METRICS.md lists them).",
 	false, false, 0, NULL, false},
@@ -84,8 +87,10 @@ usage(FILE *f, const struct client_cmd *c)
 		fprintf(f, "  --force      ban a prefix wider than the widest "
 		    "tier\n");
 	else if (c->flag != NULL)
-		fprintf(f, "  --covering   lift every ban covering the "
-		    "address\n");
+		fprintf(f, "  --covering   lift ADDRESS's ban and every netblock "
+		    "ban covering it\n  --inside     lift every ban inside "
+		    "PREFIX, its own too\n  --all        lift every ban, of "
+		    "every origin; says how many\n");
 }
 
 /*
@@ -128,13 +133,15 @@ run_client(const struct client_cmd *cc, const struct cmd_global *g, int argc,
 	    {"for", required_argument, NULL, 'F'},
 	    {"force", no_argument, NULL, 'f'},
 	    {"covering", no_argument, NULL, 'c'},
+	    {"inside", no_argument, NULL, 'i'},
+	    {"all", no_argument, NULL, 'a'},
 	    {"origin", required_argument, NULL, 'o'},
 	    {"since", required_argument, NULL, 's'},
 	    {"help", no_argument, NULL, 'h'},
 	    {NULL, 0, NULL, 0},
 	};
 	char path[4096], req[CTL_REQUEST_MAX], msg[512], when[48], *body;
-	const char *origin = NULL;
+	const char *origin = NULL, *mode = NULL;
 	bool json = false, flag = false;
 	double secs = 0, since = 0;
 	int c, rc;
@@ -159,11 +166,17 @@ run_client(const struct client_cmd *cc, const struct cmd_global *g, int argc,
 			}
 			break;
 		case 'f':
-		case 'c':
-			if (cc->flag == NULL ||
-			    cc->flag[0] != (c == 'f' ? 'f' : 'c'))
+			if (cc->flag == NULL || cc->flag[0] != 'f')
 				goto bad;
 			flag = true;
+			break;
+		case 'c':
+		case 'i':
+		case 'a':
+			/* unban: one way of choosing what to lift. */
+			if (cc->flag == NULL || cc->flag[0] != 'c' || mode != NULL)
+				goto bad;
+			mode = c == 'c' ? "covering" : c == 'i' ? "inside" : "all";
 			break;
 		case 'o':
 			/* One word of the request line: printable, no blank. */
@@ -196,6 +209,10 @@ run_client(const struct client_cmd *cc, const struct cmd_global *g, int argc,
 	if (argc - optind != cc->nargs &&
 	    !(cc->optional && argc - optind == cc->nargs - 1))
 		goto bad;
+	/* unban takes an address, but --all none. */
+	if (strcmp(cc->name, "unban") == 0 && (argc - optind == 0) !=
+	    (mode != NULL && strcmp(mode, "all") == 0))
+		goto bad;
 	/* Arguments travel as one request line: no blanks inside them. */
 	if (argc - optind == 1 && (strlen(argv[optind]) > 64 ||
 				  strpbrk(argv[optind], " \t\r\n") != NULL))
@@ -208,9 +225,9 @@ run_client(const struct client_cmd *cc, const struct cmd_global *g, int argc,
 		    optind < argc ? " " : "", optind < argc ? argv[optind] : "",
 		    since > 0 ? when : "", json ? " json" : "");
 	}
-	else if (cc->nargs == 1 && flag && strcmp(cc->flag, "covering") == 0)
-		snprintf(req, sizeof(req), "%s covering %s", cc->name,
-		    argv[optind]);
+	else if (mode != NULL)
+		snprintf(req, sizeof(req), "unban %s%s%s", mode,
+		    optind < argc ? " " : "", optind < argc ? argv[optind] : "");
 	else if (cc->nargs == 1 && secs > 0)
 		snprintf(req, sizeof(req), "%s %s %.0f%s", cc->name,
 		    argv[optind], secs, flag ? " force" : "");

@@ -220,6 +220,10 @@ void daemon_follow_check(struct daemon *dm);
 /* run -n: a warning on stderr for each configured log not readable now. */
 void daemon_follow_print(const struct daemon *dm);
 
+/* unban TARGET | unban covering ADDRESS | unban inside PREFIX | unban all
+ * (daemon_unban.c): a ctl_handler. */
+void daemon_unban(void *arg, int argc, char **argv, struct ctl_reply *r);
+
 /* Current time in seconds since the epoch. */
 int64_t daemon_now(void);
 
