@@ -1,6 +1,6 @@
 /*
  * The CLI commands that talk to a running daemon: list, ban, unban,
- * status, metrics, check, history, reload. Each finds the control socket through the same
+ * status, metrics, check, history, config, reload. Each finds the control socket through the same
  * configuration file as the daemon, sends one request (ctl.h), prints the
  * reply, and exits with the code the daemon gave (sysexits), or 69
  * (EX_UNAVAILABLE) when no daemon is running.
@@ -73,6 +73,12 @@ static const struct client_cmd cmds[] = {
 	"(10000).\n"
 	"  --since DURATION  only records of the last DURATION (1h, 7d...)\n"
 	"  --json       print a JSON array", true, false, 1, NULL, true},
+    {"config", "[--json]", "Print the configuration the daemon holds now, "
+	"every key once with its\nvalue, defaults included, in the "
+	"configuration file's syntax (after the\nlast successful reload; "
+	"files that hold secrets are shown by path only).\n"
+	"  --json       print one JSON object of sections", true, false, 0,
+	NULL, false},
     {"reload", "", "Re-read the configuration and the patterns; on any error "
 	"the running ones\nstay and the errors are printed.", false, false, 0,
 	NULL, false},
@@ -279,4 +285,5 @@ CLIENT(cmd_unban, 3)
 CLIENT(cmd_metrics, 4)
 CLIENT(cmd_check, 5)
 CLIENT(cmd_history, 6)
-CLIENT(cmd_reload, 7)
+CLIENT(cmd_config, 7)
+CLIENT(cmd_reload, 8)

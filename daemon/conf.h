@@ -8,6 +8,7 @@
 #define DB_CONF_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -184,6 +185,14 @@ size_t conf_allow_all(const struct conf *c, char *buf, size_t size);
  * the file may appear later). Returns 0, or -1 with errno. */
 int conf_expand_logs(struct conf *c);
 
+
+/*
+ * Write c to f, every key once, defaults included (conf_show.c): as INI
+ * text that conf_parse() reads back to the same values, or (json) as one
+ * JSON object of sections. Files that hold secrets appear by path only.
+ * 0, or -1 when f failed.
+ */
+int conf_show(const struct conf *c, bool json, FILE *f);
 
 /* Release everything c owns and zero it. */
 void conf_free(struct conf *c);

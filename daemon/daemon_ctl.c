@@ -1,7 +1,7 @@
 /*
  * daemon_ctl: the daemon's answers on the control socket (ctl.h carries
  * the protocol and the permission check). list, status, check
- * (daemon_query.c) and history (daemon_banlog.c) are read-only;
+ * (daemon_query.c), history (daemon_banlog.c) and config are read-only;
  * ban, unban and reload are privileged. Bans change only through the
  * ledger (ledger.h): a manual ban is checked there (allowlist, addresses
  * that can never be a source, width) and is in the kernel before the reply
@@ -290,6 +290,36 @@ h_metrics(void *arg, int argc, char **argv, struct ctl_reply *r)
 	ctl_reply_status(r, 0, "ok");
 }
 
+/* config [json]: the configuration in force (conf_show()): what the
+ * file said, after the last successful reload, with every default. */
+static void
+h_config(void *arg, int argc, char **argv, struct ctl_reply *r)
+{
+	struct daemon *dm = arg;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (argc > 2 || (argc == 2 && !want_json(argc, argv))) {
+		ctl_reply_status(r, EX_USAGE, "usage: config [--json]");
+		return;
+	}
+	if ((f = open_memstream(&buf, &len)) == NULL) {
+		ctl_reply_status(r, EX_OSERR, "out of memory");
+		return;
+	}
+	if (conf_show(&dm->conf, want_json(argc, argv), f) == -1 ||
+	    fclose(f) != 0) {
+		free(buf);
+		ctl_reply_status(r, EX_OSERR, "out of memory");
+		return;
+	}
+	ctl_reply_write(r, buf, len);
+	free(buf);
+	ctl_reply_status(r, 0, "the configuration in force%s",
+	    dm->conf.dry_run ? " (dry run)" : "");
+}
+
 /* rollup: the report's hours in their file form (rollup.h), sampled now.
  * Privileged: they hold the user names attackers tried. */
 static void
@@ -420,6 +450,7 @@ daemon_ctl_register(struct daemon *dm)
 		-1 ||
 	    ctl_register(dm->ctl, "history", false, daemon_banlog_history,
 		dm) == -1 ||
+	    ctl_register(dm->ctl, "config", false, h_config, dm) == -1 ||
 	    ctl_register(dm->ctl, "rollup", true, h_rollup, dm) == -1 ||
 	    ctl_register(dm->ctl, "ban", true, h_ban, dm) == -1 ||
 	    ctl_register(dm->ctl, "unban", true, daemon_unban, dm) == -1 ||
