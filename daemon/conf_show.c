@@ -65,6 +65,21 @@ section_on(const struct conf *c, const char *section)
 	return true;
 }
 
+/* Types held as one char * (NULL: no value), and as a list with a
+ * count. */
+static bool
+is_str(enum conf_type t)
+{
+	return t == T_STR || t == T_TABLE || t == T_BROKER || t == T_NODE ||
+	    t == T_TOPIC;
+}
+
+static bool
+is_list(enum conf_type t)
+{
+	return t == T_STRLIST || t == T_PORTS || t == T_CIDRS;
+}
+
 /* One JSON string, or null for NULL. */
 static void
 json_str(FILE *f, const char *s)
@@ -86,17 +101,14 @@ value(const struct conf *c, const struct conf_key *k, bool json, FILE *f)
 	char buf[400];
 	size_t n, i;
 
-	switch (k->type) {
-	case T_STR:
-	case T_TABLE:
-	case T_BROKER:
-	case T_NODE:
-	case T_TOPIC:
+	if (is_str(k->type)) {
 		if (json)
 			json_str(f, *FIELD(c, k->off, char *));
 		else if (*FIELD(c, k->off, char *) != NULL)
 			fputs(*FIELD(c, k->off, char *), f);
 		return;
+	}
+	switch (k->type) {
 	case T_STRLIST:
 	case T_PORTS:
 	case T_CIDRS:
@@ -164,6 +176,8 @@ value(const struct conf *c, const struct conf_key *k, bool json, FILE *f)
 		fprintf(f, json ? "\"%s\"" : "%s",
 		    c->date_order == CONF_DATE_MDY ? "mdy" : "dmy");
 		return;
+	default: /* the strings, above */
+		return;
 	}
 }
 
@@ -171,20 +185,11 @@ value(const struct conf *c, const struct conf_key *k, bool json, FILE *f)
 static bool
 empty(const struct conf *c, const struct conf_key *k)
 {
-	switch (k->type) {
-	case T_STR:
-	case T_TABLE:
-	case T_BROKER:
-	case T_NODE:
-	case T_TOPIC:
+	if (is_str(k->type))
 		return *FIELD(c, k->off, char *) == NULL;
-	case T_STRLIST:
-	case T_PORTS:
-	case T_CIDRS:
+	if (is_list(k->type))
 		return *FIELD(c, k->off_n, size_t) == 0;
-	default:
-		return false;
-	}
+	return false;
 }
 
 int
