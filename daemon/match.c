@@ -158,8 +158,8 @@ compile(const char *re, bool jit, bool *jit_ok, const char *file,
 	return code;
 }
 
-static void
-pattern_free(struct pattern *p)
+void
+match_pattern_free(struct pattern *p)
 {
 	size_t i;
 
@@ -218,6 +218,11 @@ finish(struct matcher *m, const struct pattern *file_pats, struct pattern *p,
 	int errs = 0, n;
 	size_t i;
 
+	/* "enabled = no" alone: it names a pattern of another file. */
+	p->override = p->off && src->regex == NULL &&
+	    p->info.service == NULL && p->info.kind == 0;
+	if (p->override)
+		return 0;
 	if (p->info.service == NULL) {
 		errs_add(e, file, line, "pattern %s: no service", p->info.id);
 		errs++;
@@ -257,7 +262,7 @@ finish(struct matcher *m, const struct pattern *file_pats, struct pattern *p,
 	/* Ids are unique across every file loaded, and within this one. */
 	for (i = 0; i < m->npats + (size_t)(p - file_pats); i++) {
 		q = i < m->npats ? &m->pats[i] : &file_pats[i - m->npats];
-		if (strcmp(q->info.id, p->info.id) == 0) {
+		if (!q->override && strcmp(q->info.id, p->info.id) == 0) {
 			errs_add(e, file, line, "pattern %s: id already defined "
 			    "at %s:%u", p->info.id, q->info.file, q->info.line);
 			errs++;
@@ -367,6 +372,12 @@ load_text(struct matcher *m, const char *file, char *text, bool jit,
 				goto nomem;
 			else
 				p->prefilter_len = strlen(val);
+		} else if (strcmp(key, "enabled") == 0) {
+			if (strcmp(val, "yes") == 0 || strcmp(val, "no") == 0)
+				p->off = strcmp(val, "no") == 0;
+			else
+				errs_add(e, fname, lineno, "enabled must be yes "
+				    "or no, not '%.32s'", val);
 		} else if (strcmp(key, "dedupe") == 0) {
 			if (!valid_id(val))
 				errs_add(e, fname, lineno, "invalid dedupe group "
@@ -389,7 +400,9 @@ load_text(struct matcher *m, const char *file, char *text, bool jit,
 				src.ignores[src.nignores++] = val;
 			}
 		} else {
-			errs_add(e, fname, lineno, "unknown key '%.32s'", key);
+			errs_add(e, fname, lineno, "unknown key '%.32s' (the "
+			    "keys: service, kind, regex, ignore, weight, "
+			    "prefilter, dedupe, enabled)", key);
 		}
 	}
 	if (p != NULL)
@@ -398,7 +411,7 @@ load_text(struct matcher *m, const char *file, char *text, bool jit,
 		errs_add(e, fname, lineno, "no [pattern] section");
 	if (e->count != before) {
 		for (i = 0; i < npats; i++)
-			pattern_free(&pats[i]);
+			match_pattern_free(&pats[i]);
 		free(pats);
 		return -1;
 	}
@@ -415,7 +428,7 @@ load_text(struct matcher *m, const char *file, char *text, bool jit,
 nomem:
 	errs_add(e, fname, lineno, "out of memory");
 	for (i = 0; i < npats; i++)
-		pattern_free(&pats[i]);
+		match_pattern_free(&pats[i]);
 	free(pats);
 	return -1;
 }
@@ -596,10 +609,13 @@ load_done(struct matcher *m, bool jit, struct errs *err)
 	uint32_t groups, pairs = 32;
 	size_t i, k;
 
+	if (err->count == 0)
+		match_apply_off(m, err);
 	if (err->count > 0 || m->npats == 0) {
 		errno = err->count > 0 ? EINVAL : ENOENT;
 		if (err->count == 0)
-			snprintf(err->text, sizeof(err->text),
+			snprintf(err->text, sizeof(err->text), m->noff > 0 ?
+			    "every pattern is switched off (enabled = no)\n" :
 			    "no *.pat pattern file found\n");
 		goto fail;
 	}
@@ -685,8 +701,9 @@ match_free(struct matcher *m)
 	if (m == NULL)
 		return;
 	for (i = 0; i < m->npats; i++)
-		pattern_free(&m->pats[i]);
+		match_pattern_free(&m->pats[i]);
 	free(m->pats);
+	free(m->off);
 	for (i = 0; i < m->nstrings; i++)
 		free(m->strings[i]);
 	free(m->strings);

@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "errs.h"
 #include "match.h"
 #include "mlit.h"
 
@@ -31,6 +32,10 @@ struct pattern {
 	size_t nignore;
 	uint32_t g_ip, g_user, g_msgs; /* capture group numbers, 0 = none */
 	uint64_t hits;
+	bool off;              /* enabled = no */
+	bool override;         /* ... in a section that defines nothing
+	                        * else: it switches off the pattern of its
+	                        * id defined in another file (match_off.c) */
 };
 
 struct literal {
@@ -59,6 +64,15 @@ struct matcher {
 	pcre2_match_context *mctx;
 	bool jit;
 	struct match_stats st;
+	struct match_pattern *off; /* switched off (match_off.c) */
+	size_t noff;
 };
+
+/* Release what p owns (not p). */
+void match_pattern_free(struct pattern *p);
+
+/* Take the patterns switched off (enabled = no) out of m->pats into
+ * m->off; an override naming no pattern is an error in e. 0, or -1. */
+int match_apply_off(struct matcher *m, struct errs *e);
 
 #endif
