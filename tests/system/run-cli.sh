@@ -36,10 +36,18 @@ printf '[daemon]\nlogs = %s\ncolour = blue\n' "$LOG" >"$T/badkey.conf"
 expect_eq "run -n on an unknown key" \
 	"$(rc_of "$DOMINOBAN" --config "$T/badkey.conf" run -n)" 78
 grep -q "badkey.conf:3: .*colour" "$T/err" || fail "no file:line: $(cat "$T/err")"
+printf '[daemon]\nlogs = %s\nlog = x\n[scor]\n' "$LOG" >"$T/badkey.conf"
+expect_eq "run -n on a misspelt key and section" \
+	"$(rc_of "$DOMINOBAN" --config "$T/badkey.conf" run -n)" 78
+grep -qF "badkey.conf:3: unknown key 'log' in [daemon] (did you mean logs?)" "$T/err" ||
+	fail "no suggestion for 'log': $(cat "$T/err")"
+grep -qF "badkey.conf:4: unknown section [scor] (did you mean [score]?)" "$T/err" ||
+	fail "no suggestion for [scor]: $(cat "$T/err")"
 printf '[nft]\n\naction = explode\n' >"$T/badval.conf"
 expect_eq "run -n on a bad value" \
 	"$(rc_of "$DOMINOBAN" --config "$T/badval.conf" run -n)" 78
-grep -q "badval.conf:3: " "$T/err" || fail "no file:line: $(cat "$T/err")"
+grep -qF "badval.conf:3: action: 'explode': expected drop or reject" "$T/err" ||
+	fail "no file:line, value and forms: $(cat "$T/err")"
 expect_eq "run -n on a missing configuration" \
 	"$(rc_of "$DOMINOBAN" --config "$T/missing.conf" run -n)" 66
 echo "ok: run -n"
