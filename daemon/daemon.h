@@ -190,6 +190,11 @@ int daemon_rollup_read(const char *path, struct rollup *r, char *err,
  * 0, or -1 with errno. */
 int daemon_ctl_register(struct daemon *dm);
 
+/* check ADDRESS [json] (daemon_query.c): is it dropped, by which ban,
+ * does the kernel agree, allowlisted, its scores. A ctl_handler. */
+void daemon_query_check(void *arg, int argc, char **argv,
+    struct ctl_reply *r);
+
 /* daemon_follow.c: follow the configured logs not followed yet, resuming
  * from st (NULL: none). */
 void daemon_follow_add(struct daemon *dm, const struct state *st);

@@ -1,6 +1,7 @@
 /*
  * daemon_ctl: the daemon's answers on the control socket (ctl.h carries
- * the protocol and the permission check). list and status are read-only;
+ * the protocol and the permission check). list, status and check
+ * (daemon_query.c) are read-only;
  * ban, unban and reload are privileged. Bans change only through the
  * ledger (ledger.h): a manual ban is checked there (allowlist, addresses
  * that can never be a source, width) and is in the kernel before the reply
@@ -495,6 +496,8 @@ daemon_ctl_register(struct daemon *dm)
 	if (ctl_register(dm->ctl, "list", false, h_list, dm) == -1 ||
 	    ctl_register(dm->ctl, "status", false, h_status, dm) == -1 ||
 	    ctl_register(dm->ctl, "metrics", false, h_metrics, dm) == -1 ||
+	    ctl_register(dm->ctl, "check", false, daemon_query_check, dm) ==
+		-1 ||
 	    ctl_register(dm->ctl, "rollup", true, h_rollup, dm) == -1 ||
 	    ctl_register(dm->ctl, "ban", true, h_ban, dm) == -1 ||
 	    ctl_register(dm->ctl, "unban", true, h_unban, dm) == -1 ||
