@@ -296,6 +296,9 @@ cmd_test(const struct cmd_global *g, int argc, char **argv)
 		    err.text);
 		return EX_CONFIG;
 	}
+	if (*match_warnings(r.scan.m) != '\0')
+		fprintf(stderr, "dominoban test: warning:\n%s",
+		    match_warnings(r.scan.m));
 	r.scan.cb = on_event;
 	r.scan.arg = &r;
 	if (r.events) {
