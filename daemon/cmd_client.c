@@ -30,19 +30,14 @@ struct client_cmd {
 
 static const struct client_cmd cmds[] = {
     {"list", "[--json] [--origin ORIGIN]", "List the active bans: address or "
-	"prefix, time left, times banned, origin, reason.\nWith --origin, only "
-	"the bans of that origin: local, manual, kernel, or\ncrowdsec (every "
-	"crowdsec:* origin) or crowdsec:cscli...", true, false, 0, NULL},
+	"prefix, time left, times banned, origin,\nreason.", true, false, 0,
+	NULL},
     {"status", "[--json]", "Show the daemon's files and positions, counters "
 	"per pattern, tracked\nrecords, active bans, packets dropped and the "
 	"regex engine.", true, false, 0, NULL},
     {"ban", "ADDRESS[/LEN] [--for DURATION] [--force]", "Ban an address or "
-	"prefix by hand (the allowlist still applies). DURATION\nis seconds "
-	"or numbers with units s, m, h, d, w, largest first (10m, 1h30m,\n"
-	"2d12h: what list prints), at most 3650d; default: the escalated ban "
-	"time. A prefix\n"
-	"wider than the widest configured tier needs --force. Exits 0 only "
-	"once the\nkernel holds the ban.", false, true, 1, "force"},
+	"prefix by hand (the allowlist still applies). Exits 0\nonly once the "
+	"kernel holds the ban.", false, true, 1, "force"},
     {"unban", "[--covering] ADDRESS[/LEN]", "Lift a ban. With --covering, "
 	"lift every ban that covers ADDRESS (a host\ninside a banned "
 	"netblock).", false, false, 1, "covering"},
@@ -54,24 +49,42 @@ static const struct client_cmd cmds[] = {
 	"netblock's: origin, reason, time left),\nwhat the kernel's sets hold "
 	"for it (DISAGREE when they differ from the\ndaemon), whether it is "
 	"allowlisted or an own address, and its scores\nagainst the "
-	"thresholds (host and each netblock tier). Changes nothing.\n"
-	"  --json       print one JSON object", true, false, 1, NULL},
+	"thresholds (host and each netblock tier). Changes nothing.", true,
+	false, 1, NULL},
     {"reload", "", "Re-read the configuration and the patterns; on any error "
 	"the running ones\nstay and the errors are printed.", false, false, 0,
 	NULL},
 };
 
+/* The usage line, the text, then every option the usage line shows. */
 static void
 usage(FILE *f, const struct client_cmd *c)
 {
-	fprintf(f, "usage: dominoban [--config FILE] %s %s\n\n%s\n\n"
-		   "  -h, --help   show this help\n", c->name, c->args, c->help);
+	fprintf(f, "usage: dominoban [--config FILE] %s%s%s\n\n%s\n\n",
+	    c->name, *c->args ? " " : "", c->args, c->help);
+	if (c->json)
+		fprintf(f, "      --json             print one JSON document "
+		    "instead of text\n");
+	if (strcmp(c->name, "list") == 0)
+		fprintf(f, "      --origin ORIGIN    only the bans of that origin: "
+		    "local, manual,\n                         kernel, crowdsec "
+		    "(every crowdsec:* origin),\n                         "
+		    "crowdsec:cscli, peer:NODE...\n");
+	if (c->duration)
+		fprintf(f, "      --for DURATION     how long: seconds, or numbers "
+		    "with units s, m, h,\n                         d, w, largest "
+		    "first (10m, 1h30m, 2d12h: what\n                         "
+		    "list prints), at most 3650d; default: the\n               "
+		    "          escalated ban time of the configuration\n");
 	if (c->flag != NULL && strcmp(c->flag, "force") == 0)
-		fprintf(f, "  --force      ban a prefix wider than the widest "
-		    "tier\n");
+		fprintf(f, "      --force            ban a prefix wider than the "
+		    "widest configured tier\n");
 	else if (c->flag != NULL)
-		fprintf(f, "  --covering   lift every ban covering the "
-		    "address\n");
+		fprintf(f, "      --covering         lift every ban that covers "
+		    "ADDRESS (a host inside\n                         a banned "
+		    "netblock)\n");
+	fprintf(f, "  -c, --config FILE      the configuration, for the control "
+	    "socket's path\n  -h, --help             show this help\n");
 }
 
 /*

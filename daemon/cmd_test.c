@@ -60,8 +60,9 @@ usage(FILE *f)
 	    "replace\n"
 	    "                      files of the same name). Default:\n"
 	    "                      %s\n"
-	    "  -e, --events        print LINE<TAB>PATTERN_ID<TAB>ADDRESS per "
-	    "event, only\n"
+	    "  -e, --events        print only LINE<TAB>PATTERN_ID<TAB>ADDRESS, "
+	    "one line\n                      per event, instead of the "
+	    "summary\n"
 	    "      --no-jit        use the PCRE2 interpreter, as when the JIT "
 	    "is refused\n"
 	    "  -h, --help          show this help\n",
