@@ -327,8 +327,16 @@ patterns_list(const struct conf *c)
 static struct matcher *
 load_patterns(const struct conf *c, struct errs *e)
 {
-	return match_load((const char *const *)c->patterns, c->npatterns,
-	    MATCH_STRICT, e);
+	struct matcher *m = match_load((const char *const *)c->patterns,
+	    c->npatterns, MATCH_STRICT, e);
+	const char *w, *nl;
+
+	for (w = m != NULL ? match_warnings(m) : ""; *w != '\0'; w = nl + 1) {
+		if ((nl = strchr(w, '\n')) == NULL)
+			break;
+		log_warnx("%.*s", (int)(nl - w), w);
+	}
+	return m;
 }
 
 /* Load the configuration file; a missing default file means defaults. */

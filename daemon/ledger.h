@@ -76,6 +76,8 @@ struct ledger_stats {
 	uint64_t put_back;        /* elements put back by those */
 	uint64_t removed;         /* untracked elements deleted by those */
 	uint64_t adopted;         /* kernel elements adopted at start */
+	uint64_t restored;        /* bans put back in the kernel at start
+				     (the restore: no disagreement) */
 };
 
 struct ledger;
