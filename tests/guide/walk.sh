@@ -16,6 +16,9 @@
 #                     needs systemd as PID 1: the section 14 blocks A, B
 #                     ("without systemd") run instead, in that order
 #   ref ID            a section 14 block, run where another names it
+#   sample ID         a text block of log lines, for a pattern block
+#   pattern ID SAMPLE an example pattern section: `dominoban test` with it
+#                     alone must match every line of block SAMPLE
 # Around the blocks the walk plays Domino (writes the fake notesdata's logs,
 # before_ID) and checks what the guide promises (check_ID): the ACLs give
 # the daemon's user access, replay prints the ban, the daemon runs as its
@@ -37,7 +40,8 @@ umask 022
 TOP_SRCDIR=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 GUIDE=$TOP_SRCDIR/docs/DOMINO.md
 GUIDE_DEB=${GUIDE_DEB:-}
-BLOCK_TIMEOUT=${BLOCK_TIMEOUT:-300}  # seconds a block may take (the build)
+BLOCK_TIMEOUT=${BLOCK_TIMEOUT:-120}  # seconds a block may take
+BUILD_TIMEOUT=${BUILD_TIMEOUT:-3600} # the build block (it runs make check)
 N=/local/notesdata
 CONF=/etc/dominoban/dominoban.conf
 ATTACKER=203.0.113.77   # attacks the live log while the daemon runs
@@ -139,7 +143,11 @@ while IFS=$'\t' read -r num kind id arg line lang reason; do
 	case $kind in
 	run | build | ref) [ "$lang" = sh ] || { echo "line $line: $kind block $id is not sh" >&2; kinds_ok=no; } ;;
 	conf) [ "$lang" = ini ] || { echo "line $line: conf block $id is not ini" >&2; kinds_ok=no; } ;;
-	skip | el9) ;;
+	skip | el9 | sample) ;;
+	pattern)
+		[ "$lang" = ini ] || { echo "line $line: pattern block $id is not ini" >&2; kinds_ok=no; }
+		awk -F'\t' -v r="$arg" '$2 == "sample" && $3 == r { f = 1 } END { exit !f }' "$W/blocks" ||
+			{ echo "line $line: pattern $id names $arg, which is no sample block" >&2; kinds_ok=no; } ;;
 	instead)
 		for r in ${arg//,/ }; do
 			awk -F'\t' -v r="$r" '$2 == "ref" && $3 == r { f = 1 } END { exit !f }' "$W/blocks" ||
@@ -422,6 +430,22 @@ conf_merge() {
 	cat "$W/conf.new" >$CONF
 }
 
+# check_pattern ID SAMPLE: the example section, alone in a pattern
+# directory, matches every line of the sample block with the pattern id
+# of its section.
+check_pattern() {
+	local pid lines events
+	pid=$(sed -n 's/^\[\(.*\)\]$/\1/p' "$W/b/$(body_of "$1")" | head -1)
+	mkdir -p "$W/pat.$1"
+	cp "$W/b/$(body_of "$1")" "$W/pat.$1/example.pat"
+	dominoban test --patterns "$W/pat.$1" --events "$W/b/$(body_of "$2")" >"$W/out.$1" 2>&1 ||
+		fail "the example pattern $1 (section $pid) is refused or matches nothing: $(cat "$W/out.$1")"
+	lines=$(grep -c . "$W/b/$(body_of "$2")")
+	events=$(grep -c "	$pid	" "$W/out.$1")
+	[ "$events" = "$lines" ] || fail "the example pattern $pid matches $events of the $lines sample lines: $(cat "$W/out.$1")"
+	ok "the example pattern $pid matches its sample line(s)"
+}
+
 # ---- the walk ------------------------------------------------------------------
 start=$(date +%s)
 while IFS=$'\t' read -r num kind id arg line lang reason; do
@@ -432,7 +456,7 @@ while IFS=$'\t' read -r num kind id arg line lang reason; do
 		if [ -n "$GUIDE_DEB" ]; then
 			echo "SKIP: block $id: GUIDE_DEB=$GUIDE_DEB is installed instead"
 		else
-			(cd "$TOP_SRCDIR" && timeout "$BLOCK_TIMEOUT" bash -e "$W/b/$num") </dev/null >"$W/out.$id" 2>&1 ||
+			(cd "$TOP_SRCDIR" && timeout "$BUILD_TIMEOUT" bash -e "$W/b/$num") </dev/null >"$W/out.$id" 2>&1 ||
 				fail "block $id exited $?: $(tail -n 40 "$W/out.$id")"
 		fi ;;
 	conf)
@@ -441,6 +465,8 @@ while IFS=$'\t' read -r num kind id arg line lang reason; do
 		! declare -F "check_$id" >/dev/null || "check_$id"
 		echo "ok: merged into $CONF" ;;
 	skip) echo "SKIP: block $id: $reason" ;;
+	sample) echo "(a sample for a pattern block)" ;;
+	pattern) check_pattern "$id" "$arg" ;;
 	el9) echo "SKIP: block $id: EL9 only, not walked on Debian" ;;
 	instead)
 		echo "SKIP: block $id: $reason; instead, section 14: ${arg//,/, then }"
