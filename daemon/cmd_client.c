@@ -17,6 +17,8 @@
 #include "cmd.h"
 #include "conf.h"
 #include "ctl.h"
+#include "dur.h"
+#include "ledger.h"
 
 struct client_cmd {
 	const char *name, *args, *help;
@@ -36,7 +38,9 @@ static const struct client_cmd cmds[] = {
 	"regex engine.", true, false, 0, NULL},
     {"ban", "ADDRESS[/LEN] [--for DURATION] [--force]", "Ban an address or "
 	"prefix by hand (the allowlist still applies). DURATION\nis seconds "
-	"or 10m, 1h, 30d...; default: the escalated ban time. A prefix\n"
+	"or numbers with units s, m, h, d, w, largest first (10m, 1h30m,\n"
+	"2d12h: what list prints), at most 3650d; default: the escalated ban "
+	"time. A prefix\n"
 	"wider than the widest configured tier needs --force. Exits 0 only "
 	"once the\nkernel holds the ban.", false, true, 1, "force"},
     {"unban", "[--covering] ADDRESS[/LEN]", "Lift a ban. With --covering, "
@@ -128,10 +132,14 @@ run_client(const struct client_cmd *cc, const struct cmd_global *g, int argc,
 			json = true;
 			break;
 		case 'F':
-			if (!cc->duration || conf_parse_duration(optarg, 1,
-				10.0 * 365 * 86400, &secs) == -1) {
-				fprintf(stderr, "dominoban %s: bad duration "
-				    "'%s'\n", cc->name, optarg);
+			if (!cc->duration)
+				goto bad;
+			if (dur_parse(optarg, 1, LEDGER_MANUAL_MAX,
+				&secs) == -1) {
+				dur_error(optarg, errno, 1, LEDGER_MANUAL_MAX,
+				    msg, sizeof(msg));
+				fprintf(stderr, "dominoban %s: --for %s\n",
+				    cc->name, msg);
 				return EX_USAGE;
 			}
 			break;

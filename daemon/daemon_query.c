@@ -21,6 +21,7 @@
 #include <sysexits.h>
 
 #include "daemon.h"
+#include "dur.h"
 
 /* Bans that cover one address shown at most: itself and its blocks. */
 #define QUERY_BANS 16
@@ -226,7 +227,7 @@ text_ban(FILE *f, const char *label, const struct ban *b, int64_t now)
 	char a[ADDR_STRLEN], left[32];
 
 	addr_format(&b->target, a, sizeof(a));
-	daemon_format_secs(b->expires - now, left, sizeof(left));
+	dur_format((double)(b->expires - now), left, sizeof(left));
 	fprintf(f, "%-14s%s (%s), origin %s, %s left, banned %u time%s, "
 	    "reason %s%s\n", label, a, addr_is_host(&b->target) ? "host" :
 	    "netblock", b->origin, left, b->offences, b->offences == 1 ? "" :
@@ -248,7 +249,7 @@ text_kernel(FILE *f, const struct daemon *dm, const struct query *q)
 	if (q->kbits == 0)
 		fprintf(f, "no element of inet %s drops it\n", dm->conf.table);
 	if (q->kbits & NFT_LOOKUP_HOST) {
-		daemon_format_secs((int64_t)(q->kh.expires_ms / 1000), left,
+		dur_format((double)(q->kh.expires_ms / 1000), left,
 		    sizeof(left));
 		fprintf(f, "host%c holds it, %s left%s",
 		    q->host.family == AF_INET ? '4' : '6', left,
@@ -256,7 +257,7 @@ text_kernel(FILE *f, const struct daemon *dm, const struct query *q)
 	}
 	if (q->kbits & NFT_LOOKUP_NET) {
 		addr_format(&q->kn.target, a, sizeof(a));
-		daemon_format_secs((int64_t)(q->kn.expires_ms / 1000), left,
+		dur_format((double)(q->kn.expires_ms / 1000), left,
 		    sizeof(left));
 		fprintf(f, "net%c holds %s, %s left\n",
 		    q->host.family == AF_INET ? '4' : '6', a, left);
