@@ -331,6 +331,7 @@ before_watch() {
 }
 check_watch() {
 	out_has "DRY RUN"
+	grep -q 'NOT following' "$OUT" && fail "the daemon does not follow the log after step 4: $(cat "$OUT")"
 	out_has "^$ATTACKER "
 	nsx nft list table inet dominoban >/dev/null 2>&1 && fail "dry run made a table"
 	ok "dry run: status says DRY RUN, list shows $ATTACKER, no nftables table"
@@ -354,6 +355,7 @@ check_live() {
 check_day() {
 	in_kernel 203.0.113.0/24 && fail "203.0.113.0/24 still in the kernel after unban"
 	out_has "$ATTACKER"
+	grep -Eq "^dropped by: *$ATTACKER \(host\)" "$OUT" || fail "check does not say which ban drops $ATTACKER: $(cat "$OUT")"
 	# Section 14's reload, which no systemd block stands for.
 	run_block nosystemd-reload
 	wait_for 5 answers || fail "the daemon stopped answering after reload"
