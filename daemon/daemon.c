@@ -242,6 +242,17 @@ on_watch(void *arg, int fd, uint32_t events)
 	ledger_reconcile(dm->ledger, daemon_now(), "notification", false);
 }
 
+/* The recheck's dump is readable: take one reply (ledger.h). */
+static void
+on_recheck(void *arg, int fd, uint32_t events)
+{
+	struct daemon *dm = arg;
+
+	(void)events;
+	if (ledger_recheck_read(dm->ledger, daemon_now()) != 0)
+		loop_del(dm->loop, fd);
+}
+
 /* ---- housekeeping ----------------------------------------------------- */
 
 /* Say when a followed file exists but cannot be read, and when it can be
@@ -274,6 +285,7 @@ on_tick(void *arg, int fd, uint32_t events)
 	int64_t now = daemon_now();
 	struct tail_stats ts;
 	uint64_t ticks;
+	int rfd;
 
 	(void)events;
 	if (read(fd, &ticks, sizeof(ticks)) == -1 && errno != EAGAIN)
@@ -313,9 +325,14 @@ on_tick(void *arg, int fd, uint32_t events)
 			dm->dirty_since = 0;
 		}
 	}
-	if (now - dm->last_recheck >= DAEMON_RECHECK) {
+	if (!ledger_recheck_step(dm->ledger, now) &&
+	    now - dm->last_recheck >= DAEMON_RECHECK) {
 		dm->last_recheck = now;
-		ledger_reconcile(dm->ledger, now, "recheck", false);
+		if ((rfd = ledger_recheck_start(dm->ledger, now)) != -1 &&
+		    loop_add(dm->loop, rfd, EPOLLIN, on_recheck, dm) == -1) {
+			log_warn("recheck");
+			ledger_recheck_stop(dm->ledger);
+		}
 	}
 	if (dm->watchdog_usec > 0 &&
 	    (uint64_t)(now - dm->last_dog) * 2000000 >= dm->watchdog_usec) {

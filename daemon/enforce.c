@@ -117,6 +117,16 @@ enforce_list(struct enforce *e, struct nft_entry **out)
 	return e->nft == NULL ? 0 : nft_list(e->nft, out);
 }
 
+struct nft_scan *
+enforce_scan(struct enforce *e)
+{
+	if (e->nft == NULL) {
+		errno = EOPNOTSUPP;
+		return NULL;
+	}
+	return nft_scan_start(e->nft);
+}
+
 void
 enforce_cut(struct enforce *e,
     bool (*covered)(void *arg, const struct addr *peer), void *arg)

@@ -64,6 +64,10 @@ size_t enforce_apply(struct enforce *e, struct nft_op *ops, size_t n);
  * with errno (in dry run: 0). */
 ssize_t enforce_list(struct enforce *e, struct nft_entry **out);
 
+/* The same dump a step at a time (nft_scan_start() and the rest, nft.h):
+ * NULL with errno, EOPNOTSUPP in dry run. */
+struct nft_scan *enforce_scan(struct enforce *e);
+
 /*
  * Cut the established sessions of every peer on our ports for which
  * covered(arg, peer) is true. Counted; a kernel without SOCK_DESTROY is
