@@ -121,10 +121,21 @@ struct nft_scan *
 enforce_scan(struct enforce *e)
 {
 	if (e->nft == NULL) {
-		errno = EOPNOTSUPP;
+		errno = ENOTCONN;
 		return NULL;
 	}
 	return nft_scan_start(e->nft);
+}
+
+int
+enforce_lookup(struct enforce *e, const struct addr *host,
+    struct nft_entry *h, struct nft_entry *net)
+{
+	if (e->nft == NULL) {
+		errno = ENOTCONN;
+		return -1;
+	}
+	return nft_lookup(e->nft, host, h, net);
 }
 
 void
