@@ -76,6 +76,28 @@ wait_until() {
 	return 0
 }
 
+# use_browser: set BROWSER to a headless browser (Debian
+# chromium-headless-shell or chromium), or skip loudly.
+use_browser() {
+	local b
+	for b in chromium-headless-shell chromium chromium-browser; do
+		if command -v "$b" >/dev/null; then
+			BROWSER=$(command -v "$b")
+			return 0
+		fi
+	done
+	skip "no headless browser (Debian: chromium-headless-shell or chromium)"
+}
+
+# browser ARGS...: the headless browser of use_browser, no network of its
+# own, a private profile in T, bounded in time; its stderr in
+# $T/browser.err.
+browser() {
+	timeout 120 "$BROWSER" --headless --no-sandbox --disable-gpu \
+		--disable-background-networking --disable-component-update \
+		--no-first-run --user-data-dir="$T/profile" "$@" 2>>"$T/browser.err"
+}
+
 # expect_eq WHAT GOT WANT
 expect_eq() {
 	[ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"
