@@ -1,19 +1,20 @@
 #!/bin/bash
 # The Grafana dashboard (packaging/grafana/dominoban.json) against a real
-# Prometheus, rendered without Grafana (not packaged in Debian 12): the
-# daemon runs in a network namespace under an attack of half a minute
-# (password guessing over SMTP and HTTP, IPv4 and IPv6, a netblock, unknown
-# recipients, banned hosts knocking again, a session of an attacker cut, a
-# manual unban, bans expiring, a set flushed behind the daemon's back);
-# Prometheus (Debian: prometheus) scrapes its metrics textfile every
-# second through a tiny exporter (dashboard.py serve); then every query of
-# every panel goes through Prometheus' query_range API and must be valid,
-# and must return data where the attack produces it (the rules below).
-# The panels are drawn in the dashboard's grid as one HTML page of inline
-# SVG, screenshotted with a headless browser into
-# tests/artefacts/dashboard.png in the build directory (docs/dashboard.png
-# is one such render). Skips loudly without prometheus, a browser or
-# python3.
+# Prometheus, rendered without Grafana (not packaged in Debian 12). Two
+# servers in a cluster (mail1 alone in a build without MQTT or without
+# mosquitto) run in a network namespace under half a minute of attack:
+# password guessing over SMTP and HTTP, IPv4 and IPv6, a netblock,
+# unknown recipients, banned hosts knocking again, a session of an
+# attacker cut, a manual unban, bans expiring, a set flushed behind the
+# daemon's back. Prometheus (Debian: prometheus) scrapes each server's
+# metrics textfile every second through a tiny exporter (dashboard.py
+# serve); then every query of every panel goes through Prometheus'
+# query_range API and must be valid, and must return data where the
+# attack produces it (the rules below). The panels are drawn in the
+# dashboard's grid, one row per server, as one HTML page of inline SVG,
+# screenshotted with a headless browser into tests/artefacts/dashboard.png
+# in the build directory (docs/dashboard.png is one such render). Skips
+# loudly without prometheus, a browser or python3.
 set -u
 . "$TOP_SRCDIR/tests/system/lib.sh"
 enter_netns "$0" "$@"
@@ -32,32 +33,70 @@ for a in 198.51.100.11 198.51.100.12 198.51.100.13 192.0.2.14 \
 	ip addr add "$a/32" dev lo || skip "cannot add addresses in the namespace"
 done
 ip -6 addr add 2001:db8:bad::5/128 dev lo nodad
-db_config <<CONF
-[nft]
-ports = 25
-action = drop
-[ban]
-ban_time = 12s
-[allow]
-own_addresses = no
-[metrics]
-textfile = $T/dominoban.prom
-interval = 1
-CONF
+
+# A cluster of two where the build and the machine allow it: mail2 is a
+# second daemon in this namespace (its own table, log, state and
+# textfile), both on a mosquitto broker, so that the per-server rows
+# repeat and the cluster panels have data. Else mail1 alone.
+NODES=mail1
+if ! grep -q '^#define HAVE_MQTT 1' "$TOP_BUILDDIR/config.h"; then
+	echo "note: built without MQTT: one server, the cluster panels are checked empty"
+elif MOSQUITTO=$(command -v mosquitto || echo /usr/sbin/mosquitto) && [ ! -x "$MOSQUITTO" ]; then
+	echo "note: mosquitto not installed: one server, the cluster panels are checked empty"
+else
+	NODES="mail1 mail2"
+	SOCK=$T/mqtt.sock
+	broker_start
+fi
+# node_conf NAME TABLE DIR: the configuration of one server, on stdout.
+node_conf() {
+	printf '[daemon]\nlogs = %s\npatterns = %s\n' "$3/notes.log" "$SHIPPED"
+	printf 'control_socket = %s\nstate_dir = %s\n' "$3/control.sock" "$3/state"
+	printf '[nft]\ntable = %s\nports = 25\naction = drop\n' "$2"
+	printf '[ban]\nban_time = 12s\n[allow]\nown_addresses = no\n'
+	printf '[metrics]\ntextfile = %s\ninterval = 1\n' "$3/dominoban.prom"
+	[ "$NODES" = mail1 ] || printf '[cluster]\nbroker = unix:%s\nnode = %s\n' "$SOCK" "$1"
+}
+node_conf mail1 $TABLE "$T" >"$DB_CONF"
 db_start "$DB_CONF" "$T/daemon.err"
+PID1=$DB_PID
+N2=$T/mail2
+LOG2=$N2/notes.log
+DB2="$DOMINOBAN --config $N2/dominoban.conf"
+if [ "$NODES" != mail1 ]; then
+	mkdir "$N2" && : >"$LOG2" || fail "mkdir $N2"
+	node_conf mail2 ${TABLE}2 "$N2" >"$N2/dominoban.conf"
+	FAIL_LOGS="$FAIL_LOGS $N2/daemon.err"
+	db_start "$N2/dominoban.conf" "$N2/daemon.err"
+	wait_until 30 eval '$DB status | grep -q "^cluster: .* connected for"' ||
+		fail "mail1 not connected: $($DB status | grep '^cluster')"
+	wait_until 30 eval '$DB2 status | grep -q "^cluster: .* connected for"' ||
+		fail "mail2 not connected: $($DB2 status | grep '^cluster')"
+	echo "ok: mail1 and mail2 connected to the broker"
+fi
 db_listen :: 25
 
-# The exporter and Prometheus, both on this namespace's loopback.
-python3 "$PY" serve 9187 "$T/dominoban.prom" 2>"$T/exporter.err" &
-DAEMON_PIDS="$DAEMON_PIDS $!"
+# One exporter per server, and Prometheus, on this namespace's loopback;
+# the instance label is the server's name.
+port=9187
+targets=
+for n in $NODES; do
+	f=$T/dominoban.prom
+	[ "$n" = mail1 ] || f=$T/$n/dominoban.prom
+	python3 "$PY" serve $port "$f" 2>>"$T/exporter.err" &
+	DAEMON_PIDS="$DAEMON_PIDS $!"
+	targets="$targets
+      - targets: ['127.0.0.1:$port']
+        labels: {instance: $n}"
+	port=$((port + 1))
+done
 cat >"$T/prometheus.yml" <<YML
 global:
   scrape_interval: 1s
   evaluation_interval: 1s
 scrape_configs:
   - job_name: dominoban
-    static_configs:
-      - targets: ['127.0.0.1:9187']
+    static_configs:$targets
 YML
 PROM=http://127.0.0.1:9090
 prometheus --config.file="$T/prometheus.yml" --storage.tsdb.path="$T/tsdb" \
@@ -72,7 +111,7 @@ r = json.load(urllib.request.urlopen(u, timeout=10))["data"]["result"]
 print(r[0]["value"][1] if r else "")
 PY
 }
-wait_until 60 eval 'test "$(prom_value "up{job=\"dominoban\"}")" = 1' ||
+wait_until 60 eval 'test "$(prom_value "count(up{job=\"dominoban\"} == 1)")" = $(echo $NODES | wc -w)' ||
 	fail "Prometheus did not scrape the exporter: $(tail -3 "$T/prometheus.err")"
 START=$(date +%s)
 echo "ok: Prometheus scrapes the daemon's metrics"
@@ -89,19 +128,26 @@ attack() {
 	db_fail_auth "$1" 5
 	wait_until 10 in_set $TABLE host4 "$1" || fail "$1 not banned"
 	expect_eq "connect from $1 after its ban" "$("$PROBE" connect "$1" 127.0.0.1 25 300)" TIMEOUT
+	# As an admin would look at the other server too.
+	[ "$NODES" = mail1 ] || $DB2 status >/dev/null || fail "status of mail2"
 }
 for a in 198.51.100.11 198.51.100.12 198.51.100.13; do
 	attack "$a"
 	sleep 2
 done
 wait_until 10 grep -q 'RESET\|CLOSED' "$T/hold.out" || fail "the session of 198.51.100.13 was not cut: $(cat "$T/hold.out")"
+# Password guessing over HTTP (IPv6) and unknown recipients: on mail2's
+# log when there is a mail2 (mail1 then holds them as peer bans).
 for u in admin root info sales test; do
 	echo "http: $u [2001:db8:bad::5] authentication failure using internet password"
 	echo "SMTP Server: Rejected recipient <$u@example.com> from host [203.0.113.5]: 550 5.1.1 User unknown"
-done | db_lines >>"$LOG"
-DB_NLINES=$((DB_NLINES + 10))
-wait_until 10 db_lines_read "$DB_NLINES" || fail "the daemon did not read $DB_NLINES lines"
+done | db_lines >>"$([ "$NODES" = mail1 ] && echo "$LOG" || echo "$LOG2")"
+if [ "$NODES" = mail1 ]; then
+	DB_NLINES=$((DB_NLINES + 10))
+	wait_until 10 db_lines_read "$DB_NLINES" || fail "the daemon did not read $DB_NLINES lines"
+fi
 wait_until 10 in_set $TABLE host6 2001:db8:bad::5 || fail "2001:db8:bad::5 not banned"
+wait_until 10 in_set $TABLE host4 203.0.113.5 || fail "203.0.113.5 not banned"
 sleep 2
 $DB unban 198.51.100.12 >/dev/null || fail "unban 198.51.100.12"
 attack 192.0.2.14
@@ -139,6 +185,19 @@ Active bans                           | {{origin}} {{family}} {{tier}} | nonzero
 Score records                         | records                      | nonzero
 Control socket                        | {{result}}                   | nonzero
 Uptime and version                    | uptime                       | nonzero
+CrowdSec: decisions pulled            | {{result}}                   | empty
+CrowdSec: alerts pushed               | {{result}}                   | empty
+CrowdSec LAPI                         | LAPI up                      | empty
+Cluster: bans shared                  | refused {{reason}}           | any
+EXPECT
+# The cluster panels: the same rules for each server, or empty for one.
+W=nonzero
+[ "$NODES" = mail1 ] && W=empty
+cat >>"$T/expect" <<EXPECT
+Cluster: bans shared                  | bans {{direction}}           | $W
+Cluster: evidence shared              | events {{direction}}         | $W
+Cluster link                          | connected                    | $W
+Cluster link                          | peers                        | $W
 EXPECT
 python3 "$PY" render "$PROM" "$DASH" $((START - 5)) "$END" "$T/expect" \
 	"$T/dashboard.html" >"$T/render.out" 2>&1
