@@ -21,43 +21,14 @@
 #include "cluster_conf.h"
 #include "cluster_wire.h"
 #include "conf.h"
+#include "conf_int.h"
 #include "crowdsec_conf.h"
 #include "dur.h"
 #include "ini.h"
 #include "rfile.h"
 
-enum conf_type {
-	T_STR,       /* char * */
-	T_STRLIST,   /* char **, size_t count right after it */
-	T_BOOL,
-	T_DOUBLE,
-	T_DURATION,  /* double seconds */
-	T_DURATION32,/* uint32_t seconds */
-	T_UINT,      /* unsigned */
-	T_SIZE,      /* size_t */
-	T_INT,       /* int */
-	T_PREFIX,    /* unsigned prefix length, 0 disables */
-	T_ACTION,
-	T_DATEORDER,
-	T_PORTS,
-	T_CIDRS,
-	T_TABLE,
-	T_BROKER,    /* char *, a broker URL (cluster_wire_broker) */
-	T_NODE,      /* char *, a node name */
-	T_TOPIC,     /* char *, an MQTT topic prefix */
-	T_SHARE,     /* bool: bans+evidence (true) or bans */
-};
-
-struct conf_key {
-	const char *section, *name;
-	enum conf_type type;
-	double min, max;
-	size_t off;      /* offset of the field in struct conf */
-	size_t off_n;    /* offset of the count, for lists */
-};
-
 #define F(x) offsetof(struct conf, x)
-static const struct conf_key keys[] = {
+const struct conf_key conf_keys[] = {
     {"daemon", "logs", T_STRLIST, 0, 0, F(logs), F(nlogs)},
     {"daemon", "patterns", T_STRLIST, 0, 0, F(patterns), F(npatterns)},
     {"daemon", "control_socket", T_STR, 0, 0, F(control_socket), 0},
@@ -86,6 +57,7 @@ static const struct conf_key keys[] = {
     {"ban", "history_forget", T_DURATION32, 1, 10 * 365 * 86400.0,
 	F(history_forget), 0},
     {"ban", "history_max", T_SIZE, 16, 1 << 24, F(history_max), 0},
+    {"ban", "history_records", T_SIZE, 1, 1 << 20, F(history_records), 0},
     {"nft", "table", T_TABLE, 0, 0, F(table), 0},
     {"nft", "ports", T_PORTS, 0, 0, F(ports), F(nports)},
     {"nft", "action", T_ACTION, 0, 0, F(action), 0},
@@ -123,6 +95,7 @@ static const struct conf_key keys[] = {
     {"cluster", "key_file", T_STR, 0, 0, F(cluster_key_file), 0},
 };
 #undef F
+const size_t conf_nkeys = sizeof(conf_keys) / sizeof(conf_keys[0]);
 
 #define FIELD(c, off, type) ((type *)(void *)((char *)(c) + (off)))
 
@@ -452,10 +425,10 @@ find_key(const char *section, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (strcmp(keys[i].section, section) == 0 &&
-		    strcmp(keys[i].name, name) == 0)
-			return &keys[i];
+	for (i = 0; i < conf_nkeys; i++)
+		if (strcmp(conf_keys[i].section, section) == 0 &&
+		    strcmp(conf_keys[i].name, name) == 0)
+			return &conf_keys[i];
 	return NULL;
 }
 
@@ -498,6 +471,7 @@ conf_defaults(struct conf *c)
 	c->ban_max = CONF_DEFAULT_BAN_MAX;
 	c->history_forget = CONF_DEFAULT_HISTORY_FORGET;
 	c->history_max = CONF_DEFAULT_HISTORY_MAX;
+	c->history_records = CONF_DEFAULT_HISTORY_RECORDS;
 	c->priority = CONF_DEFAULT_PRIORITY;
 	c->metrics_interval = CONF_DEFAULT_METRICS_INTERVAL;
 	c->report_retention = CONF_DEFAULT_REPORT_RETENTION;
@@ -579,10 +553,10 @@ conf_parse(struct conf *c, const char *name, const char *text, size_t len,
 			snprintf(section, sizeof(section), "%s", key + 1);
 			if (strcmp(section, "crowdsec") == 0)
 				c->cs_on = true;
-			for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-				if (strcmp(keys[i].section, section) == 0)
+			for (i = 0; i < conf_nkeys; i++)
+				if (strcmp(conf_keys[i].section, section) == 0)
 					break;
-			if (i == sizeof(keys) / sizeof(keys[0])) {
+			if (i == conf_nkeys) {
 				errs_add(e, name, lineno, "unknown section "
 				    "[%.32s]", section);
 				/* Its keys are not reported one by one. */

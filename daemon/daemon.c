@@ -661,6 +661,7 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 		 &lcb)) == NULL)
 		fatal(EX_OSERR, "out of memory");
 	daemon_stats_open(&dm);
+	daemon_banlog_open(&dm, now);
 	daemon_rollup_open(&dm, now);
 	daemon_state_restore(&dm, &st, now);
 	daemon_peers_open_cluster(&dm, on_verdict, now);
@@ -684,6 +685,7 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 	daemon_rollup_close(&dm);
 	rc = daemon_state_save(&dm);
 	daemon_free(&dm);
+	daemon_banlog_close(&dm);
 	lock_release(lockfd);
 	if (rc == -1) {
 		log_warnx("stopped, but the final state save failed: bans and "

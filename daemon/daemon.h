@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "allow.h"
+#include "banlog.h"
 #include "bans.h"
 #include "conf.h"
 #include "follow.h"
@@ -102,6 +103,10 @@ struct daemon {
 	uint64_t rollup_last[RV_COUNT]; /* counters at the last sample */
 	uint64_t watchdog_usec;
 	struct log_limit warn_limit;
+	struct banlog banlog;       /* the ban history (daemon_banlog.c) */
+	int banlog_fd;              /* state_dir/history, appended; or -1 */
+	size_t banlog_lines;        /* lines in it */
+	uint64_t banlog_errors;     /* writes that failed */
 };
 
 /* Hand the ban of a decided verdict v to the ledger; it goes to the
@@ -197,6 +202,14 @@ int daemon_ctl_register(struct daemon *dm);
 void daemon_query_check(void *arg, int argc, char **argv,
     struct ctl_reply *r);
 
+/* The ban history (daemon_banlog.c): load state_dir/history and observe
+ * the ledger (after it exists); close. history [TARGET] [since SECONDS]
+ * [json] on the control socket: a ctl_handler. */
+void daemon_banlog_open(struct daemon *dm, int64_t now);
+void daemon_banlog_close(struct daemon *dm);
+void daemon_banlog_history(void *arg, int argc, char **argv,
+    struct ctl_reply *r);
+
 /* daemon_follow.c: follow the configured logs not followed yet, resuming
  * from st (NULL: none). */
 void daemon_follow_add(struct daemon *dm, const struct state *st);
@@ -208,6 +221,10 @@ void daemon_follow_problem(struct daemon *dm, size_t i, char *buf,
 void daemon_follow_check(struct daemon *dm);
 /* run -n: a warning on stderr for each configured log not readable now. */
 void daemon_follow_print(const struct daemon *dm);
+
+/* unban TARGET | unban covering ADDRESS | unban inside PREFIX | unban all
+ * (daemon_unban.c): a ctl_handler. */
+void daemon_unban(void *arg, int argc, char **argv, struct ctl_reply *r);
 
 /* Current time in seconds since the epoch. */
 int64_t daemon_now(void);

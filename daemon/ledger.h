@@ -91,7 +91,7 @@ struct ledger;
  */
 typedef void (*ledger_observer)(void *arg, bool banned, const struct ban *b,
     const char *how, int64_t now);
-#define LEDGER_OBSERVERS 4
+#define LEDGER_OBSERVERS 8
 
 /* Add an observer. 0, or -1 with errno ENOSPC past LEDGER_OBSERVERS. */
 int ledger_observe(struct ledger *l, ledger_observer fn, void *arg);
