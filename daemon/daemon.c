@@ -253,6 +253,7 @@ read_logs(struct daemon *dm, bool rescan)
 	rc = rescan ? tail_rescan(dm->tail) : tail_process(dm->tail);
 
 	decide_flush(dm->d, &cb);
+	daemon_stats_read_end(dm);
 	return rc;
 }
 

@@ -169,8 +169,10 @@ void daemon_allow_on_ifaddr(void *arg, int fd, uint32_t events);
 
 /* Metrics (daemon_stats.c). Start counting (after the ledger exists). */
 void daemon_stats_open(struct daemon *dm);
-/* A batch of log lines starts being read: the latency clock. */
+/* A batch of log lines starts being read (the latency clock), and is
+ * read and decided. */
 void daemon_stats_read(struct daemon *dm);
+void daemon_stats_read_end(struct daemon *dm);
 /* The one list of named values, gathered now into s (stats_init'ed). */
 void daemon_stats_gather(struct daemon *dm, struct stats *s);
 /* The Prometheus exposition, malloc'd, its length in *len; NULL with
