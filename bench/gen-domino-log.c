@@ -1,10 +1,15 @@
 /*
  * gen-domino-log: write a deterministic Domino console log for benchmarks.
- *   gen-domino-log LINES ATTACK_PERCENT [SEED] > notes.log
+ *   gen-domino-log [-b] LINES ATTACK_PERCENT [SEED] > notes.log
  * Benign lines are drawn from the shapes a busy Domino server writes (router
  * deliveries, replication, SMTP sessions that receive mail, HTTP and agent
  * chatter); attack lines mix every kind the shipped patterns cover, from
  * documentation address ranges.
+ *
+ * -b, a busy server with log_sessions on: a fifth of all lines open or
+ * close an SMTP session ("connected", "disconnected. N messages
+ * received"), BUSY_SESSIONS of them open at once, from benchmark-range
+ * addresses (198.18.0.0/15), as a busy MX logs them.
  */
 #include <stdint.h>
 
@@ -13,6 +18,9 @@
 #pragma GCC diagnostic ignored "-Wformat-extra-args"
 #include <stdio.h>
 #include <stdlib.h>
+
+#define BUSY_SESSIONS 200 /* sessions open at once with -b */
+#define BUSY_PERMILLE 200 /* session lines per 1,000 lines with -b */
 
 static uint64_t rng;
 
@@ -71,6 +79,31 @@ attack_line(unsigned k)
 	}
 }
 
+/* One session line of a busy server: open one while fewer than
+ * BUSY_SESSIONS are, else close a random open one. */
+static void
+session_line(void)
+{
+	static uint32_t open[BUSY_SESSIONS];
+	static unsigned n;
+	unsigned i, m;
+	uint32_t a;
+
+	if (n < BUSY_SESSIONS) {
+		a = open[n++] = next() % 131072;
+		printf("SMTP Server: mx%u.example.net (198.%u.%u.%u) connected",
+		    a % 97, 18 + (a >> 16), (a >> 8) & 255, a & 255);
+		return;
+	}
+	i = next() % n;
+	a = open[i];
+	open[i] = open[--n];
+	m = next() % 4;
+	printf("SMTP Server: mx%u.example.net (198.%u.%u.%u) disconnected. "
+	    "%u message%s received", a % 97, 18 + (a >> 16), (a >> 8) & 255,
+	    a & 255, m, m == 1 ? "" : "[s]");
+}
+
 int
 main(int argc, char **argv)
 {
@@ -85,10 +118,17 @@ main(int argc, char **argv)
 	    "IMAP Server: user%X logged in from 198.51.100.%u port %u",
 	};
 	unsigned long lines, i;
-	unsigned pct, t;
+	unsigned pct, t, r, busy = 0;
 
+	if (argc > 1 && argv[1][0] == '-' && argv[1][1] == 'b' &&
+	    argv[1][2] == '\0') {
+		busy = BUSY_PERMILLE;
+		argc--;
+		argv++;
+	}
 	if (argc < 3) {
-		fprintf(stderr, "usage: gen-domino-log LINES ATTACK_PERCENT [SEED]\n");
+		fprintf(stderr, "usage: gen-domino-log [-b] LINES "
+		    "ATTACK_PERCENT [SEED]\n");
 		return 64;
 	}
 	lines = strtoul(argv[1], NULL, 10);
@@ -101,8 +141,11 @@ main(int argc, char **argv)
 		printf("[%06u:%06u-00007F3A9C5FE700] %02u.03.2025 %02u:%02u:%02u   ",
 		    1984u, 10 + next() % 40, 10 + (t / 86400) % 18,
 		    (t / 3600) % 24, (t / 60) % 60, t % 60);
-		if (next() % 1000 < pct * 10)
+		r = next() % 1000;
+		if (r < pct * 10)
 			attack_line(next() % 8);
+		else if (r < pct * 10 + busy)
+			session_line();
 		else
 			printf(benign[next() % 8], next() % 0xffffff,
 			    next() % 5000, next() % 5000, next() % 900);

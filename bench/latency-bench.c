@@ -3,7 +3,7 @@
  * kernel set, through the real daemon. Run by bench/latency.sh inside a
  * private network namespace while `dominoban run` follows LOG.
  *
- *   latency-bench LOG COUNT
+ *   latency-bench [-f] [-l RATE] [-g GAP_MS] LOG COUNT
  *
  * For each of COUNT attackers it writes four SMTP AUTH failures (below the
  * threshold of 5), waits, then writes the fifth and times, with
@@ -13,6 +13,17 @@
  * committed, so this is "in the set", not "sent". Prints p50, p90, p99, max.
  * Then it runs `nft flush ruleset` and times until the last attacker's
  * element is back (the daemon's repair of every ban in one batch).
+ *
+ * -l RATE: a child appends RATE lines a second to LOG meanwhile, each its
+ *   own write(2): half SMTP session lines (connected, disconnected), half
+ *   failed logins of hosts that each reach the threshold (a sustained
+ *   attack: RATE / 10 bans a second). No flush repair is timed then.
+ * -g GAP_MS: the pause between two attackers (default 2), so that COUNT
+ *   bans span the daemon's periodic jobs (its recheck runs every 30 s).
+ * -f: the floor. Instead of the daemon, a child woken by inotify on LOG
+ *   reads what was appended and commits the address of each fifth failure
+ *   to table "floor" with one nft_ban() (no matching, no decision): what
+ *   any daemon woken by the same write must pay at least.
  */
 #include "config.h"
 
@@ -20,9 +31,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -30,6 +45,8 @@
 #include <libnftnl/set.h>
 #include <linux/netfilter/nf_tables.h>
 #include <linux/netfilter/nfnetlink.h>
+
+#include "nft.h"
 
 #define TIMEOUT_MS 2000 /* a ban not seen by then counts as lost */
 
@@ -121,6 +138,93 @@ put(int fd, const char *line)
 	}
 }
 
+/* The load (-l): rate lines a second appended to log until killed. */
+static void
+load_run(const char *log, int rate)
+{
+	struct timespec t;
+	char line[256];
+	unsigned long i;
+	unsigned s, h;
+	int fd;
+
+	if ((fd = open(log, O_WRONLY | O_APPEND | O_CLOEXEC)) == -1)
+		_exit(66);
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	for (i = 0;; i++) {
+		s = (unsigned)(i / 4 % 200);
+		h = (unsigned)(i / 10); /* five failures per host */
+		if (i % 4 == 0 || i % 4 == 2)
+			snprintf(line, sizeof(line), "SMTP Server: mx%u."
+			    "example.net (198.18.0.%u) %s\n", s, s,
+			    i % 4 == 0 ? "connected" : "disconnected. 1 "
+			    "message received");
+		else
+			/* Hosts in distinct /24s: no netblock tier. */
+			snprintf(line, sizeof(line), "SMTP Server: "
+			    "Authentication failed for user l%lu ; connecting "
+			    "host 172.%u.%u.%u\n", i, 16 + (h >> 16) % 16,
+			    h & 255, (h >> 8) & 255);
+		put(fd, line);
+		t.tv_nsec += 1000000000L / rate;
+		while (t.tv_nsec >= 1000000000L) {
+			t.tv_nsec -= 1000000000L;
+			t.tv_sec++;
+		}
+		clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &t, NULL);
+	}
+}
+
+/* The floor (-f): woken by each write to log, commit the address of each
+ * fifth failure ("user u4 ; connecting host IP") to table "floor". */
+static void
+floor_run(const char *log)
+{
+	static const uint16_t ports[] = {25};
+	static const char key[] = "user u4 ; connecting host ";
+	static char buf[1 << 16];
+	struct inotify_event ie[16];
+	struct nft_elem e;
+	struct nft *nf;
+	size_t have = 0, k;
+	char *p, *nl, *ip;
+	ssize_t r;
+	int ifd, fd;
+
+	if ((nf = nft_open("floor")) == NULL ||
+	    nft_setup(nf, ports, 1, false, 0) == -1 ||
+	    (ifd = inotify_init1(IN_CLOEXEC)) == -1 ||
+	    inotify_add_watch(ifd, log, IN_MODIFY) == -1 ||
+	    (fd = open(log, O_RDONLY | O_CLOEXEC)) == -1 ||
+	    lseek(fd, 0, SEEK_END) == -1) {
+		perror("floor");
+		_exit(69);
+	}
+	for (;;) {
+		if (read(ifd, ie, sizeof(ie)) <= 0)
+			_exit(0);
+		while ((r = read(fd, buf + have, sizeof(buf) - 1 - have)) > 0) {
+			have += (size_t)r;
+			buf[have] = '\0';
+			for (p = buf; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+				*nl = '\0';
+				if ((ip = strstr(p, key)) == NULL)
+					continue;
+				memset(&e, 0, sizeof(e));
+				e.target.family = AF_INET;
+				e.target.len = 32;
+				e.timeout_ms = 3600000;
+				if (inet_pton(AF_INET, ip + sizeof(key) - 1,
+				    e.target.a) == 1)
+					(void)nft_ban(nf, &e, 1, false);
+			}
+			k = have - (size_t)(p - buf);
+			memmove(buf, p, k);
+			have = k;
+		}
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -128,12 +232,27 @@ main(int argc, char **argv)
 	struct want w;
 	char line[256], ip[32];
 	double *lat, t0, t;
-	int fd, i, k, n, lost = 0;
+	int fd, i, k, n, c, lost = 0, rate = 0, gap = 2, floor = 0;
+	pid_t load = -1, fl = -1;
 
-	if (argc != 3 || (n = atoi(argv[2])) <= 0) {
-		fprintf(stderr, "usage: latency-bench LOG COUNT\n");
+	while ((c = getopt(argc, argv, "fl:g:")) != -1) {
+		if (c == 'f')
+			floor = 1;
+		else if (c == 'l')
+			rate = atoi(optarg);
+		else if (c == 'g')
+			gap = atoi(optarg);
+		else
+			return 64;
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 2 || (n = atoi(argv[1])) <= 0 || rate < 0 || gap < 0) {
+		fprintf(stderr, "usage: latency-bench [-f] [-l RATE] "
+		    "[-g GAP_MS] LOG COUNT\n");
 		return 64;
 	}
+	argv--; /* LOG at argv[1], as before */
 	if ((fd = open(argv[1], O_WRONLY | O_APPEND | O_CLOEXEC)) == -1 ||
 	    (lat = calloc((size_t)n, sizeof(*lat))) == NULL) {
 		perror(argv[1]);
@@ -145,9 +264,17 @@ main(int argc, char **argv)
 		perror("netlink");
 		return 69;
 	}
+	if (floor && (fl = fork()) == 0)
+		floor_run(argv[1]);
+	if (rate > 0 && (load = fork()) == 0)
+		load_run(argv[1], rate);
+	if (fl != -1 || load != -1)
+		usleep(300000); /* the floor's table is made, the load runs */
 	for (i = 0; i < n; i++) {
-		/* One host per /24, so no netblock ban covers the next. */
-		snprintf(ip, sizeof(ip), "10.%d.%d.1", i / 256 % 256, i % 256);
+		/* One host per /24, so no netblock ban covers the next; from
+		 * 10.128.0.0/9, clear of bench/gen-state's hosts. */
+		snprintf(ip, sizeof(ip), "10.%d.%d.1", 128 + i / 256 % 128,
+		    i % 256);
 		memset(&w, 0, sizeof(w));
 		inet_pton(AF_INET, ip, w.key);
 		for (k = 0; k < 4; k++) {
@@ -165,13 +292,27 @@ main(int argc, char **argv)
 		lat[i] = wait_seen(nl, &w, t0);
 		if (!w.seen)
 			lost++;
-		usleep(2000);
+		usleep((useconds_t)gap * 1000);
+	}
+	if (load != -1) {
+		kill(load, SIGTERM);
+		waitpid(load, NULL, 0);
+	}
+	if (fl != -1) {
+		kill(fl, SIGTERM);
+		waitpid(fl, NULL, 0);
 	}
 	qsort(lat, (size_t)n, sizeof(*lat), cmp_d);
-	printf("append -> element in the kernel set, %d bans: p50 %.3f ms, "
-	       "p90 %.3f ms, p99 %.3f ms, max %.3f ms, %d not seen within "
-	       "%d ms\n", n, lat[n / 2], lat[n * 9 / 10], lat[n * 99 / 100],
-	    lat[n - 1], lost, TIMEOUT_MS);
+	printf("%s append -> element in the kernel set, %d bans%s: "
+	       "p50 %.3f ms, p90 %.3f ms, p99 %.3f ms, max %.3f ms, %d not "
+	       "seen within %d ms\n", floor ? "floor:" : "daemon:", n,
+	    rate > 0 ? ", under load" : "", lat[n / 2], lat[n * 9 / 10],
+	    lat[n * 99 / 100], lat[n - 1], lost, TIMEOUT_MS);
+	if (floor || rate > 0) {
+		mnl_socket_close(nl);
+		free(lat);
+		return lost == 0 ? 0 : 1;
+	}
 	/* Repair: flush the whole ruleset behind the daemon's back and time
 	 * until the last attacker's element is back. */
 	memset(&w, 0, sizeof(w));

@@ -1,6 +1,6 @@
 /*
  * The CLI commands that talk to a running daemon: list, ban, unban,
- * status, metrics, reload. Each finds the control socket through the same
+ * status, metrics, check, reload. Each finds the control socket through the same
  * configuration file as the daemon, sends one request (ctl.h), prints the
  * reply, and exits with the code the daemon gave (sysexits), or 69
  * (EX_UNAVAILABLE) when no daemon is running.
@@ -17,6 +17,8 @@
 #include "cmd.h"
 #include "conf.h"
 #include "ctl.h"
+#include "dur.h"
+#include "ledger.h"
 
 struct client_cmd {
 	const char *name, *args, *help;
@@ -36,7 +38,9 @@ static const struct client_cmd cmds[] = {
 	"regex engine.", true, false, 0, NULL},
     {"ban", "ADDRESS[/LEN] [--for DURATION] [--force]", "Ban an address or "
 	"prefix by hand (the allowlist still applies). DURATION\nis seconds "
-	"or 10m, 1h, 30d...; default: the escalated ban time. A prefix\n"
+	"or numbers with units s, m, h, d, w, largest first (10m, 1h30m,\n"
+	"2d12h: what list prints), at most 3650d; default: the escalated ban "
+	"time. A prefix\n"
 	"wider than the widest configured tier needs --force. Exits 0 only "
 	"once the\nkernel holds the ban.", false, true, 1, "force"},
     {"unban", "[--covering] ADDRESS[/LEN]", "Lift a ban. With --covering, "
@@ -45,6 +49,13 @@ static const struct client_cmd cmds[] = {
     {"metrics", "", "Print the daemon's metrics in the Prometheus text format "
 	"(the same values\nas status, with labels; docs/METRICS.md lists them).",
 	false, false, 0, NULL},
+    {"check", "ADDRESS [--json]", "Say whether packets from ADDRESS are "
+	"dropped and why: the ban that drops\nit (the host's own or a covering "
+	"netblock's: origin, reason, time left),\nwhat the kernel's sets hold "
+	"for it (DISAGREE when they differ from the\ndaemon), whether it is "
+	"allowlisted or an own address, and its scores\nagainst the "
+	"thresholds (host and each netblock tier). Changes nothing.\n"
+	"  --json       print one JSON object", true, false, 1, NULL},
     {"reload", "", "Re-read the configuration and the patterns; on any error "
 	"the running ones\nstay and the errors are printed.", false, false, 0,
 	NULL},
@@ -121,10 +132,14 @@ run_client(const struct client_cmd *cc, const struct cmd_global *g, int argc,
 			json = true;
 			break;
 		case 'F':
-			if (!cc->duration || conf_parse_duration(optarg, 1,
-				10.0 * 365 * 86400, &secs) == -1) {
-				fprintf(stderr, "dominoban %s: bad duration "
-				    "'%s'\n", cc->name, optarg);
+			if (!cc->duration)
+				goto bad;
+			if (dur_parse(optarg, 1, LEDGER_MANUAL_MAX,
+				&secs) == -1) {
+				dur_error(optarg, errno, 1, LEDGER_MANUAL_MAX,
+				    msg, sizeof(msg));
+				fprintf(stderr, "dominoban %s: --for %s\n",
+				    cc->name, msg);
 				return EX_USAGE;
 			}
 			break;
@@ -167,8 +182,8 @@ run_client(const struct client_cmd *cc, const struct cmd_global *g, int argc,
 		snprintf(req, sizeof(req), "%s %s %.0f%s", cc->name,
 		    argv[optind], secs, flag ? " force" : "");
 	else if (cc->nargs == 1)
-		snprintf(req, sizeof(req), "%s %s%s", cc->name, argv[optind],
-		    flag ? " force" : "");
+		snprintf(req, sizeof(req), "%s %s%s%s", cc->name, argv[optind],
+		    flag ? " force" : "", json ? " json" : "");
 	else
 		snprintf(req, sizeof(req), "%s%s%s%s", cc->name, json ? " json" :
 		    "", origin != NULL ? " origin " : "",
@@ -212,4 +227,5 @@ CLIENT(cmd_status, 1)
 CLIENT(cmd_ban, 2)
 CLIENT(cmd_unban, 3)
 CLIENT(cmd_metrics, 4)
-CLIENT(cmd_reload, 5)
+CLIENT(cmd_check, 5)
+CLIENT(cmd_reload, 6)

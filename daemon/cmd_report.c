@@ -20,6 +20,7 @@
 #include "conf.h"
 #include "ctl.h"
 #include "daemon.h"
+#include "dur.h"
 #include "report.h"
 #include "rollup.h"
 
@@ -147,11 +148,13 @@ cmd_report(const struct cmd_global *g, int argc, char **argv)
 	    -1) {
 		switch (ch) {
 		case 's':
-			if (conf_parse_duration(optarg, 3600,
+			if (dur_parse(optarg, 3600,
 				ROLLUP_RETENTION_MAX * 3600.0, &since) == -1) {
-				fprintf(stderr, "dominoban report: --since "
-				    "'%s': a duration from 1h to 366d (24h, "
-				    "7d...)\n", optarg);
+				dur_error(optarg, errno, 3600,
+				    ROLLUP_RETENTION_MAX * 3600.0, err,
+				    sizeof(err));
+				fprintf(stderr, "dominoban report: --since %s\n",
+				    err);
 				return EX_USAGE;
 			}
 			break;

@@ -22,6 +22,7 @@
 #include "cluster_wire.h"
 #include "conf.h"
 #include "crowdsec_conf.h"
+#include "dur.h"
 #include "ini.h"
 #include "rfile.h"
 
@@ -245,45 +246,6 @@ decimal(const char *s, bool neg, bool frac, double *out, const char **end)
 	return 0;
 }
 
-int
-conf_parse_duration(const char *s, double min, double max, double *out)
-{
-	double v, mult = 1;
-	const char *end;
-
-	if (decimal(s, false, true, &v, &end) == -1)
-		goto fail;
-	switch (*end) {
-	case '\0':
-	case 's':
-		break;
-	case 'm':
-		mult = 60;
-		break;
-	case 'h':
-		mult = 3600;
-		break;
-	case 'd':
-		mult = 86400;
-		break;
-	case 'w':
-		mult = 7 * 86400;
-		break;
-	default:
-		goto fail;
-	}
-	if (*end != '\0' && end[1] != '\0')
-		goto fail;
-	v *= mult;
-	if (v < min || v > max)
-		goto fail;
-	*out = v;
-	return 0;
-fail:
-	errno = EINVAL;
-	return -1;
-}
-
 /* A decimal number within [min, max], whole unless frac. */
 static int
 parse_number(const char *s, double min, double max, bool frac, double *out)
@@ -395,10 +357,8 @@ set_key(struct conf *c, const struct conf_key *k, const char *val, char *buf,
 		return NULL;
 	case T_DURATION:
 	case T_DURATION32:
-		if (conf_parse_duration(val, k->min, k->max, &d) == -1) {
-			snprintf(buf, size, "'%.40s' is not a duration (decimal "
-			    "seconds, or with s, m, h, d or w: 90, 10m, 1h, 30d) "
-			    "from %.15g to %.15g seconds", val, k->min, k->max);
+		if (dur_parse(val, k->min, k->max, &d) == -1) {
+			dur_error(val, errno, k->min, k->max, buf, size);
 			return buf;
 		}
 		if (k->type == T_DURATION)

@@ -182,9 +182,6 @@ size_t conf_allow_all(const struct conf *c, char *buf, size_t size);
  * the file may appear later). Returns 0, or -1 with errno. */
 int conf_expand_logs(struct conf *c);
 
-/* Parse a duration: seconds, or a number with s, m, h, d or w. Returns 0,
- * or -1 (EINVAL) when malformed or not in [min, max]. */
-int conf_parse_duration(const char *s, double min, double max, double *out);
 
 /* Release everything c owns and zero it. */
 void conf_free(struct conf *c);

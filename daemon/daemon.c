@@ -244,29 +244,6 @@ on_watch(void *arg, int fd, uint32_t events)
 
 /* ---- housekeeping ----------------------------------------------------- */
 
-/* Say when a followed file exists but cannot be read, and when it can be
- * again: the usual cause is a missing ACL or group (docs/DOMINO.md §4). */
-static void
-check_readable(struct daemon *dm)
-{
-	size_t i;
-	int err;
-
-	for (i = 0; i < dm->nfollowed; i++) {
-		err = tail_open_error(dm->tail, (unsigned)i);
-		if (err == dm->follow_err[i])
-			continue;
-		if (err != 0)
-			log_warnx("cannot read path=%s: %s (dominoban needs read "
-			    "access to the log: a group or an ACL, see "
-			    "docs/DOMINO.md); retrying every second",
-			    dm->followed[i], strerror(err));
-		else
-			log_info("follow path=%s readable now", dm->followed[i]);
-		dm->follow_err[i] = err;
-	}
-}
-
 static void
 on_tick(void *arg, int fd, uint32_t events)
 {
@@ -280,7 +257,7 @@ on_tick(void *arg, int fd, uint32_t events)
 		log_warn("timer");
 	ledger_expire(dm->ledger, now);
 	(void)read_logs(dm, true);
-	check_readable(dm);
+	daemon_follow_check(dm);
 	ctl_sweep(dm->ctl, now);
 #ifdef HAVE_MQTT
 	if (dm->cluster != NULL)
@@ -378,68 +355,6 @@ load_conf(struct daemon *dm, struct conf *c, struct errs *e)
 	return 0;
 }
 
-/* Follow the configured logs not followed yet, resuming from st. */
-static void
-add_logs(struct daemon *dm, const struct state *st)
-{
-	const struct tail_pos *resume;
-	struct tail_stats ts;
-	struct tail_pos pos;
-	uint64_t lost;
-	size_t i, k;
-	char **v;
-	int *e;
-
-	tail_stats(dm->tail, &ts);
-	lost = ts.resume_lost;
-
-	for (i = 0; i < dm->conf.nlogs; i++) {
-		for (k = 0; k < dm->nfollowed; k++)
-			if (strcmp(dm->followed[k], dm->conf.logs[i]) == 0)
-				break;
-		if (k < dm->nfollowed)
-			continue;
-		resume = NULL;
-		for (k = 0; st != NULL && k < st->ntails; k++) {
-			if (strcmp(st->tails[k].path, dm->conf.logs[i]) != 0)
-				continue;
-			memset(&pos, 0, sizeof(pos));
-			pos.dev = (dev_t)st->tails[k].dev;
-			pos.ino = (ino_t)st->tails[k].ino;
-			pos.offset = st->tails[k].offset;
-			pos.fingerprint = st->tails[k].fingerprint;
-			resume = &pos;
-		}
-		if (tail_add(dm->tail, dm->conf.logs[i], dm->from_start ||
-			dm->conf.from_start, resume) == -1) {
-			log_warn("cannot follow %s", dm->conf.logs[i]);
-			continue;
-		}
-		v = realloc(dm->followed, (dm->nfollowed + 1) * sizeof(*v));
-		if (v == NULL)
-			fatal(EX_OSERR, "out of memory");
-		dm->followed = v;
-		if ((e = realloc(dm->follow_err, (dm->nfollowed + 1) *
-			 sizeof(*e))) == NULL)
-			fatal(EX_OSERR, "out of memory");
-		dm->follow_err = e;
-		e[dm->nfollowed] = 0;
-		if ((v[dm->nfollowed++] = strdup(dm->conf.logs[i])) == NULL)
-			fatal(EX_OSERR, "out of memory");
-		tail_stats(dm->tail, &ts);
-		if (ts.resume_lost != lost)
-			log_warnx("follow path=%s: the saved position is gone (the "
-			    "file was rewritten, or rotated and moved or "
-			    "compressed while dominoban was stopped): reading "
-			    "it from its start; lines written before the "
-			    "rotation may have been missed", dm->conf.logs[i]);
-		else
-			log_info("follow path=%s resume=%s", dm->conf.logs[i],
-			    resume != NULL ? "yes" : "no");
-		lost = ts.resume_lost;
-	}
-}
-
 void
 daemon_reload(struct daemon *dm, struct ctl_reply *r)
 {
@@ -492,7 +407,7 @@ daemon_reload(struct daemon *dm, struct ctl_reply *r)
 	ledger_reconcile(dm->ledger, daemon_now(), "reload", false);
 	if (enforce_setup(dm->enf, &dm->conf) == -1)
 		log_warn("nft setup");
-	add_logs(dm, NULL);
+	daemon_follow_add(dm, NULL);
 	log_info("reload patterns=%zu logs=%zu", match_count(dm->m),
 	    dm->nfollowed);
 	if (r != NULL)
@@ -597,10 +512,12 @@ daemon_free(struct daemon *dm)
 	ifaddr_close(dm->ifaddr);
 	decide_free(dm->d);
 	match_free(dm->m);
-	for (i = 0; i < dm->nfollowed; i++)
+	for (i = 0; i < dm->nfollowed; i++) {
 		free(dm->followed[i]);
+		free(dm->follow_msg[i]);
+	}
 	free(dm->followed);
-	free(dm->follow_err);
+	free(dm->follow_msg);
 	free(dm->list_cache[0].buf);
 	free(dm->list_cache[1].buf);
 	conf_free(&dm->conf);
@@ -669,11 +586,13 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 		conf_free(&dm.conf);
 		return EX_CONFIG;
 	}
+	follow_whoami(dm.whoami, sizeof(dm.whoami));
 	if (check) {
 		printf("configuration OK: %s, %zu patterns, %zu log file%s, "
 		    "%s\n", dm.config_path, match_count(dm.m), dm.conf.nlogs,
 		    dm.conf.nlogs == 1 ? "" : "s",
 		    match_jit(dm.m) ? "PCRE2 JIT" : "PCRE2 interpreter");
+		daemon_follow_print(&dm);
 		match_free(dm.m);
 		conf_free(&dm.conf);
 		return EX_OK;
@@ -744,14 +663,14 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 	daemon_rollup_open(&dm, now);
 	daemon_state_restore(&dm, &st, now);
 	daemon_peers_open_cluster(&dm, on_verdict, now);
-	add_logs(&dm, &st);
+	daemon_follow_add(&dm, &st);
 	state_clear(&st);
 	wire_loop(&dm);
 	daemon_peers_open_crowdsec(&dm, seed);
 	dm.watchdog_usec = notify_watchdog_usec();
 
 	(void)read_logs(&dm, false);
-	check_readable(&dm);
+	daemon_follow_check(&dm);
 	flush(&dm);
 	log_info("started version=%s table=%s logs=%zu patterns=%zu "
 	    "dry_run=%s", PACKAGE_VERSION, dm.conf.table, dm.nfollowed,

@@ -16,6 +16,7 @@
 #include "allow.h"
 #include "bans.h"
 #include "conf.h"
+#include "follow.h"
 #include "ctl.h"
 #include "decide.h"
 #include "enforce.h"
@@ -75,7 +76,8 @@ struct daemon {
 	struct cluster *cluster;    /* [cluster] peers over MQTT, or NULL */
 	struct tail *tail;
 	char **followed;            /* paths, in tail index order */
-	int *follow_err;            /* last open error reported, per path */
+	char **follow_msg;          /* last problem reported, per path ("") */
+	char whoami[64];            /* "user NAME", for the messages */
 	size_t nfollowed;
 	struct ctl *ctl;
 	int sigfd, timerfd, watchfd;
@@ -187,6 +189,23 @@ int daemon_rollup_read(const char *path, struct rollup *r, char *err,
 /* Register the control verbs (list, status, ban, unban, reload) on dm->ctl.
  * 0, or -1 with errno. */
 int daemon_ctl_register(struct daemon *dm);
+
+/* check ADDRESS [json] (daemon_query.c): is it dropped, by which ban,
+ * does the kernel agree, allowlisted, its scores. A ctl_handler. */
+void daemon_query_check(void *arg, int argc, char **argv,
+    struct ctl_reply *r);
+
+/* daemon_follow.c: follow the configured logs not followed yet, resuming
+ * from st (NULL: none). */
+void daemon_follow_add(struct daemon *dm, const struct state *st);
+/* Why followed file i is not being read (follow_problem()'s words) in buf,
+ * or "" when it is open and read. */
+void daemon_follow_problem(struct daemon *dm, size_t i, char *buf,
+    size_t size);
+/* Log each followed file that became unreadable (and why) or readable. */
+void daemon_follow_check(struct daemon *dm);
+/* run -n: a warning on stderr for each configured log not readable now. */
+void daemon_follow_print(const struct daemon *dm);
 
 /* Current time in seconds since the epoch. */
 int64_t daemon_now(void);

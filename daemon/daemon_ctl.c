@@ -1,6 +1,7 @@
 /*
  * daemon_ctl: the daemon's answers on the control socket (ctl.h carries
- * the protocol and the permission check). list and status are read-only;
+ * the protocol and the permission check). list, status and check
+ * (daemon_query.c) are read-only;
  * ban, unban and reload are privileged. Bans change only through the
  * ledger (ledger.h): a manual ban is checked there (allowlist, addresses
  * that can never be a source, width) and is in the kernel before the reply
@@ -24,22 +25,7 @@
 #include "cluster.h"
 #endif
 #include "daemon.h"
-
-static void
-format_secs(int64_t s, char *buf, size_t size)
-{
-	if (s >= 86400)
-		snprintf(buf, size, "%lldd%lldh", (long long)(s / 86400),
-		    (long long)(s % 86400 / 3600));
-	else if (s >= 3600)
-		snprintf(buf, size, "%lldh%lldm", (long long)(s / 3600),
-		    (long long)(s % 3600 / 60));
-	else if (s >= 60)
-		snprintf(buf, size, "%lldm%llds", (long long)(s / 60),
-		    (long long)(s % 60));
-	else
-		snprintf(buf, size, "%llds", (long long)s);
-}
+#include "dur.h"
 
 static bool
 want_json(int argc, char **argv)
@@ -93,7 +79,8 @@ render_list(struct daemon *dm, bool json, const char *want, int64_t now,
 				fprintf(f, "%-40s %10s %5s  %-10s %s\n",
 				    "ADDRESS", "REMAINING", "BANS", "ORIGIN",
 				    "REASON");
-			format_secs(b->expires - now, left, sizeof(left));
+			dur_format((double)(b->expires - now), left,
+			    sizeof(left));
 			fprintf(f, "%-40s %10s %5u  %-10s %s\n", a, left,
 			    b->offences, b->origin, b->reason);
 		}
@@ -154,6 +141,7 @@ h_list(void *arg, int argc, char **argv, struct ctl_reply *r)
 static void
 status_json_head(struct daemon *dm, FILE *f)
 {
+	char why[FOLLOW_MSG_MAX];
 	struct tail_pos pos;
 	struct enforce_stats es;
 	size_t i;
@@ -177,6 +165,10 @@ status_json_head(struct daemon *dm, FILE *f)
 		    (unsigned long long)pos.ino,
 		    (unsigned long long)pos.offset);
 		stats_json_escape(f, err != 0 ? strerror(err) : "");
+		daemon_follow_problem(dm, i, why, sizeof(why));
+		fprintf(f, "\",\"followed\":%s,\"problem\":\"",
+		    why[0] == '\0' ? "true" : "false");
+		stats_json_escape(f, why);
 		fprintf(f, "\"}");
 	}
 	fprintf(f, "],");
@@ -186,15 +178,14 @@ status_json_head(struct daemon *dm, FILE *f)
 static void
 status_text_head(struct daemon *dm, FILE *f)
 {
-	char all[128];
+	char all[128], why[FOLLOW_MSG_MAX], up[DUR_STRLEN];
 	struct tail_pos pos;
 	struct enforce_stats es;
 	size_t i;
-	int err;
 
 	enforce_get_stats(dm->enf, &es);
-	fprintf(f, "dominoban %s, up %llds%s\n", PACKAGE_VERSION,
-	    (long long)(daemon_now() - dm->started),
+	dur_format((double)(daemon_now() - dm->started), up, sizeof(up));
+	fprintf(f, "dominoban %s, up %s%s\n", PACKAGE_VERSION, up,
 	    dm->conf.dry_run ? ", DRY RUN (no firewall changes)" : "");
 	fprintf(f, "nftables table:  inet %s\n", dm->conf.table);
 	fprintf(f, "regex engine:    %s\n", match_jit(dm->m) ?
@@ -206,9 +197,10 @@ status_text_head(struct daemon *dm, FILE *f)
 	for (i = 0; i < dm->nfollowed; i++) {
 		memset(&pos, 0, sizeof(pos));
 		tail_pos(dm->tail, (unsigned)i, &pos);
-		if ((err = tail_open_error(dm->tail, (unsigned)i)) != 0)
-			fprintf(f, "following:       %s (cannot read: %s)\n",
-			    dm->followed[i], strerror(err));
+		daemon_follow_problem(dm, i, why, sizeof(why));
+		if (why[0] != '\0')
+			fprintf(f, "NOT following:   %s: %s\n", dm->followed[i],
+			    why);
 		else
 			fprintf(f, "following:       %s (inode %llu, offset "
 			    "%llu)\n", dm->followed[i],
@@ -356,7 +348,7 @@ h_ban(void *arg, int argc, char **argv, struct ctl_reply *r)
 	struct addr a;
 	int64_t now = daemon_now();
 	bool force = argc > 2 && strcmp(argv[argc - 1], "force") == 0;
-	char *end;
+	char *end, left[DUR_STRLEN];
 
 	if (force)
 		argc--;
@@ -401,7 +393,8 @@ h_ban(void *arg, int argc, char **argv, struct ctl_reply *r)
 		    "(see the daemon's log): not banned", argv[1]);
 		return;
 	}
-	ctl_reply_status(r, 0, "banned %s for %u s%s%s", argv[1], v.seconds,
+	dur_format(v.seconds, left, sizeof(left));
+	ctl_reply_status(r, 0, "banned %s for %s%s%s", argv[1], left,
 	    b->kstate == BAN_SHADOWED ? " (inside a wider ban that is "
 	    "held)" : "", dm->conf.dry_run ? " (dry run)" : "");
 }
@@ -418,7 +411,8 @@ tell_covering(struct daemon *dm, const struct addr *host, int64_t now,
 	n = ledger_covering(dm->ledger, host, now, c, 16);
 	for (i = 0; i < n && i < 16; i++) {
 		addr_format(&c[i]->target, a, sizeof(a));
-		format_secs(c[i]->expires - now, left, sizeof(left));
+		dur_format((double)(c[i]->expires - now), left,
+		    sizeof(left));
 		ctl_reply_printf(r, "  %s: origin %s, %s left, reason %s\n", a,
 		    c[i]->origin, left, c[i]->reason);
 	}
@@ -502,6 +496,8 @@ daemon_ctl_register(struct daemon *dm)
 	if (ctl_register(dm->ctl, "list", false, h_list, dm) == -1 ||
 	    ctl_register(dm->ctl, "status", false, h_status, dm) == -1 ||
 	    ctl_register(dm->ctl, "metrics", false, h_metrics, dm) == -1 ||
+	    ctl_register(dm->ctl, "check", false, daemon_query_check, dm) ==
+		-1 ||
 	    ctl_register(dm->ctl, "rollup", true, h_rollup, dm) == -1 ||
 	    ctl_register(dm->ctl, "ban", true, h_ban, dm) == -1 ||
 	    ctl_register(dm->ctl, "unban", true, h_unban, dm) == -1 ||

@@ -133,6 +133,24 @@ int decide_manual(struct decide *d, enum verdict_action action,
 /* Ban duration for the n-th offence (n >= 1): escalated and capped. */
 uint32_t decide_ban_seconds(const struct decide *d, uint32_t n);
 
+/* What the engine holds about one score record, for `dominoban check`. */
+struct decide_peek {
+	struct addr key;          /* the host, or its block of one tier */
+	bool known;               /* a record is held (else all below is 0) */
+	double score;             /* decayed to now */
+	double threshold;         /* host_, net_ or wide_threshold */
+	unsigned min_hosts;       /* blocks: net_ or wide_min_hosts; hosts 0 */
+	unsigned hosts, banned;   /* blocks: distinct hosts seen, banned */
+	int64_t banned_until;     /* decided ban's end, or 0 */
+	char reason[VERDICT_REASON_MAX]; /* patterns with counts */
+};
+#define DECIDE_PEEK_MAX 3         /* the host and two tiers */
+
+/* The records of host and of its blocks of each tier in use, host first,
+ * into out; returns how many (1 to DECIDE_PEEK_MAX). Reads only. */
+size_t decide_peek(const struct decide *d, const struct addr *host,
+    int64_t now, struct decide_peek *out);
+
 /* Counters and sizes. */
 void decide_get_stats(const struct decide *d, struct decide_stats *st);
 

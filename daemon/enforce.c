@@ -117,6 +117,17 @@ enforce_list(struct enforce *e, struct nft_entry **out)
 	return e->nft == NULL ? 0 : nft_list(e->nft, out);
 }
 
+int
+enforce_lookup(struct enforce *e, const struct addr *host,
+    struct nft_entry *h, struct nft_entry *net)
+{
+	if (e->nft == NULL) {
+		errno = ENOTCONN;
+		return -1;
+	}
+	return nft_lookup(e->nft, host, h, net);
+}
+
 void
 enforce_cut(struct enforce *e,
     bool (*covered)(void *arg, const struct addr *peer), void *arg)

@@ -64,6 +64,11 @@ size_t enforce_apply(struct enforce *e, struct nft_op *ops, size_t n);
  * with errno (in dry run: 0). */
 ssize_t enforce_list(struct enforce *e, struct nft_entry **out);
 
+/* The kernel's elements dropping host (nft_lookup()): the NFT_LOOKUP_*
+ * bits, or -1 with errno (ENOTCONN in dry run: there is no table). */
+int enforce_lookup(struct enforce *e, const struct addr *host,
+    struct nft_entry *h, struct nft_entry *net);
+
 /*
  * Cut the established sessions of every peer on our ports for which
  * covered(arg, peer) is true. Counted; a kernel without SOCK_DESTROY is

@@ -25,6 +25,7 @@ static const struct subcommand subcommands[] = {
 	{"ban", cmd_ban, "ban an address or prefix by hand"},
 	{"unban", cmd_unban, "lift a ban"},
 	{"status", cmd_status, "show the daemon's state and counters"},
+	{"check", cmd_check, "is an address dropped, and why"},
 	{"metrics", cmd_metrics, "print the metrics (Prometheus text format)"},
 	{"reload", cmd_reload, "re-read configuration and patterns"},
 	{"test", cmd_test, "run pattern files over log files"},

@@ -126,6 +126,18 @@ size_t nft_unban(struct nft *n, struct nft_elem *e, size_t count);
  */
 ssize_t nft_list(struct nft *n, struct nft_entry **out);
 
+/*
+ * The elements that drop host (an address): its own in host4/host6 into
+ * *h, and the block of net4/net6 holding it into *net (its prefix, from
+ * the interval's start and end). A few round trips, whatever the size of
+ * the sets. Returns the NFT_LOOKUP_* bits of what was found, or -1 with
+ * errno. A missing table or set holds no element.
+ */
+#define NFT_LOOKUP_HOST 1
+#define NFT_LOOKUP_NET 2
+int nft_lookup(struct nft *n, const struct addr *host, struct nft_entry *h,
+    struct nft_entry *net);
+
 /* The counters of our rules, summed. 0, or -1 with errno. */
 int nft_counters(struct nft *n, struct nft_counters *c);
 

@@ -251,6 +251,102 @@ fail:
 	return -1;
 }
 
+/* ---- one address ------------------------------------------------------ */
+
+/* Ask the kernel for the element of set id that holds key (a host-length
+ * address): a hash set's exact element; an interval set's start at or
+ * under key (end: its END above key). 1 found into *out, 0 none, -1 with
+ * errno. One round trip, whatever the size of the set. */
+static int
+get_elem(struct nft *n, enum set_id id, const struct addr *key, bool end,
+    struct raw *out)
+{
+	struct nftnl_set *s = nft_set_new(n, id);
+	struct nftnl_set_elem *e;
+	struct rawlist l;
+	struct nlmsghdr *nlh;
+	size_t i;
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	if ((e = nftnl_set_elem_alloc()) == NULL) {
+		nftnl_set_free(s);
+		errno = ENOMEM;
+		return -1;
+	}
+	nftnl_set_elem_set(e, NFTNL_SET_ELEM_KEY, key->a,
+	    key->family == AF_INET ? 4 : 16);
+	if (end)
+		nftnl_set_elem_set_u32(e, NFTNL_SET_ELEM_FLAGS,
+		    NFT_SET_ELEM_INTERVAL_END);
+	nftnl_set_elem_add(s, e);
+	nlh = nftnl_nlmsg_build_hdr(n->buf, NFT_MSG_GETSETELEM, NFPROTO_INET,
+	    NLM_F_ACK, n->seq++);
+	nftnl_set_elems_nlmsg_build_payload(nlh, s);
+	nftnl_set_free(s);
+	memset(&l, 0, sizeof(l));
+	l.family = key->family;
+	rc = nft_dump(n, nlh, setelem_cb, &l);
+	if (rc == -1 || l.oom) {
+		free(l.v);
+		if (rc == -1 && errno == ENOENT)
+			return 0;
+		if (l.oom)
+			errno = ENOMEM;
+		return -1;
+	}
+	rc = 0;
+	for (i = 0; i < l.n && rc == 0; i++)
+		if (l.v[i].end == end) {
+			*out = l.v[i];
+			rc = 1;
+		}
+	free(l.v);
+	return rc;
+}
+
+int
+nft_lookup(struct nft *n, const struct addr *host, struct nft_entry *h,
+    struct nft_entry *net)
+{
+	bool v4 = host->family == AF_INET;
+	struct raw start, stop;
+	int rc, found = 0;
+
+	memset(h, 0, sizeof(*h));
+	memset(net, 0, sizeof(*net));
+	if (!addr_is_host(host)) {
+		errno = EINVAL;
+		return -1;
+	}
+	if ((rc = get_elem(n, v4 ? SET_HOST4 : SET_HOST6, host, false,
+		 &start)) == -1)
+		return -1;
+	if (rc == 1) {
+		h->target = *host;
+		h->timeout_ms = start.timeout;
+		h->expires_ms = start.expires;
+		found |= NFT_LOOKUP_HOST;
+	}
+	if ((rc = get_elem(n, v4 ? SET_NET4 : SET_NET6, host, false,
+		 &start)) == -1)
+		return -1;
+	if (rc == 1) {
+		/* The END above host closes the block; none: the block runs
+		 * to the top of the address space. */
+		if ((rc = get_elem(n, v4 ? SET_NET4 : SET_NET6, host, true,
+			 &stop)) == -1)
+			return -1;
+		to_prefix(&start.key, rc == 1 ? &stop.key : NULL,
+		    &net->target);
+		net->timeout_ms = start.timeout;
+		net->expires_ms = start.expires;
+		found |= NFT_LOOKUP_NET;
+	}
+	return found;
+}
+
 struct ctr {
 	const char *table;
 	struct nft_counters *c;

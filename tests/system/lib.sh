@@ -65,12 +65,12 @@ cleanup_tmp() {
 # wait_until SECONDS CMD...: run CMD every 20 ms until it succeeds; fail
 # after SECONDS. Used only to wait for a condition, never to assert speed.
 wait_until() {
-	local limit=$1 i=0 n
+	local _wu_limit=$1 _wu_i=0 _wu_n
 	shift
-	n=$((limit * 50))
+	_wu_n=$((_wu_limit * 50))
 	while ! "$@" >/dev/null 2>&1; do
-		i=$((i + 1))
-		[ "$i" -ge "$n" ] && return 1
+		_wu_i=$((_wu_i + 1))
+		[ "$_wu_i" -ge "$_wu_n" ] && return 1
 		sleep 0.02
 	done
 	return 0
