@@ -55,6 +55,9 @@ struct ledger_req {
 	const char *origin;       /* see above; printable, no spaces */
 	bool extend_only;         /* a ban held already only ever lengthens */
 	bool force;               /* a prefix wider than the widest tier */
+	bool quiet;               /* no log record of its own: the caller
+	                           * logs a summary (a cluster snapshot);
+	                           * the observers are told as ever */
 };
 
 struct ledger_cb {
