@@ -24,6 +24,7 @@
 #ifdef HAVE_MQTT
 #include "cluster.h"
 #endif
+#include "conf_value.h"
 #include "daemon.h"
 #include "dur.h"
 
@@ -197,9 +198,9 @@ status_text_head(struct daemon *dm, FILE *f)
 	fprintf(f, "dominoban %s, up %s%s\n", PACKAGE_VERSION, up,
 	    dm->conf.dry_run ? ", DRY RUN (no firewall changes)" : "");
 	if (dm->conf.dry_run)
-		fprintf(f, "nftables table:  none: dry run, no table exists and "
-		    "nothing is dropped (dry_run = no and a reload create inet "
-		    "%s)\n", dm->conf.table);
+		fprintf(f, "nftables table:  none (dry run: inet %s is not "
+		    "created, nothing is dropped; dry_run = no and a reload "
+		    "create it)\n", dm->conf.table);
 	else
 		fprintf(f, "nftables table:  inet %s\n", dm->conf.table);
 	fprintf(f, "regex engine:    %s\n", match_jit(dm->m) ?
@@ -396,13 +397,18 @@ h_ban(void *arg, int argc, char **argv, struct ctl_reply *r)
 	struct addr a;
 	int64_t now = daemon_now();
 	bool force = argc > 2 && strcmp(argv[argc - 1], "force") == 0;
-	char *end, left[DUR_STRLEN];
+	char *end, left[DUR_STRLEN], msg[160];
 
 	if (force)
 		argc--;
-	if (argc < 2 || argc > 3 || addr_parse_prefix(argv[1], false, &a) == -1) {
-		ctl_reply_status(r, EX_USAGE, "usage: ban ADDRESS[/LEN] "
-		    "[SECONDS] [force] (host bits of a prefix must be zero)");
+	if (argc < 2 || argc > 3) {
+		ctl_reply_status(r, EX_USAGE, "usage: dominoban ban "
+		    "ADDRESS[/LEN] [--for DURATION] [--force]");
+		return;
+	}
+	if (addr_parse_prefix(argv[1], false, &a) == -1) {
+		conf_value_bad_cidr(argv[1], msg, sizeof(msg));
+		ctl_reply_status(r, EX_USAGE, "%s", msg);
 		return;
 	}
 	if (argc == 3) {
@@ -410,7 +416,8 @@ h_ban(void *arg, int argc, char **argv, struct ctl_reply *r)
 		secs = strtoul(argv[2], &end, 10);
 		if (errno != 0 || *end != '\0' || argv[2][0] < '0' ||
 		    argv[2][0] > '9' || secs == 0 || secs > LEDGER_MANUAL_MAX) {
-			ctl_reply_status(r, EX_USAGE, "bad duration");
+			ctl_reply_status(r, EX_USAGE, "--for: from 1s to "
+			    "3650d");
 			return;
 		}
 	}

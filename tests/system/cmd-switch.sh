@@ -38,7 +38,7 @@ $DB status >"$T/out" || fail "status"
 grep -q "^pattern off: *smtp-auth (enabled = no at $LOCAL/local.pat:2)" "$T/out" ||
 	fail "status does not name the pattern off: $(cat "$T/out")"
 $DB status --json | grep -q '"patterns_off":\[{"id":"smtp-auth"' || fail "status --json"
-grep -q "^nftables table: *none: dry run, no table exists" "$T/out" ||
+grep -q "^nftables table: *none (dry run: inet $TABLE is not created, nothing is dropped" "$T/out" ||
 	fail "status does not say no table exists: $(cat "$T/out")"
 $DB status --json | grep -q '"table_exists":false' || fail "status --json: table_exists"
 # Five failures over host_threshold 3, in the switched-off pattern's
@@ -75,7 +75,7 @@ grep -q "dry run on: table inet $TABLE deleted, so nothing is dropped; its 2 ban
 	fail "reload does not say the table was deleted: $(cat "$T/err")"
 table_exists && fail "the table is still there in dry run: $(nft list table inet $TABLE)"
 expect_eq "bans still listed" "$($DB list --json 2>/dev/null | grep -o '"address"' | wc -l)" 2
-$DB status | grep -q "no table exists" || fail "status in dry run"
+$DB status | grep -q "is not created, nothing is dropped" || fail "status in dry run"
 grep -q "reload: dry run on: table inet $TABLE deleted" "$T/daemon.err" || fail "not logged"
 # And back: everything returns.
 conf no
