@@ -379,10 +379,12 @@ check_day() {
 	in_kernel 203.0.113.0/24 && fail "203.0.113.0/24 still in the kernel after unban"
 	out_has "$ATTACKER"
 	grep -Eq "^dropped by: *$ATTACKER \(host\)" "$OUT" || fail "check does not say which ban drops $ATTACKER: $(cat "$OUT")"
+	grep -q "203.0.113.0/24.*manual" "$OUT" || fail "history does not show the /24 banned and lifted by hand: $(cat "$OUT")"
+	grep -q "^cidrs = $RELAY " "$OUT" || fail "config does not show the [allow] cidrs of step 5: $(cat "$OUT")"
 	# Section 14's reload, which no systemd block stands for.
 	run_block nosystemd-reload
 	wait_for 5 answers || fail "the daemon stopped answering after reload"
-	ok "ban and unban of a /24 by hand, reload (dominoban reload and section 14's)"
+	ok "check names the host ban; ban, unban and history of a /24 by hand; config shows [allow]; reload (dominoban reload and section 14's)"
 }
 check_report() {
 	[ -s "$WD/week.html" ] || fail "no week.html"
