@@ -374,6 +374,11 @@ check_live() {
 	out_has "table inet dominoban"
 	in_kernel $ATTACKER || fail "the dry-run ban of $ATTACKER is not in the kernel after going live: $(cat "$OUT")"
 	ok "live: no DRY RUN, $ATTACKER's ban from dry run is in the kernel"
+	# "If something deletes the table, dominoban rebuilds it at once with
+	# every ban in it."
+	nsx nft delete table inet dominoban || fail "cannot delete the table"
+	wait_for 20 in_kernel $ATTACKER || fail "the deleted table did not come back with $ATTACKER's ban"
+	ok "a deleted table comes back with the ban"
 }
 check_day() {
 	in_kernel 203.0.113.0/24 && fail "203.0.113.0/24 still in the kernel after unban"
