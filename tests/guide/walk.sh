@@ -187,8 +187,8 @@ fi
 # ---- may we walk here? -----------------------------------------------------
 [ "$(id -u)" = 0 ] || skip "needs root (installs the package; run on a throwaway Debian 12 machine)"
 command -v apt-get >/dev/null && command -v dpkg >/dev/null || skip "needs apt-get and dpkg (Debian)"
-for c in nft setfacl getfacl runuser setpriv unshare nsenter zcat gzip; do
-	command -v $c >/dev/null || skip "needs $c (nftables, acl, util-linux, gzip)"
+for c in nft ip setfacl getfacl runuser setpriv unshare nsenter zcat gzip pgrep; do
+	command -v $c >/dev/null || skip "needs $c (nftables, iproute2, acl, util-linux, gzip, procps)"
 done
 dpkg -s dominoban >/dev/null 2>&1 && skip "the dominoban package is installed here: the walk would remove it"
 for f in /local /var/log/dominoban.log /root/dominoban-replay.txt /run/dominoban.pid /etc/dominoban; do
@@ -250,7 +250,10 @@ ok "fake $N: notes.log, an archived notes_*.log.gz, IBM_TECHNICAL_SUPPORT/consol
 # never reach the host's firewall.
 unshare -n sleep infinity &
 HOLD=$!
-sleep 0.2
+# Until unshare(2) has run, HOLD is still in the host's namespace.
+own_ns() { [ "$(readlink /proc/"$HOLD"/ns/net)" != "$(readlink /proc/$$/ns/net)" ]; }
+for _ in $(seq 100); do own_ns && break; sleep 0.1; done
+own_ns || fail "unshare -n did not make a network namespace within 10 s"
 nsenter -t "$HOLD" -n ip link set lo up || fail "cannot enter the network namespace"
 # `less` (step 8) pages only on a terminal; a minimal image may lack it.
 mkdir "$W/bin"
