@@ -147,17 +147,13 @@ cmd_replay(const struct cmd_global *g, int argc, char **argv)
 			dirs[ndirs++] = optarg;
 			break;
 		case 'h':
-			usage(stdout);
-			return EX_OK;
+			return cmd_usage(usage, true);
 		default:
-			usage(stderr);
-			return EX_USAGE;
+			return cmd_usage(usage, false);
 		}
 	}
-	if (optind >= argc) {
-		usage(stderr);
-		return EX_USAGE;
-	}
+	if (optind >= argc)
+		return cmd_usage(usage, false);
 	memset(&err, 0, sizeof(err));
 	if (conf_load_or_defaults(&conf, g->config, g->config_given, 0,
 		&err) == -1) {
@@ -186,7 +182,8 @@ cmd_replay(const struct cmd_global *g, int argc, char **argv)
 		allow_add(&allow, &conf.allow[i]);
 	r.order = conf.date_order;
 	logclock_init(&r.clock);
-	if ((r.d = decide_new(&conf, seed, &allow)) == NULL)
+	if ((r.d = decide_new(&conf, seed, &allow)) == NULL ||
+	    decide_set_patterns(r.d, r.scan.m) == -1)
 		fatal(EX_OSERR, "out of memory");
 	r.conf = &conf;
 	rollup_init(&ru, ROLLUP_RETENTION_MAX);

@@ -187,17 +187,13 @@ cmd_report(const struct cmd_global *g, int argc, char **argv)
 			from = optarg;
 			break;
 		case 'h':
-			usage(stdout);
-			return EX_OK;
+			return cmd_usage(usage, true);
 		default:
-			usage(stderr);
-			return EX_USAGE;
+			return cmd_usage(usage, false);
 		}
 	}
-	if (optind != argc) {
-		usage(stderr);
-		return EX_USAGE;
-	}
+	if (optind != argc)
+		return cmd_usage(usage, false);
 	rollup_init(&r, ROLLUP_RETENTION_MAX);
 	if (file != NULL) {
 		if (daemon_rollup_read(file, &r, err, sizeof(err)) == -1) {

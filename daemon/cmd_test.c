@@ -274,17 +274,13 @@ cmd_test(const struct cmd_global *g, int argc, char **argv)
 			flags |= MATCH_NO_JIT;
 			break;
 		case 'h':
-			usage(stdout);
-			return EX_OK;
+			return cmd_usage(usage, true);
 		default:
-			usage(stderr);
-			return EX_USAGE;
+			return cmd_usage(usage, false);
 		}
 	}
-	if (optind >= argc) {
-		usage(stderr);
-		return EX_USAGE;
-	}
+	if (optind >= argc)
+		return cmd_usage(usage, false);
 	if (ndirs == 0)
 		for (tok = strtok_r(defaults, " ", &save);
 		     tok != NULL && ndirs < TEST_MAX_DIRS;
@@ -302,6 +298,7 @@ cmd_test(const struct cmd_global *g, int argc, char **argv)
 		allow_init(&allow);
 		if (conf_defaults(&conf) == -1 ||
 		    (r.d = decide_new(&conf, seed, &allow)) == NULL ||
+		    decide_set_patterns(r.d, r.scan.m) == -1 ||
 		    (r.q = calloc(TEST_QUEUE, sizeof(*r.q))) == NULL)
 			fatal(EX_OSERR, "out of memory");
 		conf_free(&conf);

@@ -16,19 +16,19 @@
 static const uint8_t seed[16] = {9, 8, 7, 6, 5, 4, 3, 2, 1};
 
 static const struct match_pattern p_auth = {"smtp-auth", "smtp", MATCH_AUTH,
-    1, "t", 1, "smtp-auth"};
+    1, "t", 1, "smtp-auth", 0};
 static const struct match_pattern p_inet = {"inet-auth", "smtp", MATCH_AUTH,
-    1, "t", 2, "smtp-auth"};
+    1, "t", 2, "smtp-auth", 0};
 static const struct match_pattern p_http = {"http-auth", "http", MATCH_AUTH,
-    1, "t", 3, NULL};
+    1, "t", 3, NULL, 0};
 static const struct match_pattern p_rcpt = {"smtp-unknown-rcpt", "smtp",
-    MATCH_UNKNOWN_RCPT, 1, "t", 4, NULL};
+    MATCH_UNKNOWN_RCPT, 1, "t", 4, NULL, 0};
 static const struct match_pattern p_rcpt_noip = {"smtp-unknown-rcpt-noip",
-    "smtp", MATCH_UNKNOWN_RCPT, 1, "t", 5, NULL};
+    "smtp", MATCH_UNKNOWN_RCPT, 1, "t", 5, NULL, 0};
 static const struct match_pattern p_open = {"smtp-connect", "smtp",
-    MATCH_SESSION_OPEN, 0, "t", 6, NULL};
+    MATCH_SESSION_OPEN, 0, "t", 6, NULL, 0};
 static const struct match_pattern p_close = {"smtp-disconnect", "smtp",
-    MATCH_SESSION_CLOSE, 0, "t", 7, NULL};
+    MATCH_SESSION_CLOSE, 0, "t", 7, NULL, 0};
 
 struct out {
 	struct verdict v[512];
@@ -63,14 +63,15 @@ static struct decide_cb cb = {on_verdict, on_attributed, &out};
 static struct conf conf;
 static struct allow allow;
 
-static struct decide *
-engine(void)
+/* Reset the outputs, the configuration (defaults) and the allowlist (empty)
+ * for a test, which then changes them and calls start(). */
+static void
+reset(void)
 {
 	memset(&out, 0, sizeof(out));
 	conf_free(&conf);
 	ck_assert_int_eq(conf_defaults(&conf), 0);
 	allow_init(&allow);
-	return NULL;
 }
 
 static struct decide *
@@ -118,7 +119,7 @@ START_TEST(test_host_threshold_and_reason)
 	char u[8];
 	int i;
 
-	engine();
+	reset();
 	d = start();
 	for (i = 0; i < 4; i++) {
 		snprintf(u, sizeof(u), "u%d", i);
@@ -144,7 +145,7 @@ START_TEST(test_decay_keeps_slow_guessers_out)
 	char u[8];
 	int i;
 
-	engine();
+	reset();
 	d = start();
 	/* One failure every 15 minutes never reaches 5 with a 10 min
 	 * half-life. */
@@ -163,7 +164,7 @@ START_TEST(test_dedupe_two_styles)
 	struct decide *d;
 	int i;
 
-	engine();
+	reset();
 	d = start();
 	/* Each attempt logged in both styles in the same second. */
 	for (i = 0; i < 4; i++) {
@@ -187,7 +188,7 @@ START_TEST(test_lockout_never_pairs_with_itself)
 	struct decide *d;
 	int i;
 
-	engine();
+	reset();
 	d = start();
 	for (i = 0; i < 10; i++)
 		event(d, &p_http, "80.94.95.90", "IP Address", -1, 1000 + 3 * i,
@@ -209,7 +210,7 @@ START_TEST(test_smtp_and_http_host)
 {
 	struct decide *d;
 
-	engine();
+	reset();
 	d = start();
 	event(d, &p_auth, "198.51.100.7", "a", -1, 0, 0);
 	event(d, &p_http, "198.51.100.7", "b", -1, 1, 0);
@@ -231,7 +232,7 @@ START_TEST(test_escalation)
 	int round, i;
 	char u[8];
 
-	engine();
+	reset();
 	d = start();
 	ck_assert_uint_eq(decide_ban_seconds(d, 1), 3600);
 	ck_assert_uint_eq(decide_ban_seconds(d, 2), 4 * 3600);
@@ -262,7 +263,7 @@ START_TEST(test_allowlist_absolute)
 	struct addr a;
 	int i;
 
-	engine();
+	reset();
 	ck_assert_int_eq(addr_parse_prefix("192.0.2.0/28", false, &a), 0);
 	allow_add(&allow, &a);
 	d = start();
@@ -298,7 +299,7 @@ START_TEST(test_netblock_split)
 	size_t i;
 	int h, k;
 
-	engine();
+	reset();
 	ck_assert_int_eq(addr_parse_prefix("203.0.113.200", false, &a), 0);
 	allow_add(&allow, &a);
 	d = start();
@@ -331,7 +332,7 @@ START_TEST(test_scenario_rotating_harvest)
 	char ip[32];
 	int h, k, hosts_to_net = 0;
 
-	engine();
+	reset();
 	d = start();
 	for (h = 10; h < 20; h++) {
 		snprintf(ip, sizeof(ip), "198.51.100.%d", h);
@@ -374,7 +375,7 @@ START_TEST(test_scenario_field_pace_cut_hosts)
 	char ip[32];
 	int h, k, net_at = 0;
 
-	engine();
+	reset();
 	d = start();
 	for (h = 1; h <= 6 && net_at == 0; h++) {
 		snprintf(ip, sizeof(ip), "203.0.113.%d", h);
@@ -397,7 +398,7 @@ START_TEST(test_scenario_field_pace_cut_hosts)
 
 	/* Three cut hosts, but a day apart: the block went quiet between
 	 * them, so no /24 ban. */
-	engine();
+	reset();
 	d = start();
 	for (h = 1; h <= 3; h++) {
 		snprintf(ip, sizeof(ip), "198.51.100.%d", h);
@@ -416,7 +417,7 @@ START_TEST(test_scenario_typos_never_banned)
 	struct decide *d;
 	int day;
 
-	engine();
+	reset();
 	d = start();
 	for (day = 0; day < 30; day++) {
 		int64_t t = day * 86400;
@@ -448,7 +449,7 @@ START_TEST(test_attribution_single_session)
 	struct decide_stats st;
 	struct decide *d;
 
-	engine();
+	reset();
 	d = start();
 	settle(d, 0);
 	event(d, &p_open, "203.0.113.51", NULL, -1, 0, 1);
@@ -469,7 +470,7 @@ START_TEST(test_history_roundtrip)
 	struct addr a;
 	int i;
 
-	engine();
+	reset();
 	d = start();
 	for (i = 0; i < 5; i++)
 		event(d, &p_auth, "192.0.2.99", i % 2 ? "a" : "b", -1, i * 2, 0);
@@ -584,7 +585,7 @@ START_TEST(test_queue_same_verdicts)
 	unsigned i, until_flush = 1;
 	char ip[ADDR_STRLEN];
 
-	engine();
+	reset();
 	ck_assert_int_eq(addr_parse("192.0.2.77", 10, &allowed), 0);
 	ck_assert_int_eq(allow_add(&allow, &allowed), 0);
 	conf.max_records = 2048; /* small enough to evict too */
@@ -696,7 +697,7 @@ START_TEST(test_remote_evidence)
 	struct decide *d;
 	int64_t t = 1700000000;
 
-	engine();
+	reset();
 	ck_assert_int_eq(addr_parse_prefix("192.0.2.66/32", false, &al), 0);
 	allow_add(&allow, &al);
 	d = start();
