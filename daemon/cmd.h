@@ -15,6 +15,11 @@ struct cmd_global {
 	int config_given;   /* 1 when --config was given explicitly */
 };
 
+/* The getopt_long() table entries every command shares: --help, and the
+ * table's end. */
+#define CMD_OPT_HELP {"help", no_argument, NULL, 'h'}
+#define CMD_OPT_END {NULL, 0, NULL, 0}
+
 /* Default configuration file. */
 #define CMD_DEFAULT_CONFIG DB_SYSCONFDIR "/dominoban/dominoban.conf"
 

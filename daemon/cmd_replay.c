@@ -165,8 +165,8 @@ cmd_replay(const struct cmd_global *g, int argc, char **argv)
 	static const struct option opts[] = {
 	    {"patterns", required_argument, NULL, 'p'},
 	    {"rollup", required_argument, NULL, 'r'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    CMD_OPT_HELP,
+	    CMD_OPT_END,
 	};
 	static const uint8_t seed[16] = {0x72, 0x65, 0x70, 0x6c, 0x61, 0x79};
 	const char *dirs[REPLAY_MAX_DIRS];
@@ -196,10 +196,8 @@ cmd_replay(const struct cmd_global *g, int argc, char **argv)
 			}
 			dirs[ndirs++] = optarg;
 			break;
-		case 'h':
-			return cmd_usage(usage, true);
-		default:
-			return cmd_usage(usage, false);
+		default: /* --help, or an unknown option */
+			return cmd_usage(usage, c == 'h');
 		}
 	}
 	if (optind >= argc)

@@ -241,8 +241,8 @@ cmd_test(const struct cmd_global *g, int argc, char **argv)
 	    {"patterns", required_argument, NULL, 'p'},
 	    {"events", no_argument, NULL, 'e'},
 	    {"no-jit", no_argument, NULL, 'J'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    CMD_OPT_HELP,
+	    CMD_OPT_END,
 	};
 	static const uint8_t seed[16] = {0x64, 0x6f, 0x6d, 0x69, 0x6e, 0x6f};
 	const char *dirs[TEST_MAX_DIRS];
@@ -274,10 +274,8 @@ cmd_test(const struct cmd_global *g, int argc, char **argv)
 		case 'J':
 			flags |= MATCH_NO_JIT;
 			break;
-		case 'h':
-			return cmd_usage(usage, true);
-		default:
-			return cmd_usage(usage, false);
+		default: /* --help, or an unknown option */
+			return cmd_usage(usage, c == 'h');
 		}
 	}
 	if (optind >= argc)

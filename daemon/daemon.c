@@ -616,8 +616,8 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 	    {"check", no_argument, NULL, 'n'},
 	    {"from-start", no_argument, NULL, 'S'},
 	    {"debug", no_argument, NULL, 'd'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    CMD_OPT_HELP,
+	    CMD_OPT_END,
 	};
 	struct daemon dm;
 	struct ledger_cb lcb = {on_lifted, &dm};
@@ -648,10 +648,8 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 		case 'd':
 			log_set_level(LOG_LEVEL_DEBUG);
 			break;
-		case 'h':
-			return cmd_usage(usage, true);
-		default:
-			return cmd_usage(usage, false);
+		default: /* --help, or an unknown option */
+			return cmd_usage(usage, c == 'h');
 		}
 	}
 	if (optind != argc)

@@ -83,9 +83,9 @@ main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"config", required_argument, NULL, 'c'},
-	    {"help", no_argument, NULL, 'h'},
+	    CMD_OPT_HELP,
 	    {"version", no_argument, NULL, 'V'},
-	    {NULL, 0, NULL, 0},
+	    CMD_OPT_END,
 	};
 	struct cmd_global g = {CMD_DEFAULT_CONFIG, 0};
 	size_t i;
