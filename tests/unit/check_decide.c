@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "decide.h"
+#include "errs.h"
 
 static const uint8_t seed[16] = {9, 8, 7, 6, 5, 4, 3, 2, 1};
 
@@ -663,6 +664,107 @@ START_TEST(test_queue_same_verdicts)
 }
 END_TEST
 
+/* Pattern files in two orders: the same patterns at other indexes. */
+static const char pat_text[] =
+    "[m-auth]\nservice = smtp\nkind = auth\nprefilter = denied\n"
+    "regex = denied %{ip}$\n"
+    "[m-open]\nservice = smtp\nkind = session_open\nweight = 0\n"
+    "prefilter = open\nregex = open %{ip}$\n"
+    "[m-close]\nservice = smtp\nkind = session_close\nweight = 0\n"
+    "prefilter = close\nregex = close %{ip}$\n"
+    "[m-rcpt]\nservice = smtp\nkind = unknown_rcpt\n"
+    "prefilter = no such user\nregex = no such user$\n"
+    "[m-http]\nservice = http\nkind = auth\nprefilter = http\n"
+    "regex = http %{ip}$\n";
+static const char pat_text_rev[] =
+    "[m-http]\nservice = http\nkind = auth\nprefilter = http\n"
+    "regex = http %{ip}$\n"
+    "[m-rcpt]\nservice = smtp\nkind = unknown_rcpt\n"
+    "prefilter = no such user\nregex = no such user$\n"
+    "[m-close]\nservice = smtp\nkind = session_close\nweight = 0\n"
+    "prefilter = close\nregex = close %{ip}$\n"
+    "[m-open]\nservice = smtp\nkind = session_open\nweight = 0\n"
+    "prefilter = open\nregex = open %{ip}$\n"
+    "[m-auth]\nservice = smtp\nkind = auth\nprefilter = denied\n"
+    "regex = denied %{ip}$\n";
+
+/*
+ * Events counted by their pattern's index (decide_set_patterns) decide
+ * exactly as events counted by their id: the same verdicts, reasons,
+ * attributions (the smtp service read from the map) and history, across a
+ * reload that puts every pattern at another index.
+ */
+START_TEST(test_pattern_map_same_verdicts)
+{
+	struct digest ga = {0xcbf29ce484222325ULL, 0, 0}, gb = ga;
+	struct decide_cb cba = {digest_verdict, digest_attributed, &ga};
+	struct decide_cb cbb = {digest_verdict, digest_attributed, &gb};
+	struct decide_stats sa, sb;
+	struct matcher *m[2];
+	struct decide *a, *b;
+	struct match_event ev;
+	struct errs e;
+	uint64_t x = 2463534242ULL, r;
+	int64_t now = 1700000000;
+	unsigned i, k;
+	char ip[ADDR_STRLEN];
+
+	reset();
+	memset(&e, 0, sizeof(e));
+	m[0] = match_load_text("a.pat", pat_text, strlen(pat_text), 0, &e);
+	m[1] = match_load_text("b.pat", pat_text_rev, strlen(pat_text_rev), 0,
+	    &e);
+	ck_assert_msg(m[0] != NULL && m[1] != NULL, "%s", e.text);
+	ck_assert_uint_eq(match_count(m[0]), 5);
+	conf.smtp_session_max = 1; /* short blind spells */
+	a = start();
+	b = start();
+	ck_assert_int_eq(decide_set_patterns(a, m[0]), 0);
+	for (i = 0; i < 20000; i++) {
+		if (i == 10000) /* a reload: other indexes, same ids */
+			ck_assert_int_eq(decide_set_patterns(a, m[1]), 0);
+		r = next_rand(&x);
+		k = (unsigned)(r % 5);
+		memset(&ev, 0, sizeof(ev));
+		ev.pattern = match_pattern_at(m[i >= 10000], k, NULL);
+		ev.messages = -1;
+		snprintf(ip, sizeof(ip), "192.0.%u.%u",
+		    (unsigned)((r >> 16) % 8), (unsigned)((r >> 24) % 64));
+		/* SMTP sessions from two clients: often one alone. */
+		if (ev.pattern->kind == MATCH_SESSION_OPEN ||
+		    ev.pattern->kind == MATCH_SESSION_CLOSE)
+			snprintf(ip, sizeof(ip), "198.51.100.%u",
+			    (unsigned)((r >> 44) % 2));
+		if (ev.pattern->kind != MATCH_UNKNOWN_RCPT) {
+			ck_assert_int_eq(addr_parse(ip, strlen(ip), &ev.addr),
+			    0);
+			ev.has_addr = true;
+		}
+		now += (int64_t)((r >> 8) % 64 == 0 ? 1 : 0);
+		decide_event(a, &ev, i, now, &cba);
+		decide_event(b, &ev, i, now, &cbb);
+	}
+	ck_assert_uint_eq(ga.verdicts, gb.verdicts);
+	ck_assert_uint_eq(ga.attributed, gb.attributed);
+	ck_assert_uint_eq(ga.h, gb.h);
+	decide_get_stats(a, &sa);
+	decide_get_stats(b, &sb);
+	ck_assert_uint_eq(sa.attributed, sb.attributed);
+	ck_assert_uint_eq(sa.ambiguous, sb.ambiguous);
+	ck_assert_uint_eq(sa.unattributed, sb.unattributed);
+	decide_foreach_history(a, digest_history, &ga);
+	decide_foreach_history(b, digest_history, &gb);
+	ck_assert_uint_eq(ga.h, gb.h);
+	/* The stream banned, and attributed address-less rejections. */
+	ck_assert_uint_gt(ga.verdicts, 5);
+	ck_assert_uint_gt(sa.attributed, 20);
+	decide_free(a);
+	decide_free(b);
+	match_free(m[0]);
+	match_free(m[1]);
+}
+END_TEST
+
 static size_t ncounted;
 static char counted_pat[32];
 
@@ -767,6 +869,7 @@ decide_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("queue");
 	tcase_add_test(tc, test_queue_same_verdicts);
+	tcase_add_test(tc, test_pattern_map_same_verdicts);
 	tcase_add_test(tc, test_remote_evidence);
 	suite_add_tcase(s, tc);
 	return s;
