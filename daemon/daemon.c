@@ -1,8 +1,11 @@
 /*
  * daemon: `dominoban run`. See daemon.h; the flow:
  *
- *   start: config -> patterns -> allowlist -> state -> nft setup -> restore
- *          live bans (one batch) -> tails -> control socket -> READY=1
+ *   start: config -> patterns -> lock -> own addresses, allowlist ->
+ *          decide -> state file -> loop, tailer, control socket -> nft
+ *          setup, ledger -> metrics, rollup -> restore live bans (one
+ *          batch) -> cluster -> the logs followed, resumed -> signals,
+ *          timer, notices -> CrowdSec -> READY=1 (docs/ARCHITECTURE.md)
  *   loop:  inotify -> tail -> match -> decide -> bans queued; after the
  *          iteration, all queued bans go to the kernel at once, then the
  *          banned peers' sessions are cut (enforce.c)
@@ -324,7 +327,7 @@ on_tick(void *arg, int fd, uint32_t events)
 	ledger_expire(dm->ledger, now);
 	(void)read_logs(dm, true);
 	daemon_follow_check(dm);
-	ctl_sweep(dm->ctl, now);
+	ctl_sweep(dm->ctl);
 #ifdef HAVE_MQTT
 	if (dm->cluster != NULL)
 		cluster_tick(dm->cluster, now);
@@ -468,6 +471,7 @@ daemon_reload(struct daemon *dm, struct ctl_reply *r)
 	c.dry_run = dm->conf.dry_run;
 	match_free(dm->m);
 	dm->m = m;
+	(void)decide_set_patterns(dm->d, dm->m);
 	conf_free(&dm->conf);
 	dm->conf = c;
 	if (decide_set_conf(dm->d, &dm->conf) == 1)
@@ -612,8 +616,8 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 	    {"check", no_argument, NULL, 'n'},
 	    {"from-start", no_argument, NULL, 'S'},
 	    {"debug", no_argument, NULL, 'd'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    CMD_OPT_HELP,
+	    CMD_OPT_END,
 	};
 	struct daemon dm;
 	struct ledger_cb lcb = {on_lifted, &dm};
@@ -644,18 +648,12 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 		case 'd':
 			log_set_level(LOG_LEVEL_DEBUG);
 			break;
-		case 'h':
-			usage(stdout);
-			return EX_OK;
-		default:
-			usage(stderr);
-			return EX_USAGE;
+		default: /* --help, or an unknown option */
+			return cmd_usage(usage, c == 'h');
 		}
 	}
-	if (optind != argc) {
-		usage(stderr);
-		return EX_USAGE;
-	}
+	if (optind != argc)
+		return cmd_usage(usage, false);
 	if (load_conf(&dm, &dm.conf, &e) == -1) {
 		fprintf(stderr, "dominoban: configuration refused:\n%s", e.text);
 		return errno == ENOENT ? EX_NOINPUT : EX_CONFIG;
@@ -698,7 +696,8 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 	dm.bgsave_min = getenv("DOMINOBAN_BGSAVE_MIN") != NULL ?
 	    strtoul(getenv("DOMINOBAN_BGSAVE_MIN"), NULL, 10) :
 	    DAEMON_BGSAVE_MIN;
-	if ((dm.d = decide_new(&dm.conf, seed, &dm.allow)) == NULL)
+	if ((dm.d = decide_new(&dm.conf, seed, &dm.allow)) == NULL ||
+	    decide_set_patterns(dm.d, dm.m) == -1)
 		fatal(EX_OSERR, "out of memory");
 	now = daemon_now();
 	dm.started = dm.last_save = dm.last_recheck = dm.last_dog = now;
