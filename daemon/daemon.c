@@ -437,12 +437,62 @@ load_conf(struct daemon *dm, struct conf *c, struct errs *e)
 	return 0;
 }
 
+/*
+ * dry_run changed at a reload. On: the table is deleted, so nothing is
+ * dropped; the bans stay in the list, as in any dry run. Off: the table
+ * is made and every ban put in it. Either way the log and the reload's
+ * answer (said) say what happened to the table; when it cannot be done,
+ * the daemon stays as it was and says why.
+ */
+static void
+switch_dry(struct daemon *dm, bool dry, char *said, size_t size)
+{
+	struct ledger_stats ls;
+	int64_t now = daemon_now();
+
+	ledger_get_stats(dm->ledger, now, &ls);
+	if (dry && dm->watchfd != -1) {
+		loop_del(dm->loop, dm->watchfd);
+		dm->watchfd = -1;
+	}
+	if (enforce_set_dry(dm->enf, &dm->conf, dry) == -1) {
+		snprintf(said, size, "dry_run = %s NOT applied: %s table inet "
+		    "%s: %s; still %s", dry ? "yes" : "no", dry ? "cannot "
+		    "delete" : "cannot set up", dm->conf.table, strerror(errno),
+		    dry ? "enforcing" : "in dry run (no table exists)");
+		log_warnx("reload: %s", said);
+		if (dry)
+			dm->watchfd = enforce_watch_fd(dm->enf);
+		if (dm->watchfd != -1 && loop_add(dm->loop, dm->watchfd,
+			EPOLLIN, on_watch, dm) == -1)
+			log_warn("nftables notifications");
+		return;
+	}
+	dm->conf.dry_run = dry;
+	if (dry) {
+		snprintf(said, size, "dry run on: table inet %s deleted, so "
+		    "nothing is dropped; its %zu bans stay in the list (dry_run "
+		    "= no and a reload put them back)", dm->conf.table,
+		    ls.active);
+	} else {
+		if ((dm->watchfd = enforce_watch_fd(dm->enf)) != -1 &&
+		    loop_add(dm->loop, dm->watchfd, EPOLLIN, on_watch, dm) == -1)
+			log_warn("nftables notifications");
+		ledger_reconcile(dm->ledger, now, "dry run ended", false);
+		snprintf(said, size, "dry run off: table inet %s created with "
+		    "the %zu bans held", dm->conf.table, ls.active);
+	}
+	log_info("reload: %s", said);
+}
+
 void
 daemon_reload(struct daemon *dm, struct ctl_reply *r)
 {
+	char said[512] = "";
 	struct matcher *m;
 	struct conf c;
 	struct errs e;
+	bool dry;
 
 	if (load_conf(dm, &c, &e) == -1) {
 		log_warnx("reload refused: configuration errors: %s", e.text);
@@ -464,10 +514,11 @@ daemon_reload(struct daemon *dm, struct ctl_reply *r)
 		conf_free(&c);
 		return;
 	}
-	if (strcmp(c.table, dm->conf.table) != 0 || c.dry_run != dm->conf.dry_run)
-		log_warnx("reload: table and dry_run take effect at restart");
+	if (strcmp(c.table, dm->conf.table) != 0)
+		log_warnx("reload: table takes effect at restart");
 	free(c.table);
 	c.table = strdup(dm->conf.table);
+	dry = c.dry_run;
 	c.dry_run = dm->conf.dry_run;
 	match_free(dm->m);
 	dm->m = m;
@@ -491,11 +542,14 @@ daemon_reload(struct daemon *dm, struct ctl_reply *r)
 	if (enforce_setup(dm->enf, &dm->conf) == -1)
 		log_warn("nft setup");
 	daemon_follow_add(dm, NULL);
+	if (dry != dm->conf.dry_run)
+		switch_dry(dm, dry, said, sizeof(said));
 	log_info("reload patterns=%zu logs=%zu", match_count(dm->m),
 	    dm->nfollowed);
 	if (r != NULL)
-		ctl_reply_status(r, 0, "reloaded: %zu patterns, %zu logs",
-		    match_count(dm->m), dm->nfollowed);
+		ctl_reply_status(r, 0, "reloaded: %zu patterns, %zu logs%s%s",
+		    match_count(dm->m), dm->nfollowed, said[0] ? "; " : "",
+		    said);
 }
 
 /* ---- signals and main -------------------------------------------------- */

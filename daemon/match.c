@@ -54,7 +54,7 @@ static const char *const services[] = {"smtp", "http", "ldap", "imap",
 #define NKINDS (sizeof(kind_names) / sizeof(kind_names[0]))
 #define NSERVICES (sizeof(services) / sizeof(services[0]))
 static const char *const keys[] = {"service", "kind", "weight", "prefilter",
-    "dedupe", "regex", "ignore"};
+    "dedupe", "regex", "ignore", "enabled"};
 
 /* "a, b or c" of v[from..n), into buf; returns buf. */
 static const char *
@@ -107,8 +107,8 @@ own(struct matcher *m, const char *s, size_t n)
 	return c;
 }
 
-static void
-pattern_free(struct pattern *p)
+void
+match_pattern_free(struct pattern *p)
 {
 	size_t i;
 
@@ -169,6 +169,12 @@ finish(struct matcher *m, const struct pattern *file_pats, struct pattern *p,
 	int errs = 0, n;
 	size_t i;
 
+	/* "enabled = no" alone: it names a pattern of another file. */
+	p->override = p->off && src->regex == NULL &&
+	    p->info.service == NULL && p->info.kind == 0 &&
+	    !src->bad_service && !src->bad_kind;
+	if (p->override)
+		return 0;
 	if (p->info.service == NULL && !src->bad_service) {
 		errs_add(e, file, line, "pattern %s: no service (service = "
 		    "%s)", p->info.id, valid_list(services, NSERVICES, 0,
@@ -214,7 +220,7 @@ finish(struct matcher *m, const struct pattern *file_pats, struct pattern *p,
 	/* Ids are unique across every file loaded, and within this one. */
 	for (i = 0; i < m->npats + (size_t)(p - file_pats); i++) {
 		q = i < m->npats ? &m->pats[i] : &file_pats[i - m->npats];
-		if (strcmp(q->info.id, p->info.id) == 0) {
+		if (!q->override && strcmp(q->info.id, p->info.id) == 0) {
 			errs_add(e, file, line, "pattern %s: id already defined "
 			    "at %s:%u", p->info.id, q->info.file, q->info.line);
 			errs++;
@@ -330,6 +336,12 @@ load_text(struct matcher *m, const char *file, char *text, bool jit,
 				goto nomem;
 			else
 				p->prefilter_len = strlen(val);
+		} else if (strcmp(key, "enabled") == 0) {
+			if (strcmp(val, "yes") == 0 || strcmp(val, "no") == 0)
+				p->off = strcmp(val, "no") == 0;
+			else
+				errs_add(e, fname, lineno, "enabled must be yes "
+				    "or no, not '%.32s'", val);
 		} else if (strcmp(key, "dedupe") == 0) {
 			if (!valid_id(val))
 				errs_add(e, fname, lineno, "invalid dedupe group "
@@ -362,7 +374,7 @@ load_text(struct matcher *m, const char *file, char *text, bool jit,
 		errs_add(e, fname, lineno, "no [pattern] section");
 	if (e->count != before) {
 		for (i = 0; i < npats; i++)
-			pattern_free(&pats[i]);
+			match_pattern_free(&pats[i]);
 		free(pats);
 		return -1;
 	}
@@ -379,7 +391,7 @@ load_text(struct matcher *m, const char *file, char *text, bool jit,
 nomem:
 	errs_add(e, fname, lineno, "out of memory");
 	for (i = 0; i < npats; i++)
-		pattern_free(&pats[i]);
+		match_pattern_free(&pats[i]);
 	free(pats);
 	return -1;
 }
@@ -560,10 +572,13 @@ load_done(struct matcher *m, bool jit, struct errs *err)
 	uint32_t groups, pairs = 32;
 	size_t i, k;
 
+	if (err->count == 0)
+		match_apply_off(m, err);
 	if (err->count > 0 || m->npats == 0) {
 		errno = err->count > 0 ? EINVAL : ENOENT;
 		if (err->count == 0)
-			snprintf(err->text, sizeof(err->text),
+			snprintf(err->text, sizeof(err->text), m->noff > 0 ?
+			    "every pattern is switched off (enabled = no)\n" :
 			    "no *.pat pattern file found\n");
 		goto fail;
 	}
@@ -657,8 +672,9 @@ match_free(struct matcher *m)
 	if (m == NULL)
 		return;
 	for (i = 0; i < m->npats; i++)
-		pattern_free(&m->pats[i]);
+		match_pattern_free(&m->pats[i]);
 	free(m->pats);
+	free(m->off);
 	for (i = 0; i < m->nstrings; i++)
 		free(m->strings[i]);
 	free(m->strings);
