@@ -21,6 +21,7 @@
 #include "cluster_conf.h"
 #include "cluster_wire.h"
 #include "conf.h"
+#include "conf_int.h"
 #include "conf_value.h"
 #include "crowdsec_conf.h"
 #include "dur.h"
@@ -28,38 +29,8 @@
 #include "near.h"
 #include "rfile.h"
 
-enum conf_type {
-	T_STR,       /* char * */
-	T_STRLIST,   /* char **, size_t count right after it */
-	T_BOOL,
-	T_DOUBLE,
-	T_DURATION,  /* double seconds */
-	T_DURATION32,/* uint32_t seconds */
-	T_UINT,      /* unsigned */
-	T_SIZE,      /* size_t */
-	T_INT,       /* int */
-	T_PREFIX,    /* unsigned prefix length, 0 disables */
-	T_ACTION,
-	T_DATEORDER,
-	T_PORTS,
-	T_CIDRS,
-	T_TABLE,
-	T_BROKER,    /* char *, a broker URL (cluster_wire_broker) */
-	T_NODE,      /* char *, a node name */
-	T_TOPIC,     /* char *, an MQTT topic prefix */
-	T_SHARE,     /* bool: bans+evidence (true) or bans */
-};
-
-struct conf_key {
-	const char *section, *name;
-	enum conf_type type;
-	double min, max;
-	size_t off;      /* offset of the field in struct conf */
-	size_t off_n;    /* offset of the count, for lists */
-};
-
 #define F(x) offsetof(struct conf, x)
-static const struct conf_key keys[] = {
+const struct conf_key conf_keys[] = {
     {"daemon", "logs", T_STRLIST, 0, 0, F(logs), F(nlogs)},
     {"daemon", "patterns", T_STRLIST, 0, 0, F(patterns), F(npatterns)},
     {"daemon", "control_socket", T_STR, 0, 0, F(control_socket), 0},
@@ -88,6 +59,7 @@ static const struct conf_key keys[] = {
     {"ban", "history_forget", T_DURATION32, 1, 10 * 365 * 86400.0,
 	F(history_forget), 0},
     {"ban", "history_max", T_SIZE, 16, 1 << 24, F(history_max), 0},
+    {"ban", "history_records", T_SIZE, 1, 1 << 20, F(history_records), 0},
     {"nft", "table", T_TABLE, 0, 0, F(table), 0},
     {"nft", "ports", T_PORTS, 0, 0, F(ports), F(nports)},
     {"nft", "action", T_ACTION, 0, 0, F(action), 0},
@@ -125,7 +97,8 @@ static const struct conf_key keys[] = {
     {"cluster", "key_file", T_STR, 0, 0, F(cluster_key_file), 0},
 };
 #undef F
-#define NKEYS (sizeof(keys) / sizeof(keys[0]))
+#define NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
+const size_t conf_nkeys = NKEYS;
 
 #define FIELD(c, off, type) ((type *)(void *)((char *)(c) + (off)))
 
@@ -332,10 +305,10 @@ unknown(const char *section, const char *key, char *buf, size_t size)
 
 	for (i = 0; i < NKEYS; i++)
 		if (key == NULL && (n == 0 || strcmp(names[n - 1],
-			keys[i].section) != 0))
-			names[n++] = keys[i].section;
-		else if (key != NULL && strcmp(keys[i].section, section) == 0)
-			names[n++] = keys[i].name;
+			conf_keys[i].section) != 0))
+			names[n++] = conf_keys[i].section;
+		else if (key != NULL && strcmp(conf_keys[i].section, section) == 0)
+			names[n++] = conf_keys[i].name;
 	best = near_best(key != NULL ? key : section, names, n);
 	if (key == NULL)
 		off = (size_t)snprintf(buf, size, "unknown section [%.32s]%s%s%s"
@@ -346,9 +319,9 @@ unknown(const char *section, const char *key, char *buf, size_t size)
 		    "%s%s%s; its keys are", key, section, best ? " (did you "
 		    "mean " : "", best ? best : "", best ? "?)" : "");
 	for (i = 0; key != NULL && best == NULL && i < NKEYS; i++)
-		if (strcmp(keys[i].name, key) == 0) {
+		if (strcmp(conf_keys[i].name, key) == 0) {
 			snprintf(buf, size, "'%.32s' is a key of [%s], not of "
-			    "[%s]", key, keys[i].section, section);
+			    "[%s]", key, conf_keys[i].section, section);
 			return;
 		}
 	for (i = 0; i < n && off < size; i++)
@@ -361,10 +334,10 @@ find_key(const char *section, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < NKEYS; i++)
-		if (strcmp(keys[i].section, section) == 0 &&
-		    strcmp(keys[i].name, name) == 0)
-			return &keys[i];
+	for (i = 0; i < conf_nkeys; i++)
+		if (strcmp(conf_keys[i].section, section) == 0 &&
+		    strcmp(conf_keys[i].name, name) == 0)
+			return &conf_keys[i];
 	return NULL;
 }
 
@@ -407,6 +380,7 @@ conf_defaults(struct conf *c)
 	c->ban_max = CONF_DEFAULT_BAN_MAX;
 	c->history_forget = CONF_DEFAULT_HISTORY_FORGET;
 	c->history_max = CONF_DEFAULT_HISTORY_MAX;
+	c->history_records = CONF_DEFAULT_HISTORY_RECORDS;
 	c->priority = CONF_DEFAULT_PRIORITY;
 	c->metrics_interval = CONF_DEFAULT_METRICS_INTERVAL;
 	c->report_retention = CONF_DEFAULT_REPORT_RETENTION;
@@ -488,10 +462,10 @@ conf_parse(struct conf *c, const char *name, const char *text, size_t len,
 			snprintf(section, sizeof(section), "%s", key + 1);
 			if (strcmp(section, "crowdsec") == 0)
 				c->cs_on = true;
-			for (i = 0; i < NKEYS; i++)
-				if (strcmp(keys[i].section, section) == 0)
+			for (i = 0; i < conf_nkeys; i++)
+				if (strcmp(conf_keys[i].section, section) == 0)
 					break;
-			if (i == NKEYS) {
+			if (i == conf_nkeys) {
 				unknown(section, NULL, why, sizeof(why));
 				errs_add(e, name, lineno, "%s", why);
 				/* Its keys are not reported one by one. */

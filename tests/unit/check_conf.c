@@ -558,6 +558,88 @@ START_TEST(test_crowdsec)
 }
 END_TEST
 
+/* conf_show(c) as a malloc'd string. */
+static char *
+shown(const struct conf *c, bool json)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(conf_show(c, json, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	return buf;
+}
+
+/* The effective configuration reads back to itself: the defaults, and a
+ * file that sets every section (crowdsec and cluster on), odd numbers and
+ * durations that no unit writes exactly. */
+START_TEST(test_show_round_trip)
+{
+	static const char *files[] = {
+	    "",
+	    "[daemon]\nlogs = /a/notes.log /b/console.log\ndry_run = yes\n"
+	    "date_order = mdy\n[score]\nhalf_life = 90061\n"
+	    "host_threshold = 2.5\nnet_threshold = 0.1\nwide4_prefix = 16\n"
+	    "dedupe_window = 0.25\n[ban]\nban_time = 1h30m\nban_factor = 1.7\n"
+	    "history_records = 50\n[nft]\nports = 25 587 465\naction = reject\n"
+	    "priority = -10\n[metrics]\ntextfile = /t/db.prom\n"
+	    "[allow]\ncidrs = 192.0.2.0/24 2001:db8::/32\nown_addresses = no\n"
+	    "[crowdsec]\npassword_file = /etc/p\nmachine_id = mx1\n"
+	    "bouncer_key_file = /etc/k\npull_interval = 0.5\norigins = cscli\n"
+	    "[cluster]\nbroker = unix:/run/m.sock\nnode = mx1\n"
+	    "share = bans\nevidence_weight = 0.333\n"
+	    "username = mx1\npassword_file = /etc/mqtt.pw\n",
+	};
+	struct conf c, back;
+	struct errs e;
+	char *one, *two, *json;
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		ck_assert_msg(parse(&c, files[i], &e) == 0, "%s", e.text);
+		one = shown(&c, false);
+		ck_assert_msg(parse(&back, one, &e) == 0, "%s\n%s", e.text,
+		    one);
+		two = shown(&back, false);
+		ck_assert_str_eq(one, two);
+		/* Every key of the table once; the secrets by path only. */
+		ck_assert_ptr_nonnull(strstr(one, "\nhistory_records = "));
+		ck_assert_ptr_nonnull(strstr(one, "\nhalf_life = "));
+		json = shown(&c, true);
+		ck_assert_msg(json[0] == '{' && json[strlen(json) - 2] == '}',
+		    "%s", json);
+		if (i == 1) {
+			ck_assert_ptr_nonnull(strstr(one, "\n[crowdsec]\n"));
+			ck_assert_ptr_nonnull(strstr(one, "\npassword_file = "
+			    "/etc/mqtt.pw\n"));
+			ck_assert_ptr_nonnull(strstr(one, "\nhalf_life = "
+			    "90061\n"));
+			ck_assert_ptr_nonnull(strstr(one, "\nban_time = "
+			    "1h30m\n"));
+			ck_assert_ptr_nonnull(strstr(one, "\ncidrs = "
+			    "192.0.2.0/24 2001:db8::/32\n"));
+			ck_assert_ptr_nonnull(strstr(json, "\"ports\":[25,587,"
+			    "465]"));
+			ck_assert_ptr_nonnull(strstr(json, "\"evidence_weight\":"
+			    "0.333"));
+		} else {
+			ck_assert_ptr_nonnull(strstr(one, "# [crowdsec]: not "
+			    "configured"));
+			ck_assert_ptr_null(strstr(json, "\"crowdsec\""));
+			ck_assert_ptr_nonnull(strstr(one, "# textfile = "
+			    "(none)\n"));
+		}
+		free(one);
+		free(two);
+		free(json);
+		conf_free(&c);
+		conf_free(&back);
+	}
+}
+END_TEST
+
 static Suite *
 conf_suite(void)
 {
@@ -567,6 +649,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_every_type);
 	tcase_add_test(tc, test_metrics_keys);
+	tcase_add_test(tc, test_show_round_trip);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("errors");
 	tcase_add_test(tc, test_errors_collected);
