@@ -295,7 +295,7 @@ on_watch(void *arg, int fd, uint32_t events)
 	ledger_reconcile(dm->ledger, daemon_now(), "notification", false);
 }
 
-/* The recheck's dump is readable: take one reply (ledger.h). */
+/* The recheck's child has differences for us (ledger.h). */
 static void
 on_recheck(void *arg, int fd, uint32_t events)
 {
@@ -355,8 +355,7 @@ on_tick(void *arg, int fd, uint32_t events)
 			dm->dirty_since = 0;
 		}
 	}
-	if (!ledger_recheck_step(dm->ledger, now) &&
-	    now - dm->last_recheck >= DAEMON_RECHECK) {
+	if (now - dm->last_recheck >= DAEMON_RECHECK) {
 		dm->last_recheck = now;
 		if ((rfd = ledger_recheck_start(dm->ledger, now)) != -1 &&
 		    loop_add(dm->loop, rfd, EPOLLIN, on_recheck, dm) == -1) {
