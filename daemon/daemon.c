@@ -253,6 +253,7 @@ read_logs(struct daemon *dm, bool rescan)
 	rc = rescan ? tail_rescan(dm->tail) : tail_process(dm->tail);
 
 	decide_flush(dm->d, &cb);
+	daemon_stats_read_end(dm);
 	return rc;
 }
 
@@ -396,8 +397,16 @@ patterns_list(const struct conf *c)
 static struct matcher *
 load_patterns(const struct conf *c, struct errs *e)
 {
-	return match_load((const char *const *)c->patterns, c->npatterns,
-	    MATCH_STRICT, e);
+	struct matcher *m = match_load((const char *const *)c->patterns,
+	    c->npatterns, MATCH_STRICT, e);
+	const char *w, *nl;
+
+	for (w = m != NULL ? match_warnings(m) : ""; *w != '\0'; w = nl + 1) {
+		if ((nl = strchr(w, '\n')) == NULL)
+			break;
+		log_warnx("%.*s", (int)(nl - w), w);
+	}
+	return m;
 }
 
 /* Load the configuration file; a missing default file means defaults. */
@@ -731,6 +740,7 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 		 &lcb)) == NULL)
 		fatal(EX_OSERR, "out of memory");
 	daemon_stats_open(&dm);
+	daemon_banlog_open(&dm, now);
 	daemon_rollup_open(&dm, now);
 	daemon_state_restore(&dm, &st, now);
 	daemon_peers_open_cluster(&dm, on_verdict, now);
@@ -754,6 +764,7 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 	daemon_rollup_close(&dm);
 	rc = daemon_state_save(&dm);
 	daemon_free(&dm);
+	daemon_banlog_close(&dm);
 	lock_release(lockfd);
 	if (rc == -1) {
 		log_warnx("stopped, but the final state save failed: bans and "

@@ -55,6 +55,9 @@ struct ledger_req {
 	const char *origin;       /* see above; printable, no spaces */
 	bool extend_only;         /* a ban held already only ever lengthens */
 	bool force;               /* a prefix wider than the widest tier */
+	bool quiet;               /* no log record of its own: the caller
+	                           * logs a summary (a cluster snapshot);
+	                           * the observers are told as ever */
 };
 
 struct ledger_cb {
@@ -76,6 +79,8 @@ struct ledger_stats {
 	uint64_t put_back;        /* elements put back by those */
 	uint64_t removed;         /* untracked elements deleted by those */
 	uint64_t adopted;         /* kernel elements adopted at start */
+	uint64_t restored;        /* bans put back in the kernel at start
+				     (the restore: no disagreement) */
 };
 
 struct ledger;
@@ -91,7 +96,7 @@ struct ledger;
  */
 typedef void (*ledger_observer)(void *arg, bool banned, const struct ban *b,
     const char *how, int64_t now);
-#define LEDGER_OBSERVERS 4
+#define LEDGER_OBSERVERS 8
 
 /* Add an observer. 0, or -1 with errno ENOSPC past LEDGER_OBSERVERS. */
 int ledger_observe(struct ledger *l, ledger_observer fn, void *arg);

@@ -38,6 +38,7 @@ struct opinfo {
 	enum role role;
 	int64_t prev;    /* ROLE_REFRESH: the expiry before */
 	bool snapped;    /* snap holds the ban as this change made it */
+	bool quiet;      /* told to the observers only, not logged */
 	struct ban snap; /* announced when the kernel takes it, so a ban
 	                  * moved again in the same flush is told twice,
 	                  * each time as it was made */
@@ -94,6 +95,9 @@ void ledger_next_group(struct ledger *l);
 /* The one log record of a ban the kernel took (banned) or of a ban that
  * ended, and the observers told. */
 void ledger_announce(struct ledger *l, bool banned, const struct ban *b,
+    int64_t now, const char *reason);
+/* The observers told of a change, without a log record (a quiet ban). */
+void ledger_tell(struct ledger *l, bool banned, const struct ban *b,
     int64_t now, const char *reason);
 /* True when a live net ban wider than target covers it. */
 bool ledger_shadowed(const struct ledger *l, const struct addr *target,

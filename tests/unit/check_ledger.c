@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "ledger.h"
 #include "log.h"
@@ -488,6 +489,45 @@ START_TEST(test_extend_and_expiry)
 }
 END_TEST
 
+/* A quiet ban (a cluster snapshot's) is held and told to the observers
+ * like any other, but has no log record of its own. */
+START_TEST(test_quiet)
+{
+	struct enforce *e;
+	struct ledger *l = setup(&e);
+	struct ledger_req r;
+	char buf[4096];
+	FILE *f = tmpfile();
+	size_t n;
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(dup2(fileno(f), 2), 2);
+	log_set_level(LOG_LEVEL_INFO);
+	memset(&r, 0, sizeof(r));
+	r.target = A("192.0.2.7");
+	r.seconds = 100;
+	r.reason = "x";
+	r.origin = "peer:mx2";
+	r.quiet = true;
+	ck_assert_int_eq(ledger_ban(l, &r, T0), 0);
+	r.target = A("192.0.2.8");
+	ck_assert_int_eq(ledger_ban(l, &r, T0), 0);
+	ck_assert_int_eq(ban(l, "192.0.2.9", 100, T0), 0);
+	ledger_flush(l, T0, NULL);
+	ck_assert_uint_eq(nbanned, 3);
+	ck_assert(in_kernel(e, "192.0.2.7", NULL));
+	ck_assert(in_kernel(e, "192.0.2.8", NULL));
+	rewind(f);
+	n = fread(buf, 1, sizeof(buf) - 1, f);
+	buf[n] = '\0';
+	ck_assert_msg(strstr(buf, "ban addr=192.0.2.9 ") != NULL, "%s", buf);
+	ck_assert_msg(strstr(buf, "192.0.2.7") == NULL, "%s", buf);
+	ck_assert_msg(strstr(buf, "192.0.2.8") == NULL, "%s", buf);
+	fclose(f);
+	teardown(l, e);
+}
+END_TEST
+
 static Suite *
 suite(void)
 {
@@ -504,6 +544,7 @@ suite(void)
 	tcase_add_test(tc, test_refuses_what_is_no_attacker);
 	tcase_add_test(tc, test_restore_caps);
 	tcase_add_test(tc, test_extend_and_expiry);
+	tcase_add_test(tc, test_quiet);
 	suite_add_tcase(s, tc);
 	return s;
 }
