@@ -303,8 +303,10 @@ on_recheck(void *arg, int fd, uint32_t events)
 	struct daemon *dm = arg;
 
 	(void)events;
-	if (ledger_recheck_read(dm->ledger, daemon_now()) != 0)
+	if (ledger_recheck_read(dm->ledger, daemon_now()) != 0) {
 		loop_del(dm->loop, fd);
+		ledger_recheck_close(dm->ledger);
+	}
 }
 
 /* ---- housekeeping ----------------------------------------------------- */
@@ -356,12 +358,12 @@ on_tick(void *arg, int fd, uint32_t events)
 			dm->dirty_since = 0;
 		}
 	}
-	if (now - dm->last_recheck >= DAEMON_RECHECK) {
+	if (now - dm->last_recheck >= dm->recheck_every) {
 		dm->last_recheck = now;
 		if ((rfd = ledger_recheck_start(dm->ledger, now)) != -1 &&
 		    loop_add(dm->loop, rfd, EPOLLIN, on_recheck, dm) == -1) {
 			log_warn("recheck");
-			ledger_recheck_stop(dm->ledger);
+			ledger_recheck_close(dm->ledger);
 		}
 	}
 	if (dm->watchdog_usec > 0 &&
@@ -693,10 +695,13 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 	if (getrandom(seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
 		fatal(EX_OSERR, "getrandom");
 	logclock_init(&dm.clock);
-	/* Tests lower it to exercise the child's save with a few bans. */
+	/* Tests lower these: the child's save with a few bans, the recheck
+	 * period. */
 	dm.bgsave_min = getenv("DOMINOBAN_BGSAVE_MIN") != NULL ?
 	    strtoul(getenv("DOMINOBAN_BGSAVE_MIN"), NULL, 10) :
 	    DAEMON_BGSAVE_MIN;
+	dm.recheck_every = getenv("DOMINOBAN_RECHECK") != NULL ?
+	    strtol(getenv("DOMINOBAN_RECHECK"), NULL, 10) : DAEMON_RECHECK;
 	if ((dm.d = decide_new(&dm.conf, seed, &dm.allow)) == NULL)
 		fatal(EX_OSERR, "out of memory");
 	now = daemon_now();

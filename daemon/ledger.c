@@ -322,7 +322,7 @@ ledger_free(struct ledger *l)
 {
 	if (l == NULL)
 		return;
-	ledger_recheck_stop(l);
+	ledger_recheck_close(l);
 	bans_free(l->bans);
 	free(l->ops);
 	free(l->info);

@@ -179,12 +179,15 @@ size_t ledger_reconcile(struct ledger *l, int64_t now, const char *why,
  * pipe is readable, ledger_recheck_read() takes a bounded part of them,
  * checks each against the table as it is then and queues the deletes and
  * put-backs (sent at the next ledger_flush()); it returns 1 once the
- * child is done and reaped (stop watching the pipe: it is closed), else
- * 0. ledger_recheck_stop() ends one in progress (ledger_free() does).
+ * child is done and reaped, else 0. Then stop watching the pipe and call
+ * ledger_recheck_close(), in that order: a child forked meanwhile (a state
+ * save) may hold the pipe too, and epoll forgets a descriptor only when
+ * every copy is closed. ledger_recheck_close() also ends one in progress
+ * (ledger_free() calls it).
  */
 int ledger_recheck_start(struct ledger *l, int64_t now);
 int ledger_recheck_read(struct ledger *l, int64_t now);
-void ledger_recheck_stop(struct ledger *l);
+void ledger_recheck_close(struct ledger *l);
 
 /*
  * Restore one ban from the state file: pending until the next flush or

@@ -67,8 +67,9 @@ struct ledger {
 	size_t nheap, capheap;
 	struct addr nest[LEDGER_NEST_MAX]; /* scratch for nested bans */
 	struct {                  /* the periodic recheck (ledger_recheck.c) */
-		pid_t pid;             /* its child, or 0 */
-		int fd;                /* the pipe from it */
+		pid_t pid;             /* its child, or 0 once reaped */
+		int fd;                /* the pipe from it, while open */
+		bool open;
 		size_t put, del;       /* differences applied */
 		char part[64];         /* a record read in part */
 		size_t npart;

@@ -122,7 +122,7 @@ ledger_recheck_start(struct ledger *l, int64_t now)
 	int p[2];
 	pid_t pid;
 
-	if (ledger_dry(l) || l->rc.pid != 0)
+	if (ledger_dry(l) || l->rc.open)
 		return -1;
 	if (pipe2(p, O_CLOEXEC) == -1) {
 		log_warn("recheck of the kernel sets: pipe");
@@ -149,6 +149,7 @@ ledger_recheck_start(struct ledger *l, int64_t now)
 	memset(&l->rc, 0, sizeof(l->rc));
 	l->rc.pid = pid;
 	l->rc.fd = p[0];
+	l->rc.open = true;
 	return p[0];
 }
 
@@ -187,7 +188,6 @@ finish(struct ledger *l, bool quiet)
 {
 	int status = 0;
 
-	close(l->rc.fd);
 	if (waitpid(l->rc.pid, &status, 0) == l->rc.pid && !quiet &&
 	    !(WIFEXITED(status) && WEXITSTATUS(status) == 0))
 		log_warnx("recheck of the kernel sets: the child failed "
@@ -199,7 +199,8 @@ finish(struct ledger *l, bool quiet)
 		log_info("reconcile reason=recheck put_back=%zu removed=%zu",
 		    l->rc.put, l->rc.del);
 	}
-	memset(&l->rc, 0, sizeof(l->rc));
+	l->rc.pid = 0;
+	l->rc.put = l->rc.del = 0;
 }
 
 int
@@ -233,10 +234,13 @@ ledger_recheck_read(struct ledger *l, int64_t now)
 }
 
 void
-ledger_recheck_stop(struct ledger *l)
+ledger_recheck_close(struct ledger *l)
 {
-	if (l->rc.pid == 0)
-		return;
-	kill(l->rc.pid, SIGKILL);
-	finish(l, true);
+	if (l->rc.pid != 0) {
+		kill(l->rc.pid, SIGKILL);
+		finish(l, true);
+	}
+	if (l->rc.open)
+		close(l->rc.fd);
+	l->rc.open = false;
 }

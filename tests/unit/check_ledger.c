@@ -374,6 +374,7 @@ START_TEST(test_recheck_in_child)
 		rc = ledger_recheck_read(l, T0 + 1);
 		reads++;
 	} while (rc == 0);
+	ledger_recheck_close(l);
 	ck_assert_int_gt(reads, 2);
 	ledger_flush(l, T0 + 1, NULL);
 	ck_assert(!in_kernel(e, "203.0.113.9", NULL));
@@ -392,11 +393,13 @@ START_TEST(test_recheck_in_child)
 	do {
 		ck_assert_int_eq(poll(&pfd, 1, 5000), 1);
 	} while (ledger_recheck_read(l, T0 + 3) == 0);
+	ck_assert_int_eq(ledger_recheck_start(l, T0 + 3), -1); /* not closed */
+	ledger_recheck_close(l);
 	ledger_get_stats(l, T0 + 3, &st);
 	ck_assert_uint_eq(st.reconciles, 1);
 	/* One stopped midway leaves no child behind. */
 	ck_assert_int_ge(ledger_recheck_start(l, T0 + 4), 0);
-	ledger_recheck_stop(l);
+	ledger_recheck_close(l);
 	ck_assert_int_ge(ledger_recheck_start(l, T0 + 5), 0);
 	nft_close(n);
 	teardown(l, e);
