@@ -299,15 +299,17 @@ on_watch(void *arg, int fd, uint32_t events)
 	ledger_reconcile(dm->ledger, daemon_now(), "notification", false);
 }
 
-/* The recheck's dump is readable: take one reply (ledger.h). */
+/* The recheck's child has differences for us (ledger.h). */
 static void
 on_recheck(void *arg, int fd, uint32_t events)
 {
 	struct daemon *dm = arg;
 
 	(void)events;
-	if (ledger_recheck_read(dm->ledger, daemon_now()) != 0)
+	if (ledger_recheck_read(dm->ledger, daemon_now()) != 0) {
 		loop_del(dm->loop, fd);
+		ledger_recheck_close(dm->ledger);
+	}
 }
 
 /* ---- housekeeping ----------------------------------------------------- */
@@ -359,13 +361,12 @@ on_tick(void *arg, int fd, uint32_t events)
 			dm->dirty_since = 0;
 		}
 	}
-	if (!ledger_recheck_step(dm->ledger, now) &&
-	    now - dm->last_recheck >= DAEMON_RECHECK) {
+	if (now - dm->last_recheck >= dm->recheck_every) {
 		dm->last_recheck = now;
 		if ((rfd = ledger_recheck_start(dm->ledger, now)) != -1 &&
 		    loop_add(dm->loop, rfd, EPOLLIN, on_recheck, dm) == -1) {
 			log_warn("recheck");
-			ledger_recheck_stop(dm->ledger);
+			ledger_recheck_close(dm->ledger);
 		}
 	}
 	if (dm->watchdog_usec > 0 &&
@@ -746,10 +747,13 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 	if (getrandom(seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
 		fatal(EX_OSERR, "getrandom");
 	logclock_init(&dm.clock);
-	/* Tests lower it to exercise the child's save with a few bans. */
+	/* Tests lower these: the child's save with a few bans, the recheck
+	 * period. */
 	dm.bgsave_min = getenv("DOMINOBAN_BGSAVE_MIN") != NULL ?
 	    strtoul(getenv("DOMINOBAN_BGSAVE_MIN"), NULL, 10) :
 	    DAEMON_BGSAVE_MIN;
+	dm.recheck_every = getenv("DOMINOBAN_RECHECK") != NULL ?
+	    strtol(getenv("DOMINOBAN_RECHECK"), NULL, 10) : DAEMON_RECHECK;
 	if ((dm.d = decide_new(&dm.conf, seed, &dm.allow)) == NULL ||
 	    decide_set_patterns(dm.d, dm.m) == -1)
 		fatal(EX_OSERR, "out of memory");

@@ -100,6 +100,7 @@ struct daemon {
 	pid_t save_pid;             /* the save's child, or 0 */
 	uint64_t save_gen;          /* ledger_gen() when it was forked */
 	size_t bgsave_min;          /* DAEMON_BGSAVE_MIN, or the test's */
+	int64_t recheck_every;      /* DAEMON_RECHECK, or the test's */
 	uint64_t saved_rotations;   /* tail rotations + truncations at the last save */
 	uint64_t lines_lost;        /* tail counters of possible line loss */
 	uint64_t events;            /* lines matched: the tag of each event */

@@ -7,7 +7,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -265,124 +264,10 @@ nft_list(struct nft *n, struct nft_entry **out)
 	return (ssize_t)count;
 }
 
-/* ---- the same dump, a step at a time ------------------------------------ */
-
-struct nft_scan {
-	struct mnl_socket *nl;    /* our own, non-blocking */
-	uint32_t portid, seq;
-	char table[32];
-	enum set_id id;           /* the set being read; past SET_NET6: done */
-	struct rawlist raw;       /* its elements not yet handed out */
-	struct nft_entry *out;    /* what the last step handed out */
-	size_t nout, capout;
-	char req[NFT_MSG_MAX] __attribute__((aligned(8)));
-	char buf[65536] __attribute__((aligned(8)));
-};
-
-/* Ask for the elements of set s->id. 0, or -1 with errno. */
-static int
-scan_ask(struct nft_scan *s)
+const char *
+nft_table_name(const struct nft *n)
 {
-	struct nft tmp;
-	struct nftnl_set *set;
-	struct nlmsghdr *nlh;
-
-	memset(&tmp, 0, sizeof(tmp));
-	memcpy(tmp.table, s->table, sizeof(tmp.table));
-	if ((set = nft_set_new(&tmp, s->id)) == NULL)
-		return -1;
-	nlh = nftnl_nlmsg_build_hdr(s->req, NFT_MSG_GETSETELEM, NFPROTO_INET,
-	    NLM_F_DUMP, ++s->seq);
-	nftnl_set_elems_nlmsg_build_payload(nlh, set);
-	nftnl_set_free(set);
-	s->raw.n = 0;
-	s->raw.oom = 0;
-	s->raw.family = s->id == SET_HOST4 || s->id == SET_NET4 ? AF_INET :
-	    AF_INET6;
-	return mnl_socket_sendto(s->nl, nlh, nlh->nlmsg_len) == -1 ? -1 : 0;
-}
-
-struct nft_scan *
-nft_scan_start(struct nft *n)
-{
-	struct nft_scan *s = calloc(1, sizeof(*s));
-	int fd;
-
-	if (s == NULL)
-		return NULL;
-	memcpy(s->table, n->table, sizeof(s->table));
-	s->seq = (uint32_t)time(NULL);
-	s->id = SET_HOST4;
-	if ((s->nl = nft_socket(0, &s->portid)) == NULL)
-		goto fail;
-	fd = mnl_socket_get_fd(s->nl);
-	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1 ||
-	    scan_ask(s) == -1)
-		goto fail;
-	return s;
-fail:
-	nft_scan_free(s);
-	return NULL;
-}
-
-int
-nft_scan_fd(const struct nft_scan *s)
-{
-	return mnl_socket_get_fd(s->nl);
-}
-
-ssize_t
-nft_scan_step(struct nft_scan *s, const struct nft_entry **out, bool *done)
-{
-	ssize_t r;
-	int rc;
-
-	*out = NULL;
-	s->nout = 0;
-	*done = s->id > SET_NET6;
-	if (*done)
-		return 0;
-	r = recv(mnl_socket_get_fd(s->nl), s->buf, sizeof(s->buf),
-	    MSG_DONTWAIT);
-	if (r == -1)
-		return errno == EAGAIN || errno == EWOULDBLOCK ||
-		    errno == EINTR ? 0 : -1;
-	rc = mnl_cb_run(s->buf, (size_t)r, s->seq, s->portid, setelem_cb,
-	    &s->raw);
-	if (rc == MNL_CB_ERROR)
-		return -1;
-	if (s->raw.oom) {
-		errno = ENOMEM;
-		return -1;
-	}
-	/* Hosts go out as they come; a net set's starts and ENDs are
-	 * paired once all of it is read. */
-	if (rc == MNL_CB_STOP || s->id == SET_HOST4 || s->id == SET_HOST6) {
-		if (take_set(&s->raw, s->id, &s->out, &s->nout,
-			&s->capout) == -1)
-			return -1;
-		s->raw.n = 0;
-	}
-	if (rc == MNL_CB_STOP) {
-		s->id++;
-		if (s->id <= SET_NET6 && scan_ask(s) == -1)
-			return -1;
-		*done = s->id > SET_NET6;
-	}
-	*out = s->out;
-	return (ssize_t)s->nout;
-}
-
-void
-nft_scan_free(struct nft_scan *s)
-{
-	if (s == NULL)
-		return;
-	if (s->nl != NULL)
-		mnl_socket_close(s->nl);
-	free(s->raw.v);
-	free(s->out);
-	free(s);
+	return n->table;
 }
 
 /* ---- one address ------------------------------------------------------ */
