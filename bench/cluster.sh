@@ -11,6 +11,8 @@
 #  3. snapshot: node 1 starts with CLUSTER_SNAPSHOT (100,000) bans in its
 #     state and publishes them retained; node 2 starts afresh: the time from
 #     its exec to all of them held.
+# CLUSTER_STEPS picks the parts to run (default "1 2 3"); CLUSTER_PERF=FILE
+# records node 2 taking the snapshot with perf(1) into FILE.
 # Needs root, mosquitto and a build --with-mqtt; says SKIP otherwise.
 set -eu
 B=${TOP_BUILDDIR:?}
@@ -27,7 +29,13 @@ trap 'for p in $PIDS; do kill $p 2>/dev/null; done; wait 2>/dev/null; [ -n "${KE
 SOCK=$T/mqtt.sock
 NBANS=${CLUSTER_BANS:-1000}
 NSNAP=${CLUSTER_SNAPSHOT:-100000}
+STEPS=${CLUSTER_STEPS:-1 2 3}
 declare -A PID
+step() { case " $STEPS " in *" $1 "*) return 0 ;; esac; return 1; }
+# cputime PID: user + system CPU seconds of PID so far.
+cputime() {
+	awk -v hz="$(getconf CLK_TCK)" '{ sub(/^.*\) /, ""); printf "%.2f", ($12 + $13) / hz }' "/proc/$1/stat"
+}
 
 broker() {
 	# A snapshot of 100,000 retained messages must not be cut at the
@@ -35,6 +43,7 @@ broker() {
 	printf 'listener 0 %s\nallow_anonymous true\npersistence false\nuser root\nmax_queued_messages 0\nlog_dest none\n' \
 		"$SOCK" >"$T/mosquitto.conf"
 	"$MOSQUITTO" -c "$T/mosquitto.conf" 2>/dev/null &
+	BROKER=$!
 	PIDS="$PIDS $!"
 	until [ -S "$SOCK" ]; do sleep 0.01; done
 }
@@ -84,6 +93,7 @@ echo "machine: $(nproc) cores, $(lscpu | sed -n 's/^Model name: *//p'), load $(c
 broker
 
 # ---- 1. propagation ------------------------------------------------------------
+if step 1; then
 conf 1 bans
 conf 2 bans
 start 1
@@ -95,8 +105,10 @@ nsenter -t "${PID[2]}" -n "$B/bench/latency-bench" "$T/n1/notes.log" "$NBANS" | 
 stop 1
 stop 2
 rm -rf "$T/n1" "$T/n2"
+fi
 
 # ---- 2. evidence at 20,000 events a second ----------------------------------------
+if step 2; then
 # Distinct hosts, no netblock tier, a threshold nobody reaches: counting only.
 conf 1 bans+evidence "host_threshold = 1000
 net4_prefix = 0"
@@ -140,8 +152,10 @@ echo "2. evidence: node 1 sent $(js 1 "d['cluster']['events_out']") events in" \
 stop 1
 stop 2
 rm -rf "$T/n1" "$T/n2"
+fi
 
 # ---- 3. a snapshot of 100,000 retained bans at start -------------------------------
+step 3 || exit 0
 conf 1 bans
 conf 2 bans
 "$B/bench/gen-state" "$T/n1/state" "$NSNAP"
@@ -149,18 +163,29 @@ start 1
 connected 1
 # Node 1 publishes its bans again on connect; wait until the broker holds them.
 for i in $(seq 1 600); do
-	n=$(timeout 60 mosquitto_sub -V 5 --unix "$SOCK" -t 'dominoban/v1/ban/#' \
-		--retained-only -W 3 -F '%t' 2>/dev/null | wc -l)
+	# -C: stop at the count; -W: at most 30 s (on a loaded machine a
+	# subscriber takes seconds to read 100,000 messages).
+	n=$(timeout -s KILL 60 mosquitto_sub -V 5 --unix "$SOCK" -t 'dominoban/v1/ban/#' \
+		--retained-only -C "$NSNAP" -W 30 -F '%t' 2>/dev/null | wc -l)
 	[ "$n" -ge "$NSNAP" ] && break
 	sleep 1
 done
 echo "   broker holds $n retained bans"
+bcpu0=$(cputime "$BROKER")
 start 2
+PERFPID=
+if [ -n "${CLUSTER_PERF:-}" ]; then
+	perf record -g -o "$CLUSTER_PERF" -p "${PID[2]}" 2>/dev/null &
+	PERFPID=$!
+fi
 until [ "$(num 2 bans_in)" -ge "$NSNAP" ] 2>/dev/null; do
 	kill -0 "${PID[2]}" || exit 1
 	sleep 0.02
 done
 t1=$(date +%s.%N)
+cpu=$(cputime "${PID[2]}")
+bcpu=$(echo "$bcpu0 $(cputime "$BROKER")" | awk '{ printf "%.2f", $2 - $1 }')
+[ -z "$PERFPID" ] || { kill -INT "$PERFPID"; wait "$PERFPID" 2>/dev/null || true; }
 echo "3. snapshot of $NSNAP retained bans applied at node start:" \
 	"$(echo "$T0 $t1" | awk '{ printf "%.2f", $2 - $1 }') s (exec to all taken by the ledger;" \
-	"$(js 2 "d['active_bans']") active)"
+	"$(js 2 "d['active_bans']") active); CPU: node 2 $cpu s, broker $bcpu s; load $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -63,6 +63,14 @@ struct cluster_stats {
 	uint64_t lag_n;
 };
 
+/* Retained bans taken since the last summary (one log record for a
+ * snapshot, not one per ban). */
+struct cluster_snap {
+	uint64_t seen, taken, same, refused;
+	uint64_t seen_at_tick;     /* seen at the last tick */
+	int64_t start_ms, last_ms; /* the first and the last of them */
+};
+
 struct cluster {
 	struct mosquitto *mosq;
 	struct loop *loop;
@@ -101,6 +109,7 @@ struct cluster {
 	} echo[CLUSTER_ECHO];
 	uint8_t seed[16];
 	struct cluster_stats st;
+	struct cluster_snap snap;
 	struct log_limit warn;
 };
 
@@ -125,5 +134,7 @@ void cluster_on_message(struct mosquitto *m, void *arg,
     const struct mosquitto_message *msg, const mosquitto_property *props);
 /* Publish the evidence batch. */
 void cluster_send_evidence(struct cluster *cl);
+/* Each tick: a snapshot whose retained bans stopped coming is logged. */
+void cluster_snapshot_tick(struct cluster *cl);
 
 #endif

@@ -256,6 +256,11 @@ ban_in(struct cluster *cl, const struct mosquitto_message *msg,
 		cluster_drop(cl, msg->topic, "target differs from the topic");
 		return;
 	}
+	if (msg->retain) {
+		if (cl->snap.seen++ == 0)
+			cl->snap.start_ms = cluster_ms();
+		cl->snap.last_ms = cluster_ms();
+	}
 	/* Ours, from before a restart (No-Local keeps the live ones away):
 	 * the state file has it, unless it was lost; then it is ours again. */
 	own = strcmp(m.node, cl->node) == 0;
@@ -297,6 +302,7 @@ ban_in(struct cluster *cl, const struct mosquitto_message *msg,
 	if (have != NULL && have->expires > now &&
 	    now + secs <= have->expires + CLUSTER_SLACK) {
 		cl->st.bans_same++;
+		cl->snap.same += msg->retain;
 		return;
 	}
 	if (have != NULL && have->expires > now && own_origin(have->origin)) {
@@ -317,10 +323,14 @@ ban_in(struct cluster *cl, const struct mosquitto_message *msg,
 	r.origin = origin;
 	r.extend_only = true;
 	r.force = false;
+	/* A snapshot's bans are logged as one record (cluster_snapshot_tick). */
+	r.quiet = msg->retain;
 	if (ledger_ban(cl->ledger, &r, now) == -1) {
+		cl->snap.refused += msg->retain;
 		refused(cl, &m, errno);
 		return;
 	}
+	cl->snap.taken += msg->retain;
 	cl->st.bans_in++;
 	if (p != NULL)
 		p->bans++;
@@ -348,6 +358,26 @@ unban_in(struct cluster *cl, const mosquitto_property *props,
 		if (p != NULL)
 			p->unbans++;
 	}
+}
+
+void
+cluster_snapshot_tick(struct cluster *cl)
+{
+	struct cluster_snap *s = &cl->snap;
+
+	if (s->seen == 0)
+		return;
+	if (s->seen != s->seen_at_tick) {
+		s->seen_at_tick = s->seen;
+		return;
+	}
+	/* None came for a whole tick: the snapshot is in. */
+	log_info("cluster snapshot bans=%llu taken=%llu held_already=%llu "
+	    "refused=%llu seconds=%.3f", (unsigned long long)s->seen,
+	    (unsigned long long)s->taken, (unsigned long long)s->same,
+	    (unsigned long long)s->refused,
+	    (double)(s->last_ms - s->start_ms) / 1000.0);
+	memset(s, 0, sizeof(*s));
 }
 
 /* ---- evidence ----------------------------------------------------------- */

@@ -41,12 +41,9 @@ static const struct client_cmd cmds[] = {
 	"per pattern, tracked\nrecords, active bans, packets dropped and the "
 	"regex engine.", true, false, 0, NULL, false},
     {"ban", "ADDRESS[/LEN] [--for DURATION] [--force]", "Ban an address or "
-	"prefix by hand (the allowlist still applies). DURATION\nis seconds "
-	"or numbers with units s, m, h, d, w, largest first (10m, 1h30m,\n"
-	"2d12h: what list prints), at most 3650d; default: the escalated ban "
-	"time. A prefix\n"
-	"wider than the widest configured tier needs --force. Exits 0 only "
-	"once the\nkernel holds the ban.", false, true, 1, "force", false},
+	"prefix by hand (the allowlist still applies). A prefix\nwider than "
+	"the widest configured tier needs --force. Exits 0 only once the\n"
+	"kernel holds the ban.", false, true, 1, "force", false},
     {"unban", "ADDRESS[/LEN] | --covering ADDRESS | --inside PREFIX | --all",
 	"Lift the ban of ADDRESS or of a prefix (exactly that one). When it is "
 	"not\nbanned itself, say which wider bans cover it, or which bans lie "
@@ -61,8 +58,8 @@ static const struct client_cmd cmds[] = {
 	"netblock's: origin, reason, time left),\nwhat the kernel's sets hold "
 	"for it (DISAGREE when they differ from the\ndaemon), whether it is "
 	"allowlisted or an own address, and its scores\nagainst the "
-	"thresholds (host and each netblock tier). Changes nothing.\n"
-	"  --json       print one JSON object", true, false, 1, NULL, false},
+	"thresholds (host and each netblock tier). Changes nothing.", true,
+	false, 1, NULL, false},
     {"history", "[ADDRESS[/LEN]] [--since DURATION] [--json]", "Show the ban "
 	"history, oldest first: every ban (when, target, for how\nlong, origin, "
 	"reason, offence) and every end of one (expired, or lifted:\nmanual, "
@@ -70,33 +67,50 @@ static const struct client_cmd cmds[] = {
 	"With ADDRESS, the records of that address and of the netblocks\n"
 	"covering it; with a prefix, those of everything inside it too. Kept "
 	"in\nstate_dir/history across restarts, the last [ban] history_records "
-	"(10000).\n"
-	"  --since DURATION  only records of the last DURATION (1h, 7d...)\n"
-	"  --json       print a JSON array", true, false, 1, NULL, true},
+	"(10000).", true, false, 1, NULL, true},
     {"config", "[--json]", "Print the configuration the daemon holds now, "
 	"every key once with its\nvalue, defaults included, in the "
 	"configuration file's syntax (after the\nlast successful reload; "
-	"files that hold secrets are shown by path only).\n"
-	"  --json       print one JSON object of sections", true, false, 0,
+	"files that hold secrets are shown by path only).", true, false, 0,
 	NULL, false},
     {"reload", "", "Re-read the configuration and the patterns; on any error "
 	"the running ones\nstay and the errors are printed.", false, false, 0,
 	NULL, false},
 };
 
+/* The usage line, the text, then every option the usage line shows. */
 static void
 usage(FILE *f, const struct client_cmd *c)
 {
-	fprintf(f, "usage: dominoban [--config FILE] %s %s\n\n%s\n\n"
-		   "  -h, --help   show this help\n", c->name, c->args, c->help);
+	fprintf(f, "usage: dominoban [--config FILE] %s%s%s\n\n%s\n\n",
+	    c->name, *c->args ? " " : "", c->args, c->help);
+	if (c->json)
+		fprintf(f, "      --json             print one JSON document "
+		    "instead of text\n");
+	if (strcmp(c->name, "list") == 0)
+		fprintf(f, "      --origin ORIGIN    only the bans of that origin: "
+		    "local, manual,\n                         kernel, crowdsec "
+		    "(every crowdsec:* origin),\n                         "
+		    "crowdsec:cscli, peer:NODE...\n");
+	if (strcmp(c->name, "history") == 0)
+		fprintf(f, "      --since DURATION   only the records of the last "
+		    "DURATION (1h, 7d...)\n");
+	if (c->duration)
+		fprintf(f, "      --for DURATION     how long: seconds, or numbers "
+		    "with units s, m, h,\n                         d, w, largest "
+		    "first (10m, 1h30m, 2d12h: what\n                         "
+		    "list prints), at most 3650d; default: the\n               "
+		    "          escalated ban time of the configuration\n");
 	if (c->flag != NULL && strcmp(c->flag, "force") == 0)
-		fprintf(f, "  --force      ban a prefix wider than the widest "
-		    "tier\n");
+		fprintf(f, "      --force            ban a prefix wider than the "
+		    "widest configured tier\n");
 	else if (c->flag != NULL)
-		fprintf(f, "  --covering   lift ADDRESS's ban and every netblock "
-		    "ban covering it\n  --inside     lift every ban inside "
-		    "PREFIX, its own too\n  --all        lift every ban, of "
-		    "every origin; says how many\n");
+		fprintf(f, "      --covering         lift ADDRESS's ban and every "
+		    "netblock ban covering it\n      --inside           lift "
+		    "every ban inside PREFIX, its own too\n      --all          "
+		    "    lift every ban, of every origin; says how many\n");
+	fprintf(f, "  -c, --config FILE      the configuration, for the control "
+	    "socket's path\n  -h, --help             show this help\n");
 }
 
 /*

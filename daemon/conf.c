@@ -22,10 +22,12 @@
 #include "cluster_wire.h"
 #include "conf.h"
 #include "conf_int.h"
+#include "conf_value.h"
 #include "crowdsec_conf.h"
 #include "dur.h"
 #include "ini.h"
 #include "listen.h"
+#include "near.h"
 #include "rfile.h"
 
 #define F(x) offsetof(struct conf, x)
@@ -97,26 +99,17 @@ const struct conf_key conf_keys[] = {
     {"cluster", "key_file", T_STR, 0, 0, F(cluster_key_file), 0},
 };
 #undef F
-const size_t conf_nkeys = sizeof(conf_keys) / sizeof(conf_keys[0]);
+#define NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
+const size_t conf_nkeys = NKEYS;
 
 #define FIELD(c, off, type) ((type *)(void *)((char *)(c) + (off)))
-
-static void
-free_list(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
 
 void
 conf_free(struct conf *c)
 {
 	free(c->path);
-	free_list(c->logs, c->nlogs);
-	free_list(c->patterns, c->npatterns);
+	conf_value_free(c->logs, c->nlogs);
+	conf_value_free(c->patterns, c->npatterns);
 	free(c->control_socket);
 	free(c->control_group);
 	free(c->state_dir);
@@ -129,8 +122,8 @@ conf_free(struct conf *c)
 	free(c->cs_machine_id);
 	free(c->cs_password_file);
 	free(c->cs_bouncer_key_file);
-	free_list(c->cs_scopes, c->ncs_scopes);
-	free_list(c->cs_origins, c->ncs_origins);
+	conf_value_free(c->cs_scopes, c->ncs_scopes);
+	conf_value_free(c->cs_origins, c->ncs_origins);
 	free(c->cluster_broker);
 	free(c->cluster_node);
 	free(c->cluster_topic);
@@ -140,126 +133,6 @@ conf_free(struct conf *c)
 	free(c->cluster_cert_file);
 	free(c->cluster_key_file);
 	memset(c, 0, sizeof(*c));
-}
-
-/* Split text into at most max blank-separated words, copied. */
-static int
-split_words(const char *text, char ***out, size_t *n)
-{
-	const char *p = text, *s;
-	char **v = NULL, **tmp;
-	size_t k = 0;
-
-	while (*p != '\0') {
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p == '\0')
-			break;
-		s = p;
-		while (*p != '\0' && *p != ' ' && *p != '\t')
-			p++;
-		if (k == CONF_LIST_MAX) {
-			free_list(v, k);
-			errno = E2BIG;
-			return -1;
-		}
-		if ((tmp = realloc(v, (k + 1) * sizeof(*v))) == NULL)
-			goto nomem;
-		v = tmp;
-		if ((v[k] = strndup(s, (size_t)(p - s))) == NULL)
-			goto nomem;
-		k++;
-	}
-	*out = v;
-	*n = k;
-	return 0;
-nomem:
-	free_list(v, k);
-	errno = ENOMEM;
-	return -1;
-}
-
-/*
- * Length of the decimal number at the start of s: digits, a fraction when
- * frac, a leading '-' when neg; 0 when there is none. strtod() and
- * strtoul() alone would also take "0x10", "inf", "nan", "1e3" and leading
- * blanks, none of which an admin means as a decimal number.
- */
-static size_t
-decimal_len(const char *s, bool neg, bool frac)
-{
-	size_t n = neg && s[0] == '-' ? 1 : 0, start = n;
-
-	while (s[n] >= '0' && s[n] <= '9')
-		n++;
-	if (n == start)
-		return 0;
-	if (frac && s[n] == '.') {
-		start = ++n;
-		while (s[n] >= '0' && s[n] <= '9')
-			n++;
-		if (n == start)
-			return 0;
-	}
-	return n;
-}
-
-/* The decimal number at the start of s, its end in *end; -1 when there is
- * none or it is out of range for a double. */
-static int
-decimal(const char *s, bool neg, bool frac, double *out, const char **end)
-{
-	size_t n = decimal_len(s, neg, frac);
-	char *e;
-
-	if (n == 0)
-		return -1;
-	errno = 0;
-	*out = strtod(s, &e);
-	if (errno != 0 || e != s + n || !isfinite(*out))
-		return -1;
-	*end = e;
-	return 0;
-}
-
-/* A decimal number within [min, max], whole unless frac. */
-static int
-parse_number(const char *s, double min, double max, bool frac, double *out)
-{
-	const char *end;
-	double v;
-
-	if (decimal(s, min < 0, frac, &v, &end) == -1 || *end != '\0' ||
-	    v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static int
-parse_bool(const char *s, bool *out)
-{
-	if (strcmp(s, "yes") == 0 || strcmp(s, "true") == 0 ||
-	    strcmp(s, "on") == 0 || strcmp(s, "1") == 0)
-		*out = true;
-	else if (strcmp(s, "no") == 0 || strcmp(s, "false") == 0 ||
-	    strcmp(s, "off") == 0 || strcmp(s, "0") == 0)
-		*out = false;
-	else
-		return -1;
-	return 0;
-}
-
-static bool
-valid_table(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s != '\0'; s++, n++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-			(*s >= '0' && *s <= '9') || *s == '_'))
-			return false;
-	return n >= 1 && n <= 31;
 }
 
 /* Set one key; returns NULL on success or a message (in buf, size bytes,
@@ -278,7 +151,7 @@ set_key(struct conf *c, const struct conf_key *k, const char *val, char *buf,
 	int msg_is_list = k->type == T_STRLIST || k->type == T_PORTS ||
 	    k->type == T_CIDRS;
 
-	if (msg_is_list && split_words(val, &words, &n) == -1)
+	if (msg_is_list && conf_value_words(val, &words, &n) == -1)
 		return errno == E2BIG ? "too many values" : "out of memory";
 	switch (k->type) {
 	case T_SHARE:
@@ -287,7 +160,8 @@ set_key(struct conf *c, const struct conf_key *k, const char *val, char *buf,
 		else if (strcmp(val, "bans") == 0)
 			*FIELD(c, k->off, bool) = false;
 		else
-			return "expected bans+evidence or bans";
+			return conf_value_expected(val, "bans+evidence or bans", buf,
+			    size);
 		return NULL;
 	case T_STR:
 	case T_TABLE:
@@ -296,12 +170,14 @@ set_key(struct conf *c, const struct conf_key *k, const char *val, char *buf,
 	case T_TOPIC:
 	case T_LISTEN:
 		if (*val == '\0')
-			return "empty value";
+			return "empty value (give one, or remove the line for "
+			       "the default)";
 		if (k->type == T_LISTEN && listen_parse(val, &ss, &sslen,
 		    &why) == -1)
 			return why;
-		if (k->type == T_TABLE && !valid_table(val))
-			return "table name must be 1 to 31 letters, digits or _";
+		if (k->type == T_TABLE && !conf_value_table(val))
+			return conf_value_expected(val, "a table name of 1 to 31 letters, "
+			    "digits or _", buf, size);
 		if (k->type == T_BROKER) {
 			struct cluster_broker url;
 			if (cluster_wire_broker(val, &url, &why) == -1)
@@ -320,21 +196,20 @@ set_key(struct conf *c, const struct conf_key *k, const char *val, char *buf,
 		*FIELD(c, k->off, char *) = copy;
 		return NULL;
 	case T_STRLIST:
-		free_list(*FIELD(c, k->off, char **), *FIELD(c, k->off_n, size_t));
+		conf_value_free(*FIELD(c, k->off, char **), *FIELD(c, k->off_n, size_t));
 		*FIELD(c, k->off, char **) = words;
 		*FIELD(c, k->off_n, size_t) = n;
 		return NULL;
 	case T_BOOL:
-		if (parse_bool(val, &b) == -1)
-			return "expected yes or no";
+		if (conf_value_bool(val, &b) == -1)
+			return conf_value_expected(val, "yes or no (or true/false, on/off, "
+			    "1/0)", buf, size);
 		*FIELD(c, k->off, bool) = b;
 		return NULL;
 	case T_DOUBLE:
-		if (parse_number(val, k->min, k->max, true, &d) == -1) {
-			snprintf(buf, size, "'%.40s' is not a decimal number "
-			    "from %.15g to %.15g", val, k->min, k->max);
-			return buf;
-		}
+		if (conf_value_number(val, k->min, k->max, true, &d) == -1)
+			return conf_value_bad_number(val, true, k->min, k->max, buf,
+			    size);
 		*FIELD(c, k->off, double) = d;
 		return NULL;
 	case T_DURATION:
@@ -352,11 +227,9 @@ set_key(struct conf *c, const struct conf_key *k, const char *val, char *buf,
 	case T_SIZE:
 	case T_INT:
 	case T_PREFIX:
-		if (parse_number(val, k->min, k->max, false, &d) == -1) {
-			snprintf(buf, size, "'%.40s' is not a decimal whole "
-			    "number from %.15g to %.15g", val, k->min, k->max);
-			return buf;
-		}
+		if (conf_value_number(val, k->min, k->max, false, &d) == -1)
+			return conf_value_bad_number(val, false, k->min, k->max, buf,
+			    size);
 		if (k->type == T_UINT || k->type == T_PREFIX)
 			*FIELD(c, k->off, unsigned) = (unsigned)d;
 		else if (k->type == T_SIZE)
@@ -370,7 +243,7 @@ set_key(struct conf *c, const struct conf_key *k, const char *val, char *buf,
 		else if (strcmp(val, "reject") == 0)
 			c->action = CONF_ACTION_REJECT;
 		else
-			return "expected drop or reject";
+			return conf_value_expected(val, "drop or reject", buf, size);
 		return NULL;
 	case T_DATEORDER:
 		if (strcmp(val, "dmy") == 0)
@@ -378,26 +251,27 @@ set_key(struct conf *c, const struct conf_key *k, const char *val, char *buf,
 		else if (strcmp(val, "mdy") == 0)
 			c->date_order = CONF_DATE_MDY;
 		else
-			return "expected dmy or mdy";
+			return conf_value_expected(val, "dmy (day first: 31.12.2026) or "
+			    "mdy (12/31/2026)", buf, size);
 		return NULL;
 	case T_PORTS: {
 		uint16_t *ports = n > 0 ? calloc(n, sizeof(*ports)) : NULL;
 		if (n > 0 && ports == NULL) {
-			free_list(words, n);
+			conf_value_free(words, n);
 			return "out of memory";
 		}
 		for (i = 0; i < n; i++) {
-			if (parse_number(words[i], 1, 65535, false, &d) == -1) {
+			if (conf_value_number(words[i], 1, 65535, false, &d) == -1) {
 				snprintf(buf, size, "'%.40s' is not a port: "
 				    "decimal whole numbers from 1 to 65535",
 				    words[i]);
 				free(ports);
-				free_list(words, n);
+				conf_value_free(words, n);
 				return buf;
 			}
 			ports[i] = (uint16_t)d;
 		}
-		free_list(words, n);
+		conf_value_free(words, n);
 		if (n == 0)
 			return "at least one port is needed";
 		free(c->ports);
@@ -408,18 +282,18 @@ set_key(struct conf *c, const struct conf_key *k, const char *val, char *buf,
 	case T_CIDRS: {
 		struct addr *a = n > 0 ? calloc(n, sizeof(*a)) : NULL;
 		if (n > 0 && a == NULL) {
-			free_list(words, n);
+			conf_value_free(words, n);
 			return "out of memory";
 		}
 		for (i = 0; i < n; i++) {
 			if (addr_parse_prefix(words[i], false, &a[i]) == -1) {
+				conf_value_bad_cidr(words[i], buf, size);
 				free(a);
-				free_list(words, n);
-				return "not an address or CIDR with zero host "
-				       "bits";
+				conf_value_free(words, n);
+				return buf;
 			}
 		}
-		free_list(words, n);
+		conf_value_free(words, n);
 		free(c->allow);
 		c->allow = a;
 		c->nallow = n;
@@ -427,6 +301,41 @@ set_key(struct conf *c, const struct conf_key *k, const char *val, char *buf,
 	}
 	}
 	return "internal: unknown key type";
+}
+
+/* Why [section] (key NULL) or key in [section] is unknown, into buf: the
+ * nearest valid name (near.c), the section the key belongs to, or the
+ * valid names. */
+static void
+unknown(const char *section, const char *key, char *buf, size_t size)
+{
+	const char *names[NKEYS], *best;
+	size_t i, n = 0, off;
+
+	for (i = 0; i < NKEYS; i++)
+		if (key == NULL && (n == 0 || strcmp(names[n - 1],
+			conf_keys[i].section) != 0))
+			names[n++] = conf_keys[i].section;
+		else if (key != NULL && strcmp(conf_keys[i].section, section) == 0)
+			names[n++] = conf_keys[i].name;
+	best = near_best(key != NULL ? key : section, names, n);
+	if (key == NULL)
+		off = (size_t)snprintf(buf, size, "unknown section [%.32s]%s%s%s"
+		    "; the sections are", section, best ? " (did you mean [" :
+		    "", best ? best : "", best ? "]?)" : "");
+	else
+		off = (size_t)snprintf(buf, size, "unknown key '%.32s' in [%s]"
+		    "%s%s%s; its keys are", key, section, best ? " (did you "
+		    "mean " : "", best ? best : "", best ? "?)" : "");
+	for (i = 0; key != NULL && best == NULL && i < NKEYS; i++)
+		if (strcmp(conf_keys[i].name, key) == 0) {
+			snprintf(buf, size, "'%.32s' is a key of [%s], not of "
+			    "[%s]", key, conf_keys[i].section, section);
+			return;
+		}
+	for (i = 0; i < n && off < size; i++)
+		off += (size_t)snprintf(buf + off, size - off, "%s%s",
+		    i ? ", " : ": ", names[i]);
 }
 
 static const struct conf_key *
@@ -523,7 +432,7 @@ conf_parse(struct conf *c, const char *name, const char *text, size_t len,
     struct errs *e)
 {
 	char *buf, *line, *next, *key, *val, *eq, *hash, section[32] = "";
-	char why[256];
+	char why[1024];
 	unsigned lineno = 0, before = e->count;
 	const struct conf_key *k;
 	const char *msg;
@@ -566,8 +475,8 @@ conf_parse(struct conf *c, const char *name, const char *text, size_t len,
 				if (strcmp(conf_keys[i].section, section) == 0)
 					break;
 			if (i == conf_nkeys) {
-				errs_add(e, name, lineno, "unknown section "
-				    "[%.32s]", section);
+				unknown(section, NULL, why, sizeof(why));
+				errs_add(e, name, lineno, "%s", why);
 				/* Its keys are not reported one by one. */
 				snprintf(section, sizeof(section), "?");
 			}
@@ -588,8 +497,8 @@ conf_parse(struct conf *c, const char *name, const char *text, size_t len,
 			continue;
 		}
 		if ((k = find_key(section, key)) == NULL) {
-			errs_add(e, name, lineno, "unknown key '%.32s' in "
-			    "[%s]", key, section);
+			unknown(section, key, why, sizeof(why));
+			errs_add(e, name, lineno, "%s", why);
 			continue;
 		}
 		if ((msg = set_key(c, k, val, why, sizeof(why))) != NULL)
@@ -711,13 +620,13 @@ conf_expand_logs(struct conf *c)
 		}
 		globfree(&g);
 	}
-	free_list(c->logs, c->nlogs);
+	conf_value_free(c->logs, c->nlogs);
 	c->logs = out;
 	c->nlogs = n;
 	return 0;
 nomem:
 	globfree(&g);
-	free_list(out, n);
+	conf_value_free(out, n);
 	errno = ENOMEM;
 	return -1;
 }

@@ -35,6 +35,12 @@
 
 /* Interval of the housekeeping timer: expiry, rescans, state, repairs. */
 #define DAEMON_TICK_MS 1000
+/* Banned peers' sessions are cut at most this often (ms): each cut dumps
+ * the kernel's TCP table for both families, which walks every bucket of
+ * it whatever the sockets (about 2 ms here, 262,144 buckets), so a ban
+ * burst cut after every flush held the loop most of the time. Bans in
+ * between are cut together once the gap is over. */
+#define DAEMON_CUT_GAP_MS 50
 /* The kernel sets are compared with our bans this often (seconds). */
 #define DAEMON_RECHECK 30
 /* The state file is written this long after a change (seconds), and at
@@ -82,6 +88,9 @@ struct daemon {
 	size_t nfollowed;
 	struct ctl *ctl;
 	int sigfd, timerfd, watchfd;
+	int cutfd;                  /* one-shot timer of a deferred cut */
+	int64_t cut_at;             /* monotonic ms of the last cut */
+	bool cut_due;               /* a cut waits for cutfd */
 	int64_t started, last_save, dirty_since, last_recheck, last_dog;
 	bool dirty;                 /* state changed since the last save */
 	uint64_t saved_gen;         /* ledger_gen() at the last save */

@@ -24,6 +24,7 @@
 #ifdef HAVE_MQTT
 #include "cluster.h"
 #endif
+#include "conf_value.h"
 #include "daemon.h"
 #include "dur.h"
 
@@ -187,7 +188,11 @@ status_text_head(struct daemon *dm, FILE *f)
 	dur_format((double)(daemon_now() - dm->started), up, sizeof(up));
 	fprintf(f, "dominoban %s, up %s%s\n", PACKAGE_VERSION, up,
 	    dm->conf.dry_run ? ", DRY RUN (no firewall changes)" : "");
-	fprintf(f, "nftables table:  inet %s\n", dm->conf.table);
+	if (dm->conf.dry_run)
+		fprintf(f, "nftables table:  none (dry run: inet %s is not "
+		    "created, nothing is dropped)\n", dm->conf.table);
+	else
+		fprintf(f, "nftables table:  inet %s\n", dm->conf.table);
 	fprintf(f, "regex engine:    %s\n", match_jit(dm->m) ?
 	    "PCRE2 JIT" : "PCRE2 interpreter (JIT refused)");
 	fprintf(f, "cut sessions:    %s\n", enforce_cut_name(es.cut));
@@ -378,13 +383,18 @@ h_ban(void *arg, int argc, char **argv, struct ctl_reply *r)
 	struct addr a;
 	int64_t now = daemon_now();
 	bool force = argc > 2 && strcmp(argv[argc - 1], "force") == 0;
-	char *end, left[DUR_STRLEN];
+	char *end, left[DUR_STRLEN], msg[160];
 
 	if (force)
 		argc--;
-	if (argc < 2 || argc > 3 || addr_parse_prefix(argv[1], false, &a) == -1) {
-		ctl_reply_status(r, EX_USAGE, "usage: ban ADDRESS[/LEN] "
-		    "[SECONDS] [force] (host bits of a prefix must be zero)");
+	if (argc < 2 || argc > 3) {
+		ctl_reply_status(r, EX_USAGE, "usage: dominoban ban "
+		    "ADDRESS[/LEN] [--for DURATION] [--force]");
+		return;
+	}
+	if (addr_parse_prefix(argv[1], false, &a) == -1) {
+		conf_value_bad_cidr(argv[1], msg, sizeof(msg));
+		ctl_reply_status(r, EX_USAGE, "%s", msg);
 		return;
 	}
 	if (argc == 3) {
@@ -392,7 +402,8 @@ h_ban(void *arg, int argc, char **argv, struct ctl_reply *r)
 		secs = strtoul(argv[2], &end, 10);
 		if (errno != 0 || *end != '\0' || argv[2][0] < '0' ||
 		    argv[2][0] > '9' || secs == 0 || secs > LEDGER_MANUAL_MAX) {
-			ctl_reply_status(r, EX_USAGE, "bad duration");
+			ctl_reply_status(r, EX_USAGE, "--for: from 1s to "
+			    "3650d");
 			return;
 		}
 	}

@@ -40,7 +40,7 @@ enum {
 	D_ACTIVE, D_COVERED, D_DECIDED, D_REFUSED, D_BANERR, D_ACTIVE_BY,
 	D_EXPIRED, D_UNBANS, D_LIFTS, D_SPLITS, D_BANS_BY, D_ENDS_BY,
 	D_PACKETS, D_BYTES, D_CUT, D_RECONCILE, D_PUTBACK, D_REMOVED,
-	D_ADOPTED, D_REPAIRS, D_RESYNCS, D_ATTRIB, D_AMBIG, D_NOSESS,
+	D_ADOPTED, D_RESTORED, D_REPAIRS, D_RESYNCS, D_ATTRIB, D_AMBIG, D_NOSESS,
 	D_SESSOPEN, D_BLIND, D_SAVEFAIL, D_SAVEFAILS, D_SERVED,
 	D_CTLREF, D_CTLBAD, D_DENIED, D_LATENCY, D_TEXTFILE_ERR,
 	D_CL_UP, D_CL_PEERS, D_CL_CONNECTS, D_CL_DISCONNECTS, D_CL_BANS,
@@ -155,6 +155,9 @@ static const struct stats_def defs[D_N] = {
 	"removed", "Untracked elements deleted from the kernel by checks."},
     [D_ADOPTED] = {"adopted", "adopted_total", C, NULL, NULL, NULL,
 	"adopted at start", "Kernel elements adopted as bans at start."},
+    [D_RESTORED] = {"restored", "restored_total", C, NULL, NULL, NULL,
+	"restored at start", "Saved bans put back in the kernel at start "
+	"(after a reboot or a flushed ruleset)."},
     [D_REPAIRS] = {"repairs", "repairs_total", C, NULL, NULL, NULL,
 	"rebuilds after changes behind our back", "Table rebuilds after "
 	"someone else deleted from it."},
@@ -529,6 +532,7 @@ daemon_stats_gather(struct daemon *dm, struct stats *s)
 	stats_add(s, &defs[D_PUTBACK], ls.put_back);
 	stats_add(s, &defs[D_REMOVED], ls.removed);
 	stats_add(s, &defs[D_ADOPTED], ls.adopted);
+	stats_add(s, &defs[D_RESTORED], ls.restored);
 	stats_add(s, &defs[D_REPAIRS], dm->repairs);
 	stats_add(s, &defs[D_RESYNCS], dm->resyncs);
 	stats_add(s, &defs[D_ATTRIB], ds.attributed);

@@ -22,6 +22,7 @@
 #include <sys/socket.h>
 #include <sysexits.h>
 
+#include "conf_value.h"
 #include "daemon.h"
 #include "dur.h"
 
@@ -170,7 +171,7 @@ daemon_unban(void *arg, int argc, char **argv, struct ctl_reply *r)
 	int64_t now = daemon_now();
 	const char *mode = argc == 3 ? argv[1] : "";
 	const char *what = argv[argc - 1];
-	char label[ADDR_STRLEN + 16];
+	char label[ADDR_STRLEN + 16], msg[160];
 	size_t n, i, failed = 0;
 	ssize_t done = 0;
 
@@ -179,12 +180,16 @@ daemon_unban(void *arg, int argc, char **argv, struct ctl_reply *r)
 		done_status(r, done, failed, "");
 		return;
 	}
-	if ((argc != 2 && strcmp(mode, "covering") != 0 &&
-		strcmp(mode, "inside") != 0) ||
-	    addr_parse_prefix(what, false, &a) == -1) {
-		ctl_reply_status(r, EX_USAGE, "usage: unban ADDRESS[/LEN] | "
-		    "unban --covering ADDRESS | unban --inside PREFIX | unban "
-		    "--all (a prefix's host bits must be zero: 192.0.2.0/24)");
+	if (argc != 2 && strcmp(mode, "covering") != 0 &&
+	    strcmp(mode, "inside") != 0) {
+		ctl_reply_status(r, EX_USAGE, "usage: dominoban unban "
+		    "ADDRESS[/LEN] | --covering ADDRESS | --inside PREFIX | "
+		    "--all");
+		return;
+	}
+	if (addr_parse_prefix(what, false, &a) == -1) {
+		conf_value_bad_cidr(what, msg, sizeof(msg));
+		ctl_reply_status(r, EX_USAGE, "%s", msg);
 		return;
 	}
 	if (strcmp(mode, "inside") == 0) {

@@ -139,6 +139,7 @@ ledger_queue(struct ledger *l, enum nft_op_kind kind, const struct addr *target,
 	l->info[l->nops].role = role;
 	l->info[l->nops].prev = prev;
 	l->info[l->nops].snapped = false;
+	l->info[l->nops].quiet = false;
 	l->nops++;
 	return;
 fail:
@@ -159,7 +160,6 @@ ledger_announce(struct ledger *l, bool banned, const struct ban *b,
     int64_t now, const char *reason)
 {
 	char s[ADDR_STRLEN], r[2 * VERDICT_REASON_MAX];
-	size_t i;
 
 	addr_format(&b->target, s, sizeof(s));
 	log_escape(r, sizeof(r), reason, strlen(reason));
@@ -167,6 +167,15 @@ ledger_announce(struct ledger *l, bool banned, const struct ban *b,
 	    banned ? "ban" : "unban", s, (long long)(banned ?
 		b->expires - now : 0), b->offences, r, b->origin,
 	    ledger_dry(l) ? " dry_run=yes" : "");
+	ledger_tell(l, banned, b, now, reason);
+}
+
+void
+ledger_tell(struct ledger *l, bool banned, const struct ban *b, int64_t now,
+    const char *reason)
+{
+	size_t i;
+
 	for (i = 0; i < l->nobs; i++)
 		l->obs[i].fn(l->obs[i].arg, banned, b, reason, now);
 }
@@ -313,6 +322,7 @@ ledger_free(struct ledger *l)
 {
 	if (l == NULL)
 		return;
+	ledger_recheck_stop(l);
 	bans_free(l->bans);
 	free(l->ops);
 	free(l->info);
@@ -428,14 +438,20 @@ ledger_ban(struct ledger *l, const struct ledger_req *r, int64_t now)
 	    l->info[l->nops - 1].role == ROLE_REFRESH)) {
 		l->info[l->nops - 1].snapped = true;
 		l->info[l->nops - 1].snap = *b;
+		l->info[l->nops - 1].quiet = r->quiet;
 	}
 	ledger_heap_push(l, expires, &r->target);
 	l->gen++;
 	l->st.bans++;
 	/* What the kernel takes is logged at the flush; a shadowed ban or a
 	 * dry run has nothing to wait for. */
-	if (b->kstate != BAN_PENDING && (ledger_dry(l) || b->kstate == BAN_SHADOWED))
-		ledger_announce(l, true, b, now, b->reason);
+	if (b->kstate != BAN_PENDING && (ledger_dry(l) ||
+	    b->kstate == BAN_SHADOWED)) {
+		if (r->quiet)
+			ledger_tell(l, true, b, now, b->reason);
+		else
+			ledger_announce(l, true, b, now, b->reason);
+	}
 	return 0;
 }
 
@@ -562,7 +578,10 @@ announce_op(struct ledger *l, const struct opinfo *in, const struct ban *b,
 {
 	const struct ban *a = in->snapped ? &in->snap : b;
 
-	ledger_announce(l, true, a, now, a->reason);
+	if (in->quiet)
+		ledger_tell(l, true, a, now, a->reason);
+	else
+		ledger_announce(l, true, a, now, a->reason);
 }
 
 size_t
@@ -595,6 +614,7 @@ ledger_flush(struct ledger *l, int64_t now, size_t *failed)
 				added++;
 				if (b->kstate == BAN_PENDING)
 					b->kstate = BAN_HELD;
+				ledger_recheck_note(l, b);
 				if (l->info[i].role == ROLE_NEW)
 					announce_op(l, &l->info[i], b, now);
 			}
@@ -603,6 +623,7 @@ ledger_flush(struct ledger *l, int64_t now, size_t *failed)
 			if (err == 0) {
 				if (b != NULL) {
 					b->kstate = BAN_HELD;
+					ledger_recheck_note(l, b);
 					announce_op(l, &l->info[i], b, now);
 				}
 			} else if (b != NULL && l->info[i].prev > now) {
