@@ -643,6 +643,7 @@ daemon_free(struct daemon *dm)
 	size_t i;
 
 	daemon_peers_close(dm);
+	daemon_stats_close(dm);
 	ctl_close(dm->ctl);
 	tail_close(dm->tail);
 	loop_free(dm->loop);

@@ -107,6 +107,7 @@ struct daemon {
 	struct metrics mx;          /* counters kept for metrics (daemon_stats.c) */
 	int64_t textfile_at;        /* when the metrics textfile was written */
 	uint64_t textfile_errors;
+	struct httpd *httpd;        /* [metrics] listen, or NULL */
 	struct rollup rollup;       /* the report's hours (daemon_rollup.c) */
 	uint64_t rollup_gen;        /* rollup.gen at the last save */
 	int64_t rollup_sampled, rollup_saved;
@@ -168,8 +169,11 @@ void daemon_allow_update(struct daemon *dm);
 /* Loop handler of dm->ifaddr's notices: an own address came or went. */
 void daemon_allow_on_ifaddr(void *arg, int fd, uint32_t events);
 
-/* Metrics (daemon_stats.c). Start counting (after the ledger exists). */
+/* Metrics (daemon_stats.c). Start counting (after the ledger exists) and
+ * listen on [metrics] listen (exits 78 when not built with libmicrohttpd,
+ * 69 when the address cannot be bound); stop listening. */
 void daemon_stats_open(struct daemon *dm);
+void daemon_stats_close(struct daemon *dm);
 /* A batch of log lines starts being read (the latency clock), and is
  * read and decided. */
 void daemon_stats_read(struct daemon *dm);
