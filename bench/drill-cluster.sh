@@ -54,7 +54,7 @@ trap cleanup EXIT
 SOCK=$W/mqtt.sock
 S4=192.0.2.25 S6=2001:db8::25
 # The harvesters: unrelated networks (no netblock tier between runs).
-mapfile -t HOSTS < <("$HARV" --plan spread $((4 * RUNS)))
+mapfile -t HOSTS < <("$HARV" --plan spread $((6 * RUNS)))
 declare -A HOLD
 
 kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" | head -n 1; }
