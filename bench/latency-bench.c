@@ -160,11 +160,11 @@ load_run(const char *log, int rate)
 			    i % 4 == 0 ? "connected" : "disconnected. 1 "
 			    "message received");
 		else
-			/* Hosts in distinct /24s: no netblock tier. */
+			/* Each host in a /24 of its own (65,536 of them
+			 * in 11.0.0.0/8): every one is a fresh ban. */
 			snprintf(line, sizeof(line), "SMTP Server: "
 			    "Authentication failed for user l%lu ; connecting "
-			    "host 172.%u.%u.%u\n", i, 16 + (h >> 16) % 16,
-			    h & 255, (h >> 8) & 255);
+			    "host 11.%u.%u.1\n", i, (h >> 8) & 255, h & 255);
 		put(fd, line);
 		t.tv_nsec += 1000000000L / rate;
 		while (t.tv_nsec >= 1000000000L) {

@@ -617,3 +617,26 @@ cluster_status_json(const struct cluster *cl, FILE *f,
 		    (unsigned long long)cl->peers[i].limited);
 	fprintf(f, "]}");
 }
+
+void
+cluster_figures(const struct cluster *cl, struct cluster_figures *f)
+{
+	const struct cluster_stats *s = &cl->st;
+
+	f->connected = cl->state == CLUSTER_UP;
+	f->peers = cl->npeers;
+	f->connects = s->connects;
+	f->disconnects = s->disconnects;
+	f->bans_out = s->bans_out;
+	f->unbans_out = s->unbans_out;
+	f->bans_in = s->bans_in;
+	f->unbans_in = s->unbans_in;
+	f->refused_allow = s->refused_allow;
+	f->refused_wide = s->refused_wide;
+	f->refused_other = s->refused_other;
+	f->limited = s->limited;
+	f->events_out = s->events_out;
+	f->events_in = s->events_in;
+	f->dropped = s->dropped;
+	f->lag_s = s->lag_ms / 1000.0;
+}

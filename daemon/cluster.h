@@ -67,6 +67,21 @@ void cluster_flush(struct cluster *cl, int64_t now);
 /* Every second: keepalive, connect timeouts, reconnect with backoff. */
 void cluster_tick(struct cluster *cl, int64_t now);
 
+/* What the metrics show of the cluster (docs/METRICS.md). */
+struct cluster_figures {
+	bool connected;            /* to the broker, now */
+	uint64_t peers;            /* other nodes heard from */
+	uint64_t connects, disconnects;
+	uint64_t bans_out, unbans_out, bans_in, unbans_in;
+	uint64_t refused_allow, refused_wide, refused_other, limited;
+	uint64_t events_out, events_in;
+	uint64_t dropped;          /* malformed messages */
+	double lag_s;              /* the last live peer ban's lag, seconds */
+};
+
+/* The figures of cl into f. */
+void cluster_figures(const struct cluster *cl, struct cluster_figures *f);
+
 /* The status lines, and the "cluster" member of status --json (with its
  * leading comma). */
 void cluster_status_text(const struct cluster *cl, FILE *f,

@@ -25,6 +25,8 @@ int cmd_unban(const struct cmd_global *g, int argc, char **argv);
 int cmd_status(const struct cmd_global *g, int argc, char **argv);
 int cmd_metrics(const struct cmd_global *g, int argc, char **argv);
 int cmd_check(const struct cmd_global *g, int argc, char **argv);
+int cmd_history(const struct cmd_global *g, int argc, char **argv);
+int cmd_config(const struct cmd_global *g, int argc, char **argv);
 int cmd_reload(const struct cmd_global *g, int argc, char **argv);
 
 #endif

@@ -26,6 +26,7 @@
 #include "wfile.h"
 
 #define REPLAY_MAX_DIRS 16
+#define REPLAY_SAVED_MAX 64 /* allowlisted addresses named, at most */
 
 struct replay {
 	struct scan scan;
@@ -35,7 +36,54 @@ struct replay {
 	uint64_t events, hosts, nets;
 	const struct conf *conf;
 	struct rollup *rollup;     /* --rollup: the report's hours, or NULL */
+	const struct allow *allow;
+	struct addr saved[REPLAY_SAVED_MAX]; /* allowlisted, with events */
+	uint64_t saved_events[REPLAY_SAVED_MAX];
+	size_t nsaved, saved_more; /* named; and not named (over the max) */
 };
+
+/* Count an event the allowlist keeps from the score, by address. */
+static void
+note_saved(struct replay *r, const struct addr *a)
+{
+	size_t i;
+
+	for (i = 0; i < r->nsaved; i++)
+		if (memcmp(&r->saved[i], a, sizeof(*a)) == 0) {
+			r->saved_events[i]++;
+			return;
+		}
+	if (r->nsaved == REPLAY_SAVED_MAX) {
+		r->saved_more++;
+		return;
+	}
+	r->saved[r->nsaved] = *a;
+	r->saved_events[r->nsaved++] = 1;
+}
+
+/* Name the addresses the allowlist saved, on stderr. */
+static void
+print_saved(const struct replay *r)
+{
+	char a[ADDR_STRLEN];
+	size_t i;
+
+	if (r->nsaved == 0)
+		return;
+	fprintf(stderr, "replay: the allowlist saved %zu address%s (their "
+	    "events were not counted):", r->nsaved + r->saved_more,
+	    r->nsaved + r->saved_more == 1 ? "" : "es");
+	for (i = 0; i < r->nsaved; i++) {
+		addr_format(&r->saved[i], a, sizeof(a));
+		fprintf(stderr, "%s %s (%llu event%s)", i ? "," : "", a,
+		    (unsigned long long)r->saved_events[i],
+		    r->saved_events[i] == 1 ? "" : "s");
+	}
+	if (r->saved_more > 0)
+		fprintf(stderr, ", and events of other addresses not named "
+		    "(%zu)", r->saved_more);
+	fprintf(stderr, "\n");
+}
 
 static void
 usage(FILE *f)
@@ -82,6 +130,8 @@ on_event(void *arg, const char *line, size_t len, const struct match_event *ev)
 	    LOGCLOCK_NO_WALL);
 
 	r->events++;
+	if (ev->has_addr && allow_overlaps(r->allow, &ev->addr))
+		note_saved(r, &ev->addr);
 	if (r->rollup != NULL)
 		rollup_event(r->rollup, now, ev->pattern->kind,
 		    ev->pattern->id, ev->user, ev->user_len);
@@ -189,6 +239,7 @@ cmd_replay(const struct cmd_global *g, int argc, char **argv)
 	if ((r.d = decide_new(&conf, seed, &allow)) == NULL)
 		fatal(EX_OSERR, "out of memory");
 	r.conf = &conf;
+	r.allow = &allow;
 	rollup_init(&ru, ROLLUP_RETENTION_MAX);
 	if (rollup_path != NULL)
 		r.rollup = &ru;
@@ -222,6 +273,7 @@ cmd_replay(const struct cmd_global *g, int argc, char **argv)
 	    (unsigned long long)st.attributed,
 	    (unsigned long long)st.ambiguous,
 	    (unsigned long long)st.unattributed);
+	print_saved(&r);
 	decide_free(r.d);
 	scan_free(&r.scan);
 	match_free(r.scan.m);

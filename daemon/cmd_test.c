@@ -60,8 +60,9 @@ usage(FILE *f)
 	    "replace\n"
 	    "                      files of the same name). Default:\n"
 	    "                      %s\n"
-	    "  -e, --events        print LINE<TAB>PATTERN_ID<TAB>ADDRESS per "
-	    "event, only\n"
+	    "  -e, --events        print only LINE<TAB>PATTERN_ID<TAB>ADDRESS, "
+	    "one line\n                      per event, instead of the "
+	    "summary\n"
 	    "      --no-jit        use the PCRE2 interpreter, as when the JIT "
 	    "is refused\n"
 	    "  -h, --help          show this help\n",
@@ -296,6 +297,9 @@ cmd_test(const struct cmd_global *g, int argc, char **argv)
 		    err.text);
 		return EX_CONFIG;
 	}
+	if (*match_warnings(r.scan.m) != '\0')
+		fprintf(stderr, "dominoban test: warning:\n%s",
+		    match_warnings(r.scan.m));
 	r.scan.cb = on_event;
 	r.scan.arg = &r;
 	if (r.events) {

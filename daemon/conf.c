@@ -21,43 +21,16 @@
 #include "cluster_conf.h"
 #include "cluster_wire.h"
 #include "conf.h"
+#include "conf_int.h"
+#include "conf_value.h"
 #include "crowdsec_conf.h"
 #include "dur.h"
 #include "ini.h"
+#include "near.h"
 #include "rfile.h"
 
-enum conf_type {
-	T_STR,       /* char * */
-	T_STRLIST,   /* char **, size_t count right after it */
-	T_BOOL,
-	T_DOUBLE,
-	T_DURATION,  /* double seconds */
-	T_DURATION32,/* uint32_t seconds */
-	T_UINT,      /* unsigned */
-	T_SIZE,      /* size_t */
-	T_INT,       /* int */
-	T_PREFIX,    /* unsigned prefix length, 0 disables */
-	T_ACTION,
-	T_DATEORDER,
-	T_PORTS,
-	T_CIDRS,
-	T_TABLE,
-	T_BROKER,    /* char *, a broker URL (cluster_wire_broker) */
-	T_NODE,      /* char *, a node name */
-	T_TOPIC,     /* char *, an MQTT topic prefix */
-	T_SHARE,     /* bool: bans+evidence (true) or bans */
-};
-
-struct conf_key {
-	const char *section, *name;
-	enum conf_type type;
-	double min, max;
-	size_t off;      /* offset of the field in struct conf */
-	size_t off_n;    /* offset of the count, for lists */
-};
-
 #define F(x) offsetof(struct conf, x)
-static const struct conf_key keys[] = {
+const struct conf_key conf_keys[] = {
     {"daemon", "logs", T_STRLIST, 0, 0, F(logs), F(nlogs)},
     {"daemon", "patterns", T_STRLIST, 0, 0, F(patterns), F(npatterns)},
     {"daemon", "control_socket", T_STR, 0, 0, F(control_socket), 0},
@@ -86,6 +59,7 @@ static const struct conf_key keys[] = {
     {"ban", "history_forget", T_DURATION32, 1, 10 * 365 * 86400.0,
 	F(history_forget), 0},
     {"ban", "history_max", T_SIZE, 16, 1 << 24, F(history_max), 0},
+    {"ban", "history_records", T_SIZE, 1, 1 << 20, F(history_records), 0},
     {"nft", "table", T_TABLE, 0, 0, F(table), 0},
     {"nft", "ports", T_PORTS, 0, 0, F(ports), F(nports)},
     {"nft", "action", T_ACTION, 0, 0, F(action), 0},
@@ -123,25 +97,17 @@ static const struct conf_key keys[] = {
     {"cluster", "key_file", T_STR, 0, 0, F(cluster_key_file), 0},
 };
 #undef F
+#define NKEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
+const size_t conf_nkeys = NKEYS;
 
 #define FIELD(c, off, type) ((type *)(void *)((char *)(c) + (off)))
-
-static void
-free_list(char **v, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		free(v[i]);
-	free(v);
-}
 
 void
 conf_free(struct conf *c)
 {
 	free(c->path);
-	free_list(c->logs, c->nlogs);
-	free_list(c->patterns, c->npatterns);
+	conf_value_free(c->logs, c->nlogs);
+	conf_value_free(c->patterns, c->npatterns);
 	free(c->control_socket);
 	free(c->control_group);
 	free(c->state_dir);
@@ -153,8 +119,8 @@ conf_free(struct conf *c)
 	free(c->cs_machine_id);
 	free(c->cs_password_file);
 	free(c->cs_bouncer_key_file);
-	free_list(c->cs_scopes, c->ncs_scopes);
-	free_list(c->cs_origins, c->ncs_origins);
+	conf_value_free(c->cs_scopes, c->ncs_scopes);
+	conf_value_free(c->cs_origins, c->ncs_origins);
 	free(c->cluster_broker);
 	free(c->cluster_node);
 	free(c->cluster_topic);
@@ -164,126 +130,6 @@ conf_free(struct conf *c)
 	free(c->cluster_cert_file);
 	free(c->cluster_key_file);
 	memset(c, 0, sizeof(*c));
-}
-
-/* Split text into at most max blank-separated words, copied. */
-static int
-split_words(const char *text, char ***out, size_t *n)
-{
-	const char *p = text, *s;
-	char **v = NULL, **tmp;
-	size_t k = 0;
-
-	while (*p != '\0') {
-		while (*p == ' ' || *p == '\t')
-			p++;
-		if (*p == '\0')
-			break;
-		s = p;
-		while (*p != '\0' && *p != ' ' && *p != '\t')
-			p++;
-		if (k == CONF_LIST_MAX) {
-			free_list(v, k);
-			errno = E2BIG;
-			return -1;
-		}
-		if ((tmp = realloc(v, (k + 1) * sizeof(*v))) == NULL)
-			goto nomem;
-		v = tmp;
-		if ((v[k] = strndup(s, (size_t)(p - s))) == NULL)
-			goto nomem;
-		k++;
-	}
-	*out = v;
-	*n = k;
-	return 0;
-nomem:
-	free_list(v, k);
-	errno = ENOMEM;
-	return -1;
-}
-
-/*
- * Length of the decimal number at the start of s: digits, a fraction when
- * frac, a leading '-' when neg; 0 when there is none. strtod() and
- * strtoul() alone would also take "0x10", "inf", "nan", "1e3" and leading
- * blanks, none of which an admin means as a decimal number.
- */
-static size_t
-decimal_len(const char *s, bool neg, bool frac)
-{
-	size_t n = neg && s[0] == '-' ? 1 : 0, start = n;
-
-	while (s[n] >= '0' && s[n] <= '9')
-		n++;
-	if (n == start)
-		return 0;
-	if (frac && s[n] == '.') {
-		start = ++n;
-		while (s[n] >= '0' && s[n] <= '9')
-			n++;
-		if (n == start)
-			return 0;
-	}
-	return n;
-}
-
-/* The decimal number at the start of s, its end in *end; -1 when there is
- * none or it is out of range for a double. */
-static int
-decimal(const char *s, bool neg, bool frac, double *out, const char **end)
-{
-	size_t n = decimal_len(s, neg, frac);
-	char *e;
-
-	if (n == 0)
-		return -1;
-	errno = 0;
-	*out = strtod(s, &e);
-	if (errno != 0 || e != s + n || !isfinite(*out))
-		return -1;
-	*end = e;
-	return 0;
-}
-
-/* A decimal number within [min, max], whole unless frac. */
-static int
-parse_number(const char *s, double min, double max, bool frac, double *out)
-{
-	const char *end;
-	double v;
-
-	if (decimal(s, min < 0, frac, &v, &end) == -1 || *end != '\0' ||
-	    v < min || v > max)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-static int
-parse_bool(const char *s, bool *out)
-{
-	if (strcmp(s, "yes") == 0 || strcmp(s, "true") == 0 ||
-	    strcmp(s, "on") == 0 || strcmp(s, "1") == 0)
-		*out = true;
-	else if (strcmp(s, "no") == 0 || strcmp(s, "false") == 0 ||
-	    strcmp(s, "off") == 0 || strcmp(s, "0") == 0)
-		*out = false;
-	else
-		return -1;
-	return 0;
-}
-
-static bool
-valid_table(const char *s)
-{
-	size_t n = 0;
-
-	for (; *s != '\0'; s++, n++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-			(*s >= '0' && *s <= '9') || *s == '_'))
-			return false;
-	return n >= 1 && n <= 31;
 }
 
 /* Set one key; returns NULL on success or a message (in buf, size bytes,
@@ -299,7 +145,7 @@ set_key(struct conf *c, const struct conf_key *k, const char *val, char *buf,
 	int msg_is_list = k->type == T_STRLIST || k->type == T_PORTS ||
 	    k->type == T_CIDRS;
 
-	if (msg_is_list && split_words(val, &words, &n) == -1)
+	if (msg_is_list && conf_value_words(val, &words, &n) == -1)
 		return errno == E2BIG ? "too many values" : "out of memory";
 	switch (k->type) {
 	case T_SHARE:
@@ -308,7 +154,8 @@ set_key(struct conf *c, const struct conf_key *k, const char *val, char *buf,
 		else if (strcmp(val, "bans") == 0)
 			*FIELD(c, k->off, bool) = false;
 		else
-			return "expected bans+evidence or bans";
+			return conf_value_expected(val, "bans+evidence or bans", buf,
+			    size);
 		return NULL;
 	case T_STR:
 	case T_TABLE:
@@ -316,9 +163,11 @@ set_key(struct conf *c, const struct conf_key *k, const char *val, char *buf,
 	case T_NODE:
 	case T_TOPIC:
 		if (*val == '\0')
-			return "empty value";
-		if (k->type == T_TABLE && !valid_table(val))
-			return "table name must be 1 to 31 letters, digits or _";
+			return "empty value (give one, or remove the line for "
+			       "the default)";
+		if (k->type == T_TABLE && !conf_value_table(val))
+			return conf_value_expected(val, "a table name of 1 to 31 letters, "
+			    "digits or _", buf, size);
 		if (k->type == T_BROKER) {
 			struct cluster_broker url;
 			const char *why;
@@ -338,21 +187,20 @@ set_key(struct conf *c, const struct conf_key *k, const char *val, char *buf,
 		*FIELD(c, k->off, char *) = copy;
 		return NULL;
 	case T_STRLIST:
-		free_list(*FIELD(c, k->off, char **), *FIELD(c, k->off_n, size_t));
+		conf_value_free(*FIELD(c, k->off, char **), *FIELD(c, k->off_n, size_t));
 		*FIELD(c, k->off, char **) = words;
 		*FIELD(c, k->off_n, size_t) = n;
 		return NULL;
 	case T_BOOL:
-		if (parse_bool(val, &b) == -1)
-			return "expected yes or no";
+		if (conf_value_bool(val, &b) == -1)
+			return conf_value_expected(val, "yes or no (or true/false, on/off, "
+			    "1/0)", buf, size);
 		*FIELD(c, k->off, bool) = b;
 		return NULL;
 	case T_DOUBLE:
-		if (parse_number(val, k->min, k->max, true, &d) == -1) {
-			snprintf(buf, size, "'%.40s' is not a decimal number "
-			    "from %.15g to %.15g", val, k->min, k->max);
-			return buf;
-		}
+		if (conf_value_number(val, k->min, k->max, true, &d) == -1)
+			return conf_value_bad_number(val, true, k->min, k->max, buf,
+			    size);
 		*FIELD(c, k->off, double) = d;
 		return NULL;
 	case T_DURATION:
@@ -370,11 +218,9 @@ set_key(struct conf *c, const struct conf_key *k, const char *val, char *buf,
 	case T_SIZE:
 	case T_INT:
 	case T_PREFIX:
-		if (parse_number(val, k->min, k->max, false, &d) == -1) {
-			snprintf(buf, size, "'%.40s' is not a decimal whole "
-			    "number from %.15g to %.15g", val, k->min, k->max);
-			return buf;
-		}
+		if (conf_value_number(val, k->min, k->max, false, &d) == -1)
+			return conf_value_bad_number(val, false, k->min, k->max, buf,
+			    size);
 		if (k->type == T_UINT || k->type == T_PREFIX)
 			*FIELD(c, k->off, unsigned) = (unsigned)d;
 		else if (k->type == T_SIZE)
@@ -388,7 +234,7 @@ set_key(struct conf *c, const struct conf_key *k, const char *val, char *buf,
 		else if (strcmp(val, "reject") == 0)
 			c->action = CONF_ACTION_REJECT;
 		else
-			return "expected drop or reject";
+			return conf_value_expected(val, "drop or reject", buf, size);
 		return NULL;
 	case T_DATEORDER:
 		if (strcmp(val, "dmy") == 0)
@@ -396,26 +242,27 @@ set_key(struct conf *c, const struct conf_key *k, const char *val, char *buf,
 		else if (strcmp(val, "mdy") == 0)
 			c->date_order = CONF_DATE_MDY;
 		else
-			return "expected dmy or mdy";
+			return conf_value_expected(val, "dmy (day first: 31.12.2026) or "
+			    "mdy (12/31/2026)", buf, size);
 		return NULL;
 	case T_PORTS: {
 		uint16_t *ports = n > 0 ? calloc(n, sizeof(*ports)) : NULL;
 		if (n > 0 && ports == NULL) {
-			free_list(words, n);
+			conf_value_free(words, n);
 			return "out of memory";
 		}
 		for (i = 0; i < n; i++) {
-			if (parse_number(words[i], 1, 65535, false, &d) == -1) {
+			if (conf_value_number(words[i], 1, 65535, false, &d) == -1) {
 				snprintf(buf, size, "'%.40s' is not a port: "
 				    "decimal whole numbers from 1 to 65535",
 				    words[i]);
 				free(ports);
-				free_list(words, n);
+				conf_value_free(words, n);
 				return buf;
 			}
 			ports[i] = (uint16_t)d;
 		}
-		free_list(words, n);
+		conf_value_free(words, n);
 		if (n == 0)
 			return "at least one port is needed";
 		free(c->ports);
@@ -426,18 +273,18 @@ set_key(struct conf *c, const struct conf_key *k, const char *val, char *buf,
 	case T_CIDRS: {
 		struct addr *a = n > 0 ? calloc(n, sizeof(*a)) : NULL;
 		if (n > 0 && a == NULL) {
-			free_list(words, n);
+			conf_value_free(words, n);
 			return "out of memory";
 		}
 		for (i = 0; i < n; i++) {
 			if (addr_parse_prefix(words[i], false, &a[i]) == -1) {
+				conf_value_bad_cidr(words[i], buf, size);
 				free(a);
-				free_list(words, n);
-				return "not an address or CIDR with zero host "
-				       "bits";
+				conf_value_free(words, n);
+				return buf;
 			}
 		}
-		free_list(words, n);
+		conf_value_free(words, n);
 		free(c->allow);
 		c->allow = a;
 		c->nallow = n;
@@ -447,15 +294,50 @@ set_key(struct conf *c, const struct conf_key *k, const char *val, char *buf,
 	return "internal: unknown key type";
 }
 
+/* Why [section] (key NULL) or key in [section] is unknown, into buf: the
+ * nearest valid name (near.c), the section the key belongs to, or the
+ * valid names. */
+static void
+unknown(const char *section, const char *key, char *buf, size_t size)
+{
+	const char *names[NKEYS], *best;
+	size_t i, n = 0, off;
+
+	for (i = 0; i < NKEYS; i++)
+		if (key == NULL && (n == 0 || strcmp(names[n - 1],
+			conf_keys[i].section) != 0))
+			names[n++] = conf_keys[i].section;
+		else if (key != NULL && strcmp(conf_keys[i].section, section) == 0)
+			names[n++] = conf_keys[i].name;
+	best = near_best(key != NULL ? key : section, names, n);
+	if (key == NULL)
+		off = (size_t)snprintf(buf, size, "unknown section [%.32s]%s%s%s"
+		    "; the sections are", section, best ? " (did you mean [" :
+		    "", best ? best : "", best ? "]?)" : "");
+	else
+		off = (size_t)snprintf(buf, size, "unknown key '%.32s' in [%s]"
+		    "%s%s%s; its keys are", key, section, best ? " (did you "
+		    "mean " : "", best ? best : "", best ? "?)" : "");
+	for (i = 0; key != NULL && best == NULL && i < NKEYS; i++)
+		if (strcmp(conf_keys[i].name, key) == 0) {
+			snprintf(buf, size, "'%.32s' is a key of [%s], not of "
+			    "[%s]", key, conf_keys[i].section, section);
+			return;
+		}
+	for (i = 0; i < n && off < size; i++)
+		off += (size_t)snprintf(buf + off, size - off, "%s%s",
+		    i ? ", " : ": ", names[i]);
+}
+
 static const struct conf_key *
 find_key(const char *section, const char *name)
 {
 	size_t i;
 
-	for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-		if (strcmp(keys[i].section, section) == 0 &&
-		    strcmp(keys[i].name, name) == 0)
-			return &keys[i];
+	for (i = 0; i < conf_nkeys; i++)
+		if (strcmp(conf_keys[i].section, section) == 0 &&
+		    strcmp(conf_keys[i].name, name) == 0)
+			return &conf_keys[i];
 	return NULL;
 }
 
@@ -498,6 +380,7 @@ conf_defaults(struct conf *c)
 	c->ban_max = CONF_DEFAULT_BAN_MAX;
 	c->history_forget = CONF_DEFAULT_HISTORY_FORGET;
 	c->history_max = CONF_DEFAULT_HISTORY_MAX;
+	c->history_records = CONF_DEFAULT_HISTORY_RECORDS;
 	c->priority = CONF_DEFAULT_PRIORITY;
 	c->metrics_interval = CONF_DEFAULT_METRICS_INTERVAL;
 	c->report_retention = CONF_DEFAULT_REPORT_RETENTION;
@@ -540,7 +423,7 @@ conf_parse(struct conf *c, const char *name, const char *text, size_t len,
     struct errs *e)
 {
 	char *buf, *line, *next, *key, *val, *eq, *hash, section[32] = "";
-	char why[256];
+	char why[1024];
 	unsigned lineno = 0, before = e->count;
 	const struct conf_key *k;
 	const char *msg;
@@ -579,12 +462,12 @@ conf_parse(struct conf *c, const char *name, const char *text, size_t len,
 			snprintf(section, sizeof(section), "%s", key + 1);
 			if (strcmp(section, "crowdsec") == 0)
 				c->cs_on = true;
-			for (i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
-				if (strcmp(keys[i].section, section) == 0)
+			for (i = 0; i < conf_nkeys; i++)
+				if (strcmp(conf_keys[i].section, section) == 0)
 					break;
-			if (i == sizeof(keys) / sizeof(keys[0])) {
-				errs_add(e, name, lineno, "unknown section "
-				    "[%.32s]", section);
+			if (i == conf_nkeys) {
+				unknown(section, NULL, why, sizeof(why));
+				errs_add(e, name, lineno, "%s", why);
 				/* Its keys are not reported one by one. */
 				snprintf(section, sizeof(section), "?");
 			}
@@ -605,8 +488,8 @@ conf_parse(struct conf *c, const char *name, const char *text, size_t len,
 			continue;
 		}
 		if ((k = find_key(section, key)) == NULL) {
-			errs_add(e, name, lineno, "unknown key '%.32s' in "
-			    "[%s]", key, section);
+			unknown(section, key, why, sizeof(why));
+			errs_add(e, name, lineno, "%s", why);
 			continue;
 		}
 		if ((msg = set_key(c, k, val, why, sizeof(why))) != NULL)
@@ -728,13 +611,13 @@ conf_expand_logs(struct conf *c)
 		}
 		globfree(&g);
 	}
-	free_list(c->logs, c->nlogs);
+	conf_value_free(c->logs, c->nlogs);
 	c->logs = out;
 	c->nlogs = n;
 	return 0;
 nomem:
 	globfree(&g);
-	free_list(out, n);
+	conf_value_free(out, n);
 	errno = ENOMEM;
 	return -1;
 }

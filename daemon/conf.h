@@ -8,6 +8,7 @@
 #define DB_CONF_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,7 @@
 #define CONF_DEFAULT_BAN_MAX (30 * 86400)   /* seconds: escalation cap */
 #define CONF_DEFAULT_HISTORY_FORGET (90 * 86400) /* seconds an offence is remembered */
 #define CONF_DEFAULT_HISTORY_MAX 65536      /* offence history records */
+#define CONF_DEFAULT_HISTORY_RECORDS 10000  /* ban history records (banlog.h) */
 #define CONF_DEFAULT_DEDUPE_WINDOW 1        /* seconds: same (addr, user) counted once */
 #define CONF_DEFAULT_SMTP_SESSION_MAX 3600  /* seconds an unseen SMTP session may last */
 #define CONF_DEFAULT_TABLE "dominoban"
@@ -83,6 +85,7 @@ struct conf {
 	uint32_t ban_max;             /* seconds */
 	uint32_t history_forget;      /* seconds */
 	size_t history_max;
+	size_t history_records;       /* bans and ends kept for `history` */
 
 	/* [nft] */
 	char *table;
@@ -182,6 +185,14 @@ size_t conf_allow_all(const struct conf *c, char *buf, size_t size);
  * the file may appear later). Returns 0, or -1 with errno. */
 int conf_expand_logs(struct conf *c);
 
+
+/*
+ * Write c to f, every key once, defaults included (conf_show.c): as INI
+ * text that conf_parse() reads back to the same values, or (json) as one
+ * JSON object of sections. Files that hold secrets appear by path only.
+ * 0, or -1 when f failed.
+ */
+int conf_show(const struct conf *c, bool json, FILE *f);
 
 /* Release everything c owns and zero it. */
 void conf_free(struct conf *c);

@@ -66,6 +66,20 @@ struct crowdsec *crowdsec_open(const struct conf *c, struct loop *loop,
 /* Abort what is in flight and release everything. NULL is a no-op. */
 void crowdsec_close(struct crowdsec *cs);
 
+/* What the metrics show of the CrowdSec client (docs/METRICS.md). */
+struct crowdsec_figures {
+	bool up;                  /* the LAPI answered the last request */
+	uint64_t decisions;       /* well-formed decisions read */
+	uint64_t banned, lifted;  /* bans made or lengthened; lifted */
+	uint64_t skipped;         /* decisions not applied, any reason */
+	uint64_t alerts_queued, alerts_sent, alerts_dropped, alerts_rejected;
+	uint64_t queue;           /* alerts waiting */
+	uint64_t errors;          /* failed pulls and pushes */
+};
+
+/* The figures of cs into f. */
+void crowdsec_figures(const struct crowdsec *cs, struct crowdsec_figures *f);
+
 /* The status lines (text) or the member "crowdsec" of the status object
  * (json, starting with ','), into f; the bans by origin come from l. */
 void crowdsec_status(const struct crowdsec *cs, const struct ledger *l,

@@ -174,3 +174,26 @@ crowdsec_status(const struct crowdsec *cs, const struct ledger *l, bool json,
 		    i + 1 < n ? "," : "");
 	fprintf(f, "%s\n", n == 0 ? " none" : "");
 }
+
+void
+crowdsec_figures(const struct crowdsec *cs, struct crowdsec_figures *f)
+{
+	struct crowdsec_pull_stats ps;
+	struct crowdsec_push_stats qs;
+
+	crowdsec_pull_get_stats(cs->pulled, &ps);
+	crowdsec_push_get_stats(cs->queue, &qs);
+	f->up = cs->ever_up && cs->down_since == 0;
+	f->decisions = ps.decisions;
+	f->banned = ps.banned;
+	f->lifted = ps.lifted + ps.resync_lifted;
+	f->skipped = ps.other_type + ps.other_scope + ps.other_origin +
+	    ps.bad_value + ps.allowlisted + ps.never_source + ps.too_wide +
+	    ps.expired + ps.unbanned + ps.overflow + ps.failed + ps.bad;
+	f->alerts_queued = qs.queued;
+	f->alerts_sent = qs.sent;
+	f->alerts_dropped = qs.dropped;
+	f->alerts_rejected = qs.rejected;
+	f->queue = qs.length;
+	f->errors = cs->pull_errors + cs->push_errors;
+}

@@ -30,6 +30,7 @@
 #include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
+#include <sys/timerfd.h>
 #include <sysexits.h>
 #include <time.h>
 #include <unistd.h>
@@ -105,6 +106,58 @@ covered(void *arg, const struct addr *peer)
 	return ledger_cover(dm->ledger, peer, daemon_now());
 }
 
+static int64_t
+mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+cut_now(struct daemon *dm)
+{
+	dm->cut_due = false;
+	dm->cut_at = mono_ms();
+	enforce_cut(dm->enf, covered, dm);
+}
+
+/* Cut the sessions of banned peers now, or at the end of the gap since
+ * the last cut (DAEMON_CUT_GAP_MS), when dm->cutfd fires. */
+static void
+cut(struct daemon *dm)
+{
+	int64_t wait = dm->cut_at + DAEMON_CUT_GAP_MS - mono_ms();
+	struct itimerspec its;
+
+	if (dm->cut_due)
+		return;
+	if (wait <= 0 || wait > DAEMON_CUT_GAP_MS) {
+		cut_now(dm);
+		return;
+	}
+	memset(&its, 0, sizeof(its));
+	its.it_value.tv_nsec = (long)wait * 1000000L;
+	if (timerfd_settime(dm->cutfd, 0, &its, NULL) == -1)
+		cut_now(dm);
+	else
+		dm->cut_due = true;
+}
+
+static void
+on_cut(void *arg, int fd, uint32_t events)
+{
+	struct daemon *dm = arg;
+	uint64_t n;
+
+	(void)events;
+	if (read(fd, &n, sizeof(n)) == -1 && errno != EAGAIN)
+		log_warn("timer");
+	if (dm->cut_due)
+		cut_now(dm);
+}
+
 void
 daemon_flush(struct daemon *dm)
 {
@@ -112,7 +165,7 @@ daemon_flush(struct daemon *dm)
 
 	metrics_flushed(&dm->mx);
 	if (added > 0)
-		enforce_cut(dm->enf, covered, dm);
+		cut(dm);
 }
 
 /* After each loop iteration: everything decided goes out in one batch. */
@@ -200,6 +253,7 @@ read_logs(struct daemon *dm, bool rescan)
 	rc = rescan ? tail_rescan(dm->tail) : tail_process(dm->tail);
 
 	decide_flush(dm->d, &cb);
+	daemon_stats_read_end(dm);
 	return rc;
 }
 
@@ -242,6 +296,17 @@ on_watch(void *arg, int fd, uint32_t events)
 	ledger_reconcile(dm->ledger, daemon_now(), "notification", false);
 }
 
+/* The recheck's dump is readable: take one reply (ledger.h). */
+static void
+on_recheck(void *arg, int fd, uint32_t events)
+{
+	struct daemon *dm = arg;
+
+	(void)events;
+	if (ledger_recheck_read(dm->ledger, daemon_now()) != 0)
+		loop_del(dm->loop, fd);
+}
+
 /* ---- housekeeping ----------------------------------------------------- */
 
 static void
@@ -251,6 +316,7 @@ on_tick(void *arg, int fd, uint32_t events)
 	int64_t now = daemon_now();
 	struct tail_stats ts;
 	uint64_t ticks;
+	int rfd;
 
 	(void)events;
 	if (read(fd, &ticks, sizeof(ticks)) == -1 && errno != EAGAIN)
@@ -290,9 +356,14 @@ on_tick(void *arg, int fd, uint32_t events)
 			dm->dirty_since = 0;
 		}
 	}
-	if (now - dm->last_recheck >= DAEMON_RECHECK) {
+	if (!ledger_recheck_step(dm->ledger, now) &&
+	    now - dm->last_recheck >= DAEMON_RECHECK) {
 		dm->last_recheck = now;
-		ledger_reconcile(dm->ledger, now, "recheck", false);
+		if ((rfd = ledger_recheck_start(dm->ledger, now)) != -1 &&
+		    loop_add(dm->loop, rfd, EPOLLIN, on_recheck, dm) == -1) {
+			log_warn("recheck");
+			ledger_recheck_stop(dm->ledger);
+		}
 	}
 	if (dm->watchdog_usec > 0 &&
 	    (uint64_t)(now - dm->last_dog) * 2000000 >= dm->watchdog_usec) {
@@ -327,8 +398,16 @@ patterns_list(const struct conf *c)
 static struct matcher *
 load_patterns(const struct conf *c, struct errs *e)
 {
-	return match_load((const char *const *)c->patterns, c->npatterns,
-	    MATCH_STRICT, e);
+	struct matcher *m = match_load((const char *const *)c->patterns,
+	    c->npatterns, MATCH_STRICT, e);
+	const char *w, *nl;
+
+	for (w = m != NULL ? match_warnings(m) : ""; *w != '\0'; w = nl + 1) {
+		if ((nl = strchr(w, '\n')) == NULL)
+			break;
+		log_warnx("%.*s", (int)(nl - w), w);
+	}
+	return m;
 }
 
 /* Load the configuration file; a missing default file means defaults. */
@@ -483,7 +562,9 @@ wire_loop(struct daemon *dm)
 	signal(SIGPIPE, SIG_IGN);
 	dm->sigfd = signalfd(-1, &mask, SFD_NONBLOCK | SFD_CLOEXEC);
 	dm->timerfd = loop_timerfd(DAEMON_TICK_MS);
-	if (dm->sigfd == -1 || dm->timerfd == -1 ||
+	dm->cutfd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK | TFD_CLOEXEC);
+	if (dm->sigfd == -1 || dm->timerfd == -1 || dm->cutfd == -1 ||
+	    loop_add(dm->loop, dm->cutfd, EPOLLIN, on_cut, dm) == -1 ||
 	    loop_add(dm->loop, dm->sigfd, EPOLLIN, on_signal, dm) == -1 ||
 	    loop_add(dm->loop, dm->timerfd, EPOLLIN, on_tick, dm) == -1 ||
 	    loop_add(dm->loop, tail_fd(dm->tail), EPOLLIN, on_tail, dm) == -1)
@@ -660,6 +741,7 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 		 &lcb)) == NULL)
 		fatal(EX_OSERR, "out of memory");
 	daemon_stats_open(&dm);
+	daemon_banlog_open(&dm, now);
 	daemon_rollup_open(&dm, now);
 	daemon_state_restore(&dm, &st, now);
 	daemon_peers_open_cluster(&dm, on_verdict, now);
@@ -683,6 +765,7 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 	daemon_rollup_close(&dm);
 	rc = daemon_state_save(&dm);
 	daemon_free(&dm);
+	daemon_banlog_close(&dm);
 	lock_release(lockfd);
 	if (rc == -1) {
 		log_warnx("stopped, but the final state save failed: bans and "

@@ -14,6 +14,7 @@
 #include <sys/types.h>
 
 #include "allow.h"
+#include "banlog.h"
 #include "bans.h"
 #include "conf.h"
 #include "follow.h"
@@ -34,6 +35,12 @@
 
 /* Interval of the housekeeping timer: expiry, rescans, state, repairs. */
 #define DAEMON_TICK_MS 1000
+/* Banned peers' sessions are cut at most this often (ms): each cut dumps
+ * the kernel's TCP table for both families, which walks every bucket of
+ * it whatever the sockets (about 2 ms here, 262,144 buckets), so a ban
+ * burst cut after every flush held the loop most of the time. Bans in
+ * between are cut together once the gap is over. */
+#define DAEMON_CUT_GAP_MS 50
 /* The kernel sets are compared with our bans this often (seconds). */
 #define DAEMON_RECHECK 30
 /* The state file is written this long after a change (seconds), and at
@@ -81,6 +88,9 @@ struct daemon {
 	size_t nfollowed;
 	struct ctl *ctl;
 	int sigfd, timerfd, watchfd;
+	int cutfd;                  /* one-shot timer of a deferred cut */
+	int64_t cut_at;             /* monotonic ms of the last cut */
+	bool cut_due;               /* a cut waits for cutfd */
 	int64_t started, last_save, dirty_since, last_recheck, last_dog;
 	bool dirty;                 /* state changed since the last save */
 	uint64_t saved_gen;         /* ledger_gen() at the last save */
@@ -102,6 +112,10 @@ struct daemon {
 	uint64_t rollup_last[RV_COUNT]; /* counters at the last sample */
 	uint64_t watchdog_usec;
 	struct log_limit warn_limit;
+	struct banlog banlog;       /* the ban history (daemon_banlog.c) */
+	int banlog_fd;              /* state_dir/history, appended; or -1 */
+	size_t banlog_lines;        /* lines in it */
+	uint64_t banlog_errors;     /* writes that failed */
 };
 
 /* Hand the ban of a decided verdict v to the ledger; it goes to the
@@ -155,8 +169,10 @@ void daemon_allow_on_ifaddr(void *arg, int fd, uint32_t events);
 
 /* Metrics (daemon_stats.c). Start counting (after the ledger exists). */
 void daemon_stats_open(struct daemon *dm);
-/* A batch of log lines starts being read: the latency clock. */
+/* A batch of log lines starts being read (the latency clock), and is
+ * read and decided. */
 void daemon_stats_read(struct daemon *dm);
+void daemon_stats_read_end(struct daemon *dm);
 /* The one list of named values, gathered now into s (stats_init'ed). */
 void daemon_stats_gather(struct daemon *dm, struct stats *s);
 /* The Prometheus exposition, malloc'd, its length in *len; NULL with
@@ -195,6 +211,14 @@ int daemon_ctl_register(struct daemon *dm);
 void daemon_query_check(void *arg, int argc, char **argv,
     struct ctl_reply *r);
 
+/* The ban history (daemon_banlog.c): load state_dir/history and observe
+ * the ledger (after it exists); close. history [TARGET] [since SECONDS]
+ * [json] on the control socket: a ctl_handler. */
+void daemon_banlog_open(struct daemon *dm, int64_t now);
+void daemon_banlog_close(struct daemon *dm);
+void daemon_banlog_history(void *arg, int argc, char **argv,
+    struct ctl_reply *r);
+
 /* daemon_follow.c: follow the configured logs not followed yet, resuming
  * from st (NULL: none). */
 void daemon_follow_add(struct daemon *dm, const struct state *st);
@@ -206,6 +230,10 @@ void daemon_follow_problem(struct daemon *dm, size_t i, char *buf,
 void daemon_follow_check(struct daemon *dm);
 /* run -n: a warning on stderr for each configured log not readable now. */
 void daemon_follow_print(const struct daemon *dm);
+
+/* unban TARGET | unban covering ADDRESS | unban inside PREFIX | unban all
+ * (daemon_unban.c): a ctl_handler. */
+void daemon_unban(void *arg, int argc, char **argv, struct ctl_reply *r);
 
 /* Current time in seconds since the epoch. */
 int64_t daemon_now(void);

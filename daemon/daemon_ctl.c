@@ -1,7 +1,7 @@
 /*
  * daemon_ctl: the daemon's answers on the control socket (ctl.h carries
- * the protocol and the permission check). list, status and check
- * (daemon_query.c) are read-only;
+ * the protocol and the permission check). list, status, check
+ * (daemon_query.c), history (daemon_banlog.c) and config are read-only;
  * ban, unban and reload are privileged. Bans change only through the
  * ledger (ledger.h): a manual ban is checked there (allowlist, addresses
  * that can never be a source, width) and is in the kernel before the reply
@@ -24,6 +24,7 @@
 #ifdef HAVE_MQTT
 #include "cluster.h"
 #endif
+#include "conf_value.h"
 #include "daemon.h"
 #include "dur.h"
 
@@ -187,7 +188,11 @@ status_text_head(struct daemon *dm, FILE *f)
 	dur_format((double)(daemon_now() - dm->started), up, sizeof(up));
 	fprintf(f, "dominoban %s, up %s%s\n", PACKAGE_VERSION, up,
 	    dm->conf.dry_run ? ", DRY RUN (no firewall changes)" : "");
-	fprintf(f, "nftables table:  inet %s\n", dm->conf.table);
+	if (dm->conf.dry_run)
+		fprintf(f, "nftables table:  none (dry run: inet %s is not "
+		    "created, nothing is dropped)\n", dm->conf.table);
+	else
+		fprintf(f, "nftables table:  inet %s\n", dm->conf.table);
 	fprintf(f, "regex engine:    %s\n", match_jit(dm->m) ?
 	    "PCRE2 JIT" : "PCRE2 interpreter (JIT refused)");
 	fprintf(f, "cut sessions:    %s\n", enforce_cut_name(es.cut));
@@ -290,6 +295,36 @@ h_metrics(void *arg, int argc, char **argv, struct ctl_reply *r)
 	ctl_reply_status(r, 0, "ok");
 }
 
+/* config [json]: the configuration in force (conf_show()): what the
+ * file said, after the last successful reload, with every default. */
+static void
+h_config(void *arg, int argc, char **argv, struct ctl_reply *r)
+{
+	struct daemon *dm = arg;
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	if (argc > 2 || (argc == 2 && !want_json(argc, argv))) {
+		ctl_reply_status(r, EX_USAGE, "usage: config [--json]");
+		return;
+	}
+	if ((f = open_memstream(&buf, &len)) == NULL) {
+		ctl_reply_status(r, EX_OSERR, "out of memory");
+		return;
+	}
+	if (conf_show(&dm->conf, want_json(argc, argv), f) == -1 ||
+	    fclose(f) != 0) {
+		free(buf);
+		ctl_reply_status(r, EX_OSERR, "out of memory");
+		return;
+	}
+	ctl_reply_write(r, buf, len);
+	free(buf);
+	ctl_reply_status(r, 0, "the configuration in force%s",
+	    dm->conf.dry_run ? " (dry run)" : "");
+}
+
 /* rollup: the report's hours in their file form (rollup.h), sampled now.
  * Privileged: they hold the user names attackers tried. */
 static void
@@ -348,13 +383,18 @@ h_ban(void *arg, int argc, char **argv, struct ctl_reply *r)
 	struct addr a;
 	int64_t now = daemon_now();
 	bool force = argc > 2 && strcmp(argv[argc - 1], "force") == 0;
-	char *end, left[DUR_STRLEN];
+	char *end, left[DUR_STRLEN], msg[160];
 
 	if (force)
 		argc--;
-	if (argc < 2 || argc > 3 || addr_parse_prefix(argv[1], false, &a) == -1) {
-		ctl_reply_status(r, EX_USAGE, "usage: ban ADDRESS[/LEN] "
-		    "[SECONDS] [force] (host bits of a prefix must be zero)");
+	if (argc < 2 || argc > 3) {
+		ctl_reply_status(r, EX_USAGE, "usage: dominoban ban "
+		    "ADDRESS[/LEN] [--for DURATION] [--force]");
+		return;
+	}
+	if (addr_parse_prefix(argv[1], false, &a) == -1) {
+		conf_value_bad_cidr(argv[1], msg, sizeof(msg));
+		ctl_reply_status(r, EX_USAGE, "%s", msg);
 		return;
 	}
 	if (argc == 3) {
@@ -362,7 +402,8 @@ h_ban(void *arg, int argc, char **argv, struct ctl_reply *r)
 		secs = strtoul(argv[2], &end, 10);
 		if (errno != 0 || *end != '\0' || argv[2][0] < '0' ||
 		    argv[2][0] > '9' || secs == 0 || secs > LEDGER_MANUAL_MAX) {
-			ctl_reply_status(r, EX_USAGE, "bad duration");
+			ctl_reply_status(r, EX_USAGE, "--for: from 1s to "
+			    "3650d");
 			return;
 		}
 	}
@@ -399,86 +440,6 @@ h_ban(void *arg, int argc, char **argv, struct ctl_reply *r)
 	    "held)" : "", dm->conf.dry_run ? " (dry run)" : "");
 }
 
-/* The bans covering host, one line each, into r. */
-static size_t
-tell_covering(struct daemon *dm, const struct addr *host, int64_t now,
-    struct ctl_reply *r)
-{
-	const struct ban *c[16];
-	char a[ADDR_STRLEN], left[32];
-	size_t n, i;
-
-	n = ledger_covering(dm->ledger, host, now, c, 16);
-	for (i = 0; i < n && i < 16; i++) {
-		addr_format(&c[i]->target, a, sizeof(a));
-		dur_format((double)(c[i]->expires - now), left,
-		    sizeof(left));
-		ctl_reply_printf(r, "  %s: origin %s, %s left, reason %s\n", a,
-		    c[i]->origin, left, c[i]->reason);
-	}
-	return n;
-}
-
-/* unban ADDRESS[/LEN], or unban covering ADDRESS: every ban covering it. */
-static void
-h_unban(void *arg, int argc, char **argv, struct ctl_reply *r)
-{
-	struct daemon *dm = arg;
-	const struct ban *c[64];
-	struct addr a, t[64];
-	int64_t now = daemon_now();
-	bool covering = argc == 3 && strcmp(argv[1], "covering") == 0;
-	const char *what = argv[argc - 1];
-	size_t n, i, done = 0, failed = 0;
-
-	if ((argc != 2 && !covering) ||
-	    addr_parse_prefix(what, false, &a) == -1) {
-		ctl_reply_status(r, EX_USAGE, "usage: unban [--covering] "
-		    "ADDRESS[/LEN]");
-		return;
-	}
-	if (covering) {
-		n = ledger_covering(dm->ledger, &a, now, c, 64);
-		for (i = 0; i < n && i < 64; i++)
-			t[i] = c[i]->target;
-		for (i = 0; i < n && i < 64; i++)
-			if (ledger_unban(dm->ledger, &t[i], "manual", now) == 0)
-				done++;
-		if (ledger_unban(dm->ledger, &a, "manual", now) == 0)
-			done++;
-		ledger_flush(dm->ledger, now, &failed);
-		if (done == 0) {
-			ctl_reply_status(r, EX_DATAERR, "%s is not banned and no "
-			    "ban covers it", what);
-			return;
-		}
-	} else if (ledger_unban(dm->ledger, &a, "manual", now) == 0) {
-		done = 1;
-		ledger_flush(dm->ledger, now, &failed);
-	} else {
-		if (tell_covering(dm, &a, now, r) > 0) {
-			ctl_reply_status(r, EX_DATAERR, "%s is not banned itself, "
-			    "but the bans above cover it: lift one with "
-			    "'dominoban unban PREFIX', or all of them with "
-			    "'dominoban unban --covering %s'", what, what);
-			return;
-		}
-		ctl_reply_status(r, EX_DATAERR, "%s is not banned", what);
-		return;
-	}
-	if (failed > 0) {
-		ctl_reply_status(r, EX_OSERR, "unbanned %s in the daemon, but "
-		    "the kernel refused to delete an element (see the log); "
-		    "the next check retries it", what);
-		return;
-	}
-	if (covering)
-		ctl_reply_status(r, 0, "unbanned %zu ban%s covering %s", done,
-		    done == 1 ? "" : "s", what);
-	else
-		ctl_reply_status(r, 0, "unbanned %s", what);
-}
-
 static void
 h_reload(void *arg, int argc, char **argv, struct ctl_reply *r)
 {
@@ -498,9 +459,12 @@ daemon_ctl_register(struct daemon *dm)
 	    ctl_register(dm->ctl, "metrics", false, h_metrics, dm) == -1 ||
 	    ctl_register(dm->ctl, "check", false, daemon_query_check, dm) ==
 		-1 ||
+	    ctl_register(dm->ctl, "history", false, daemon_banlog_history,
+		dm) == -1 ||
+	    ctl_register(dm->ctl, "config", false, h_config, dm) == -1 ||
 	    ctl_register(dm->ctl, "rollup", true, h_rollup, dm) == -1 ||
 	    ctl_register(dm->ctl, "ban", true, h_ban, dm) == -1 ||
-	    ctl_register(dm->ctl, "unban", true, h_unban, dm) == -1 ||
+	    ctl_register(dm->ctl, "unban", true, daemon_unban, dm) == -1 ||
 	    ctl_register(dm->ctl, "reload", true, h_reload, dm) == -1)
 		return -1;
 	return 0;

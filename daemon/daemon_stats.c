@@ -20,6 +20,12 @@
 #include "metrics.h"
 #include "stats.h"
 #include "wfile.h"
+#ifdef HAVE_CROWDSEC
+#include "crowdsec.h"
+#endif
+#ifdef HAVE_MQTT
+#include "cluster.h"
+#endif
 
 enum {
 	D_UPTIME, D_INFO, D_DRY, D_LINES, D_LONG, D_ROT, D_TRUNC, D_WRAPS,
@@ -29,9 +35,12 @@ enum {
 	D_ACTIVE, D_COVERED, D_DECIDED, D_REFUSED, D_BANERR, D_ACTIVE_BY,
 	D_EXPIRED, D_UNBANS, D_LIFTS, D_SPLITS, D_BANS_BY, D_ENDS_BY,
 	D_PACKETS, D_BYTES, D_CUT, D_RECONCILE, D_PUTBACK, D_REMOVED,
-	D_ADOPTED, D_REPAIRS, D_RESYNCS, D_ATTRIB, D_AMBIG, D_NOSESS,
+	D_ADOPTED, D_RESTORED, D_REPAIRS, D_RESYNCS, D_ATTRIB, D_AMBIG, D_NOSESS,
 	D_SESSOPEN, D_BLIND, D_SAVEFAIL, D_SAVEFAILS, D_SERVED,
-	D_CTLREF, D_CTLBAD, D_DENIED, D_LATENCY, D_TEXTFILE_ERR, D_N
+	D_CTLREF, D_CTLBAD, D_DENIED, D_LATENCY, D_TEXTFILE_ERR,
+	D_CL_UP, D_CL_PEERS, D_CL_CONNECTS, D_CL_DISCONNECTS, D_CL_BANS,
+	D_CL_UNBANS, D_CL_REFUSED, D_CL_EVENTS, D_CL_DROPPED,
+	D_CS_UP, D_CS_DECISIONS, D_CS_ALERTS, D_CS_WAITING, D_CS_ERRORS, D_N
 };
 
 #define STR_(x) #x
@@ -140,6 +149,9 @@ static const struct stats_def defs[D_N] = {
 	"removed", "Untracked elements deleted from the kernel by checks."},
     [D_ADOPTED] = {"adopted", "adopted_total", C, NULL, NULL, NULL,
 	"adopted at start", "Kernel elements adopted as bans at start."},
+    [D_RESTORED] = {"restored", "restored_total", C, NULL, NULL, NULL,
+	"restored at start", "Saved bans put back in the kernel at start "
+	"(after a reboot or a flushed ruleset)."},
     [D_REPAIRS] = {"repairs", "repairs_total", C, NULL, NULL, NULL,
 	"rebuilds after changes behind our back", "Table rebuilds after "
 	"someone else deleted from it."},
@@ -180,6 +192,40 @@ static const struct stats_def defs[D_N] = {
 	"the kernel took its ban."},
     [D_TEXTFILE_ERR] = {NULL, "textfile_errors_total", C, NULL, NULL, NULL,
 	NULL, "Failed writes of the metrics textfile."},
+    /* With a [cluster] section (docs/CLUSTER.md); its status has its own
+     * lines and JSON member (cluster_status_*). */
+    [D_CL_UP] = {NULL, "cluster_connected", G, NULL, NULL, NULL, NULL,
+	"1 while this node is connected to the cluster's MQTT broker."},
+    [D_CL_PEERS] = {NULL, "cluster_peers", G, NULL, NULL, NULL, NULL,
+	"Other nodes of the cluster heard from."},
+    [D_CL_CONNECTS] = {NULL, "cluster_connects_total", C, NULL, NULL, NULL,
+	NULL, "Connections made to the broker."},
+    [D_CL_DISCONNECTS] = {NULL, "cluster_disconnects_total", C, NULL, NULL,
+	NULL, NULL, "Connections to the broker lost."},
+    [D_CL_BANS] = {NULL, "cluster_bans_total", C, NULL, NULL, NULL, NULL,
+	"Bans shared: published by this node (out), taken from peers (in)."},
+    [D_CL_UNBANS] = {NULL, "cluster_unbans_total", C, NULL, NULL, NULL, NULL,
+	"Manual unbans shared: published (out), taken from peers (in)."},
+    [D_CL_REFUSED] = {NULL, "cluster_bans_refused_total", C, NULL, NULL,
+	NULL, NULL, "Peers' bans not taken, per reason."},
+    [D_CL_EVENTS] = {NULL, "cluster_events_total", C, NULL, NULL, NULL, NULL,
+	"Evidence events shared: sent (out), counted from peers (in)."},
+    [D_CL_DROPPED] = {NULL, "cluster_messages_dropped_total", C, NULL, NULL,
+	NULL, NULL, "Malformed cluster messages dropped."},
+    /* With a [crowdsec] section (docs/CROWDSEC.md), likewise. */
+    [D_CS_UP] = {NULL, "crowdsec_lapi_up", G, NULL, NULL, NULL, NULL,
+	"1 while the CrowdSec LAPI answers, else 0."},
+    [D_CS_DECISIONS] = {NULL, "crowdsec_decisions_total", C, NULL, NULL,
+	NULL, NULL, "Decisions pulled from the LAPI, per outcome: a ban made "
+	"or lengthened, a ban lifted, or skipped (other type, scope or "
+	"origin, allowlisted, too wide, malformed...)."},
+    [D_CS_ALERTS] = {NULL, "crowdsec_alerts_total", C, NULL, NULL, NULL,
+	NULL, "Alerts of this node's bans: queued, sent (the LAPI took them), "
+	"dropped from a full queue, rejected by the LAPI."},
+    [D_CS_WAITING] = {NULL, "crowdsec_alerts_waiting", G, NULL, NULL, NULL,
+	NULL, "Alerts queued, not yet sent."},
+    [D_CS_ERRORS] = {NULL, "crowdsec_errors_total", C, NULL, NULL, NULL,
+	NULL, "Failed pulls and pushes."},
 };
 #undef C
 #undef G
@@ -246,6 +292,12 @@ daemon_stats_read(struct daemon *dm)
 	metrics_read_start(&dm->mx, mono());
 }
 
+void
+daemon_stats_read_end(struct daemon *dm)
+{
+	metrics_read_end(&dm->mx);
+}
+
 /* ---- gathering ------------------------------------------------------------ */
 
 static void
@@ -286,6 +338,68 @@ add_bans(struct daemon *dm, struct stats *s, int64_t now)
 			stats_add_labels(s, &defs[D_ENDS_BY], dm->mx.ends[o][t],
 			    "origin", metrics_origin_name(o), "reason",
 			    metrics_end_name(t), NULL);
+}
+
+/* n values of d, value i with the label name = vals[i]. */
+static void
+add_each(struct stats *s, const struct stats_def *d, const char *name,
+    const char *const *vals, const uint64_t *v, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		stats_add_labels(s, d, v[i], name, vals[i], NULL);
+}
+
+/* The cluster's and CrowdSec's values, when built and configured. */
+static void
+add_peers(struct daemon *dm, struct stats *s)
+{
+#ifdef HAVE_MQTT
+	static const char *const dir[] = {"out", "in"};
+	static const char *const refused[] = {"allowlisted", "wide",
+	    "rate_limited", "other"};
+	struct cluster_figures cf;
+
+	if (dm->cluster != NULL) {
+		cluster_figures(dm->cluster, &cf);
+		stats_add(s, &defs[D_CL_UP], cf.connected);
+		stats_add(s, &defs[D_CL_PEERS], cf.peers);
+		stats_add(s, &defs[D_CL_CONNECTS], cf.connects);
+		stats_add(s, &defs[D_CL_DISCONNECTS], cf.disconnects);
+		add_each(s, &defs[D_CL_BANS], "direction", dir,
+		    (const uint64_t[]){cf.bans_out, cf.bans_in}, 2);
+		add_each(s, &defs[D_CL_UNBANS], "direction", dir,
+		    (const uint64_t[]){cf.unbans_out, cf.unbans_in}, 2);
+		add_each(s, &defs[D_CL_REFUSED], "reason", refused,
+		    (const uint64_t[]){cf.refused_allow, cf.refused_wide,
+		    cf.limited, cf.refused_other}, 4);
+		add_each(s, &defs[D_CL_EVENTS], "direction", dir,
+		    (const uint64_t[]){cf.events_out, cf.events_in}, 2);
+		stats_add(s, &defs[D_CL_DROPPED], cf.dropped);
+	}
+#endif
+#ifdef HAVE_CROWDSEC
+	static const char *const decided[] = {"banned", "lifted", "skipped"};
+	static const char *const alerts[] = {"queued", "sent", "dropped",
+	    "rejected"};
+	struct crowdsec_figures sf;
+
+	if (dm->crowdsec != NULL) {
+		crowdsec_figures(dm->crowdsec, &sf);
+		stats_add(s, &defs[D_CS_UP], sf.up);
+		add_each(s, &defs[D_CS_DECISIONS], "result", decided,
+		    (const uint64_t[]){sf.banned, sf.lifted, sf.skipped}, 3);
+		add_each(s, &defs[D_CS_ALERTS], "result", alerts,
+		    (const uint64_t[]){sf.alerts_queued, sf.alerts_sent,
+		    sf.alerts_dropped, sf.alerts_rejected}, 4);
+		stats_add(s, &defs[D_CS_WAITING], sf.queue);
+		stats_add(s, &defs[D_CS_ERRORS], sf.errors);
+	}
+#endif
+	(void)dm;
+	(void)s;
+	(void)add_each;
 }
 
 void
@@ -359,6 +473,7 @@ daemon_stats_gather(struct daemon *dm, struct stats *s)
 	stats_add(s, &defs[D_PUTBACK], ls.put_back);
 	stats_add(s, &defs[D_REMOVED], ls.removed);
 	stats_add(s, &defs[D_ADOPTED], ls.adopted);
+	stats_add(s, &defs[D_RESTORED], ls.restored);
 	stats_add(s, &defs[D_REPAIRS], dm->repairs);
 	stats_add(s, &defs[D_RESYNCS], dm->resyncs);
 	stats_add(s, &defs[D_ATTRIB], ds.attributed);
@@ -375,6 +490,7 @@ daemon_stats_gather(struct daemon *dm, struct stats *s)
 	stats_add(s, &defs[D_DENIED], ctl_denied(dm->ctl));
 	stats_add_hist(s, &defs[D_LATENCY], &dm->mx.latency);
 	stats_add(s, &defs[D_TEXTFILE_ERR], dm->textfile_errors);
+	add_peers(dm, s);
 }
 
 /* ---- the textfile ---------------------------------------------------------- */

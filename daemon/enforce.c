@@ -117,6 +117,16 @@ enforce_list(struct enforce *e, struct nft_entry **out)
 	return e->nft == NULL ? 0 : nft_list(e->nft, out);
 }
 
+struct nft_scan *
+enforce_scan(struct enforce *e)
+{
+	if (e->nft == NULL) {
+		errno = ENOTCONN;
+		return NULL;
+	}
+	return nft_scan_start(e->nft);
+}
+
 int
 enforce_lookup(struct enforce *e, const struct addr *host,
     struct nft_entry *h, struct nft_entry *net)

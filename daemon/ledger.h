@@ -79,6 +79,8 @@ struct ledger_stats {
 	uint64_t put_back;        /* elements put back by those */
 	uint64_t removed;         /* untracked elements deleted by those */
 	uint64_t adopted;         /* kernel elements adopted at start */
+	uint64_t restored;        /* bans put back in the kernel at start
+				     (the restore: no disagreement) */
 };
 
 struct ledger;
@@ -94,7 +96,7 @@ struct ledger;
  */
 typedef void (*ledger_observer)(void *arg, bool banned, const struct ban *b,
     const char *how, int64_t now);
-#define LEDGER_OBSERVERS 4
+#define LEDGER_OBSERVERS 8
 
 /* Add an observer. 0, or -1 with errno ENOSPC past LEDGER_OBSERVERS. */
 int ledger_observe(struct ledger *l, ledger_observer fn, void *arg);
@@ -167,6 +169,27 @@ size_t ledger_flush(struct ledger *l, int64_t now, size_t *failed);
  */
 size_t ledger_reconcile(struct ledger *l, int64_t now, const char *why,
     bool adopt);
+
+/*
+ * The periodic recheck, the same comparison as ledger_reconcile() in
+ * bounded steps, so that it never holds the loop: ledger_recheck_start()
+ * asks the kernel for a dump and returns the socket to watch (-1 when
+ * none started: in dry run, while one is in progress, or on an error,
+ * logged); ledger_recheck_read(), when it is readable, takes one reply
+ * (some hundreds of elements) and deletes what the table does not hold;
+ * it returns 1 once the dump is over (or failed): stop watching the
+ * socket, ledger_recheck_step() closes it. ledger_recheck_step(), once a
+ * second, then compares LEDGER_RECHECK_SLICE bans of the table with what
+ * was read and puts back what the kernel lacks; it returns true while a
+ * recheck is in progress. Changes the kernel takes meanwhile count as
+ * seen, so a ban added during the dump is not put back.
+ */
+int ledger_recheck_start(struct ledger *l, int64_t now);
+int ledger_recheck_read(struct ledger *l, int64_t now);
+bool ledger_recheck_step(struct ledger *l, int64_t now);
+/* Drop a recheck in progress, its socket closed (the caller stopped
+ * watching it). */
+void ledger_recheck_stop(struct ledger *l);
 
 /*
  * Restore one ban from the state file: pending until the next flush or

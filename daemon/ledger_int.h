@@ -18,6 +18,9 @@
 /* The kernel's remaining time may differ from ours by this many seconds
  * (the add's own delay, a slow tick) before it is refreshed. */
 #define LEDGER_DRIFT 60
+/* Bans the periodic recheck compares per step (each a hash lookup or
+ * two: well under a millisecond of the loop). */
+#define LEDGER_RECHECK_SLICE 4096
 
 enum role {
 	ROLE_NEW,        /* add of a new ban: refused -> the ban is dropped */
@@ -61,12 +64,23 @@ struct ledger {
 	struct hent *heap;
 	size_t nheap, capheap;
 	struct addr nest[LEDGER_NEST_MAX]; /* scratch for nested bans */
+	struct {                  /* the periodic recheck (ledger_recheck.c) */
+		struct nft_scan *scan; /* the dump being read, or NULL */
+		struct bans *seen;     /* what it read: absolute expiries */
+		bool read;             /* all of it is read: walk the table */
+		size_t at;             /* the walk's next ban */
+		size_t put, del;
+	} rc;
 	struct {
 		ledger_observer fn;
 		void *arg;
 	} obs[LEDGER_OBSERVERS];
 	size_t nobs;
 };
+
+/* The kernel took b (added or refreshed): a recheck in progress counts
+ * it as seen, whatever its dump said or will say. */
+void ledger_recheck_note(struct ledger *l, const struct ban *b);
 
 /* A prefix shorter than its family's width (a net set element). */
 bool ledger_is_net(const struct addr *a);

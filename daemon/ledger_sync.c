@@ -244,14 +244,24 @@ ledger_reconcile(struct ledger *l, int64_t now, const char *why, bool adopt_new)
 		put++;
 	}
 	bans_free(kernel);
+	if (adopt_new) {
+		/* At start the kernel lacking the saved bans (a reboot, a
+		 * flushed ruleset) is the restore's job, not a disagreement. */
+		l->st.restored += put;
+		put = 0;
+	}
 	if (put + del > 0) {
 		l->st.reconciles++;
 		l->st.put_back += put;
 		l->st.removed += del;
 		log_info("reconcile reason=%s put_back=%zu removed=%zu", why,
 		    put, del);
-		ledger_flush(l, now, NULL);
 	}
+	if (adopt_new && l->st.restored > 0)
+		log_info("restored bans=%llu into the kernel",
+		    (unsigned long long)l->st.restored);
+	if (put + del > 0 || adopt_new)
+		ledger_flush(l, now, NULL);
 	return put + del;
 }
 

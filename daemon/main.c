@@ -26,6 +26,8 @@ static const struct subcommand subcommands[] = {
 	{"unban", cmd_unban, "lift a ban"},
 	{"status", cmd_status, "show the daemon's state and counters"},
 	{"check", cmd_check, "is an address dropped, and why"},
+	{"history", cmd_history, "every ban and its end, per address or netblock"},
+	{"config", cmd_config, "the configuration in force, defaults included"},
 	{"metrics", cmd_metrics, "print the metrics (Prometheus text format)"},
 	{"reload", cmd_reload, "re-read configuration and patterns"},
 	{"test", cmd_test, "run pattern files over log files"},

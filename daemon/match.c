@@ -33,20 +33,10 @@
 #include "errs.h"
 #include "ini.h"
 #include "match_int.h"
+#include "near.h"
 #include "rfile.h"
 
 #define MAX_FILES 256
-
-/* Domino's line prefix: an optional thread block, an optional date and
- * time in any of the locale forms, and the block again (debug lines put
- * the date first). Every repetition is bounded. */
-#define PREFIX_RE                                                            \
-	"(?:\\[[0-9A-Fa-f]{1,8}:[0-9A-Fa-f]{1,8}-[0-9A-Fa-f]{1,16}\\] +)?"   \
-	"(?:[0-9]{1,4}[./-][0-9]{1,2}[./-][0-9]{1,4} +"                      \
-	"[0-9]{1,2}:[0-9]{2}(?::[0-9]{2}(?:[.,][0-9]{1,6})?)?"               \
-	"(?: *[AaPp][Mm])? +)?"                                              \
-	"(?:\\[[0-9A-Fa-f]{1,8}:[0-9A-Fa-f]{1,8}-[0-9A-Fa-f]{1,16}\\] +)?"
-#define IP_RE "(?<ip>[0-9A-Fa-f:.]{2,45})"
 
 static const char *const kind_names[] = {
     [MATCH_AUTH] = "auth",
@@ -61,6 +51,37 @@ static const char *const kind_names[] = {
 
 static const char *const services[] = {"smtp", "http", "ldap", "imap",
     "pop3", "tls"};
+#define NKINDS (sizeof(kind_names) / sizeof(kind_names[0]))
+#define NSERVICES (sizeof(services) / sizeof(services[0]))
+static const char *const keys[] = {"service", "kind", "weight", "prefilter",
+    "dedupe", "regex", "ignore"};
+
+/* "a, b or c" of v[from..n), into buf; returns buf. */
+static const char *
+valid_list(const char *const *v, size_t n, size_t from, char *buf,
+    size_t size)
+{
+	size_t i, off = 0;
+
+	buf[0] = '\0';
+	for (i = from; i < n && off < size; i++)
+		off += (size_t)snprintf(buf + off, size - off, "%s%s",
+		    i == from ? "" : i + 1 == n ? " or " : ", ", v[i]);
+	return buf;
+}
+
+/* "unknown WHAT 'val' (did you mean X?; valid: ...)" at file:line. */
+static void
+unknown(struct errs *e, const char *file, unsigned line, const char *what,
+    const char *val, const char *const *v, size_t n, size_t from)
+{
+	const char *best = near_best(val, v + from, n - from);
+	char list[256];
+
+	errs_add(e, file, line, "unknown %s '%.32s' (%s%s%svalid: %s)", what,
+	    val, best ? "did you mean " : "", best ? best : "", best ? "?; " :
+	    "", valid_list(v, n, from, list, sizeof(list)));
+}
 
 const char *
 match_kind_name(enum match_kind k)
@@ -86,78 +107,6 @@ own(struct matcher *m, const char *s, size_t n)
 	return c;
 }
 
-/* Replace %{prefix} and %{ip}; returns a malloc'd string or NULL. */
-static char *
-expand(const char *re)
-{
-	static const struct {
-		const char *name, *value;
-	} macros[] = {{"%{prefix}", PREFIX_RE}, {"%{ip}", IP_RE}};
-	size_t cap = strlen(re) * 2 + 1024, len = 0, i, n;
-	char *out = malloc(cap), *tmp;
-
-	if (out == NULL)
-		return NULL;
-	while (*re != '\0') {
-		for (i = 0; i < sizeof(macros) / sizeof(macros[0]); i++) {
-			n = strlen(macros[i].name);
-			if (strncmp(re, macros[i].name, n) == 0)
-				break;
-		}
-		if (i < sizeof(macros) / sizeof(macros[0])) {
-			n = strlen(macros[i].value);
-			re += strlen(macros[i].name);
-		} else {
-			n = 1;
-		}
-		if (len + n + 1 > cap) {
-			cap = (len + n + 1) * 2;
-			if ((tmp = realloc(out, cap)) == NULL) {
-				free(out);
-				return NULL;
-			}
-			out = tmp;
-		}
-		if (i < sizeof(macros) / sizeof(macros[0]))
-			memcpy(out + len, macros[i].value, n);
-		else
-			out[len] = *re++;
-		len += n;
-	}
-	out[len] = '\0';
-	return out;
-}
-
-static pcre2_code *
-compile(const char *re, bool jit, bool *jit_ok, const char *file,
-    unsigned line, struct errs *e)
-{
-	PCRE2_UCHAR msg[256];
-	PCRE2_SIZE off;
-	pcre2_code *code;
-	char *x;
-	int rc;
-
-	if ((x = expand(re)) == NULL) {
-		errs_add(e, file, line, "out of memory");
-		return NULL;
-	}
-	code = pcre2_compile((PCRE2_SPTR)x, PCRE2_ZERO_TERMINATED,
-	    PCRE2_NEVER_UTF | PCRE2_NEVER_BACKSLASH_C, &rc, &off, NULL);
-	free(x);
-	if (code == NULL) {
-		pcre2_get_error_message(rc, msg, sizeof(msg));
-		errs_add(e, file, line, "regex error at offset %zu: %s",
-		    (size_t)off, (char *)msg);
-		return NULL;
-	}
-	/* SELinux execmem or MemoryDenyWriteExecute make the JIT fail:
-	 * the interpreter then runs the same pattern. */
-	if (jit && pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) != 0)
-		*jit_ok = false;
-	return code;
-}
-
 static void
 pattern_free(struct pattern *p)
 {
@@ -174,7 +123,7 @@ parse_kind(const char *v, enum match_kind *k)
 {
 	size_t i;
 
-	for (i = 1; i < sizeof(kind_names) / sizeof(kind_names[0]); i++) {
+	for (i = 1; i < NKINDS; i++) {
 		if (strcmp(v, kind_names[i]) == 0) {
 			*k = (enum match_kind)i;
 			return 0;
@@ -205,6 +154,7 @@ struct section_src {
 	const char *ignores[MAX_IGNORES];
 	unsigned ignore_lines[MAX_IGNORES];
 	size_t nignores;
+	bool bad_service, bad_kind; /* reported already: no cascade */
 };
 
 static int
@@ -215,27 +165,33 @@ finish(struct matcher *m, const struct pattern *file_pats, struct pattern *p,
 	const struct pattern *q;
 	const char *file = p->info.file;
 	unsigned line = p->info.line;
+	char list[256];
 	int errs = 0, n;
 	size_t i;
 
-	if (p->info.service == NULL) {
-		errs_add(e, file, line, "pattern %s: no service", p->info.id);
+	if (p->info.service == NULL && !src->bad_service) {
+		errs_add(e, file, line, "pattern %s: no service (service = "
+		    "%s)", p->info.id, valid_list(services, NSERVICES, 0,
+		    list, sizeof(list)));
 		errs++;
 	}
-	if (p->info.kind == 0) {
-		errs_add(e, file, line, "pattern %s: no kind", p->info.id);
+	if (p->info.kind == 0 && !src->bad_kind) {
+		errs_add(e, file, line, "pattern %s: no kind (kind = %s)",
+		    p->info.id, valid_list(kind_names, NKINDS, 1, list,
+		    sizeof(list)));
 		errs++;
 	}
 	if (src->regex == NULL) {
 		errs_add(e, file, line, "pattern %s: no regex", p->info.id);
 		return -1;
 	}
-	p->re = compile(src->regex, jit, jit_ok, file, src->regex_line, e);
+	p->re = match_re_compile(src->regex, p->info.id, jit, jit_ok, file,
+	    src->regex_line, e);
 	if (p->re == NULL)
 		return -1;
 	for (i = 0; i < src->nignores; i++) {
-		p->ignore[i] = compile(src->ignores[i], jit, jit_ok, file,
-		    src->ignore_lines[i], e);
+		p->ignore[i] = match_re_compile(src->ignores[i], p->info.id,
+		    jit, jit_ok, file, src->ignore_lines[i], e);
 		if (p->ignore[i] == NULL)
 			return -1;
 		p->nignore++;
@@ -248,7 +204,8 @@ finish(struct matcher *m, const struct pattern *file_pats, struct pattern *p,
 	p->g_msgs = n > 0 ? (uint32_t)n : 0;
 	/* Only rejections that Domino may log without the address may lack
 	 * it; they are attributed to SMTP sessions later. */
-	if (p->g_ip == 0 && p->info.kind != MATCH_UNKNOWN_RCPT &&
+	if (p->g_ip == 0 && p->info.kind != 0 &&
+	    p->info.kind != MATCH_UNKNOWN_RCPT &&
 	    p->info.kind != MATCH_RELAY) {
 		errs_add(e, file, line, "pattern %s: regex has no (?<ip>...) "
 		    "capture", p->info.id);
@@ -264,6 +221,13 @@ finish(struct matcher *m, const struct pattern *file_pats, struct pattern *p,
 			break;
 		}
 	}
+	if (errs == 0 && p->prefilter == NULL)
+		errs_add(&m->warn, file, line, "pattern %s: no prefilter: its "
+		    "regex runs on every line read%s; a prefilter (a literal "
+		    "every matching line holds) lets other lines cost no "
+		    "regex run", p->info.id, match_re_anchored(p->re) ? "" :
+		    ", and with no ^ anchor it is tried at every position of "
+		    "the line");
 	return errs > 0 ? -1 : 0;
 }
 
@@ -280,6 +244,7 @@ load_text(struct matcher *m, const char *file, char *text, bool jit,
 	unsigned lineno = 0, before = e->count;
 	char *line, *next, *key, *val, *eq, *end;
 	const char *fname;
+	bool skip = false;
 
 	if ((fname = own(m, file, strlen(file))) == NULL)
 		return -1;
@@ -297,8 +262,9 @@ load_text(struct matcher *m, const char *file, char *text, bool jit,
 			end = strchr(key, ']');
 			if (end == NULL || end[1] != '\0') {
 				errs_add(e, fname, lineno, "malformed section "
-				    "header");
+				    "header (expected [ID])");
 				p = NULL;
+				skip = true;
 				continue;
 			}
 			*end = '\0';
@@ -307,6 +273,7 @@ load_text(struct matcher *m, const char *file, char *text, bool jit,
 				    "'%.64s' (letters, digits, - _ . only)",
 				    key + 1);
 				p = NULL;
+				skip = true;
 				continue;
 			}
 			tmp = realloc(pats, (npats + 1) * sizeof(*pats));
@@ -322,6 +289,7 @@ load_text(struct matcher *m, const char *file, char *text, bool jit,
 			    NULL)
 				goto nomem;
 			memset(&src, 0, sizeof(src));
+			skip = false;
 			continue;
 		}
 		if ((eq = strchr(key, '=')) == NULL) {
@@ -332,22 +300,24 @@ load_text(struct matcher *m, const char *file, char *text, bool jit,
 		val = ini_trim(eq + 1);
 		key = ini_trim(key);
 		if (p == NULL) {
-			errs_add(e, fname, lineno, "'%.32s' outside a [pattern] "
-			    "section", key);
+			/* After a bad header its keys are not errors too. */
+			if (!skip)
+				errs_add(e, fname, lineno, "'%.32s' outside a "
+				    "[pattern] section", key);
 			continue;
 		}
 		if (strcmp(key, "service") == 0) {
-			for (i = 0; i < sizeof(services) / sizeof(services[0]);
-			     i++)
+			for (i = 0; i < NSERVICES; i++)
 				if (strcmp(val, services[i]) == 0)
 					p->info.service = services[i];
-			if (p->info.service == NULL)
-				errs_add(e, fname, lineno, "unknown service "
-				    "'%.32s'", val);
+			if ((src.bad_service = p->info.service == NULL))
+				unknown(e, fname, lineno, "service", val,
+				    services, NSERVICES, 0);
 		} else if (strcmp(key, "kind") == 0) {
-			if (parse_kind(val, &p->info.kind) == -1)
-				errs_add(e, fname, lineno, "unknown kind "
-				    "'%.32s'", val);
+			if ((src.bad_kind = parse_kind(val, &p->info.kind) ==
+				-1))
+				unknown(e, fname, lineno, "kind", val,
+				    kind_names, NKINDS, 1);
 		} else if (strcmp(key, "weight") == 0) {
 			errno = 0;
 			p->info.weight = strtod(val, &end);
@@ -389,7 +359,8 @@ load_text(struct matcher *m, const char *file, char *text, bool jit,
 				src.ignores[src.nignores++] = val;
 			}
 		} else {
-			errs_add(e, fname, lineno, "unknown key '%.32s'", key);
+			unknown(e, fname, lineno, "key", key, keys,
+			    sizeof(keys) / sizeof(keys[0]), 0);
 		}
 	}
 	if (p != NULL)
@@ -675,6 +646,12 @@ match_load_text(const char *name, const char *text, size_t len,
 		return NULL;
 	add_text(m, name, text, len, jit, &jit_ok, err);
 	return load_done(m, jit && jit_ok, err);
+}
+
+const char *
+match_warnings(const struct matcher *m)
+{
+	return m->warn.text;
 }
 
 void

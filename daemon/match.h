@@ -89,6 +89,13 @@ struct matcher *match_load(const char *const *dirs, size_t ndirs,
 struct matcher *match_load_text(const char *name, const char *text,
     size_t len, unsigned flags, struct errs *err);
 
+/*
+ * What loaded but deserves a word, as "file:line: message" lines ("" when
+ * none): a pattern without a prefilter, whose regex runs on every line.
+ * Owned by m.
+ */
+const char *match_warnings(const struct matcher *m);
+
 /* Release a matcher and everything it owns. */
 void match_free(struct matcher *m);
 

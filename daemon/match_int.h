@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "errs.h"
 #include "match.h"
 #include "mlit.h"
 
@@ -43,6 +44,15 @@ struct literal {
  * when there are two or more; shorter ones each by memmem(). */
 #define MATCH_MLIT_MIN 12
 
+/* match_re.c: compile re (a pattern file's text, macros not expanded) for
+ * pattern id; *jit_ok turns false when the JIT refuses it. Errors go to e
+ * at file:line, with the offset in re as written. Returns NULL on error. */
+pcre2_code *match_re_compile(const char *re, const char *id, bool jit,
+    bool *jit_ok, const char *file, unsigned line, struct errs *e);
+
+/* Can code match only at the start of a line (^, or PCRE2_ANCHORED)? */
+bool match_re_anchored(const pcre2_code *code);
+
 struct matcher {
 	struct pattern *pats;
 	size_t npats;
@@ -59,6 +69,7 @@ struct matcher {
 	pcre2_match_context *mctx;
 	bool jit;
 	struct match_stats st;
+	struct errs warn;      /* what loaded, but costs (match_warnings) */
 };
 
 #endif

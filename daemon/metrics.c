@@ -88,12 +88,20 @@ void
 metrics_read_start(struct metrics *m, double t)
 {
 	m->batch_start = t;
+	m->reading = true;
+}
+
+void
+metrics_read_end(struct metrics *m)
+{
+	m->reading = false;
 }
 
 void
 metrics_decided(struct metrics *m)
 {
-	m->waiting++;
+	if (m->reading)
+		m->waiting++;
 }
 
 void

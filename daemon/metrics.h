@@ -52,6 +52,7 @@ struct metrics {
 	struct stats_hist latency;   /* seconds */
 	double batch_start;          /* monotonic seconds the read began */
 	uint64_t waiting;            /* decided bans the kernel has not taken */
+	bool reading;                /* between read_start and read_end */
 };
 
 /* Zero m and set the latency buckets. */
@@ -71,7 +72,12 @@ const char *metrics_kind_name(unsigned k);
 /* A batch of log lines starts being read at monotonic time t (seconds). */
 void metrics_read_start(struct metrics *m, double t);
 
-/* A ban was decided from the lines of the current batch. */
+/* The batch is read and decided. Bans decided outside a batch (from a
+ * peer's evidence) have no line read here: their latency is not observed. */
+void metrics_read_end(struct metrics *m);
+
+/* A ban was decided; from the lines of the current batch if one is being
+ * read. */
 void metrics_decided(struct metrics *m);
 
 /*

@@ -7,6 +7,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -187,68 +188,201 @@ to_prefix(const struct addr *start, const struct addr *end, struct addr *p)
 	addr_mask(p, start, len > max ? max : len);
 }
 
+/* Append the elements of one set's dump l (of set id) to *out as
+ * entries: hosts as they are, interval starts paired with their ENDs
+ * into prefixes (l is sorted for that). 0, or -1 with ENOMEM. */
+static int
+take_set(struct rawlist *l, enum set_id id, struct nft_entry **out,
+    size_t *count, size_t *cap)
+{
+	const struct raw *open;
+	struct addr p;
+	size_t i;
+
+	if (id == SET_HOST4 || id == SET_HOST6) {
+		for (i = 0; i < l->n; i++)
+			if (push(out, count, cap, &l->v[i].key,
+				l->v[i].timeout, l->v[i].expires) == -1)
+				goto oom;
+		return 0;
+	}
+	/* Pair interval starts with the END that follows; an END with no
+	 * open start is an orphan left by an expiry (the start expired, the
+	 * END has no timeout). No orphan lies inside a live block: a block
+	 * added over an expired one (nft_apply's dropped delete) makes the
+	 * kernel collect the expired elements in its way (6.18; check_nft
+	 * tests it). */
+	if (l->n > 1) /* qsort's base may not be NULL (an empty set) */
+		qsort(l->v, l->n, sizeof(*l->v), cmp_raw);
+	open = NULL;
+	for (i = 0; i <= l->n; i++) {
+		if (i < l->n && l->v[i].end && open == NULL)
+			continue;
+		if (open != NULL) {
+			to_prefix(&open->key, i < l->n && l->v[i].end ?
+			    &l->v[i].key : NULL, &p);
+			if (push(out, count, cap, &p, open->timeout,
+				open->expires) == -1)
+				goto oom;
+			open = NULL;
+			if (i < l->n && l->v[i].end)
+				continue;
+		}
+		if (i < l->n)
+			open = &l->v[i];
+	}
+	return 0;
+oom:
+	errno = ENOMEM;
+	return -1;
+}
+
 ssize_t
 nft_list(struct nft *n, struct nft_entry **out)
 {
-	size_t count = 0, cap = 0, i;
+	size_t count = 0, cap = 0;
 	struct rawlist l;
-	struct addr p;
-	const struct raw *open;
 	enum set_id id;
+	int rc;
 
 	*out = NULL;
 	for (id = SET_HOST4; id <= SET_NET6; id++) {
 		memset(&l, 0, sizeof(l));
-		if (dump_set(n, id, &l) == -1 || l.oom) {
-			free(l.v);
-			goto fail;
+		rc = dump_set(n, id, &l);
+		if (rc == 0 && l.oom) {
+			errno = ENOMEM;
+			rc = -1;
 		}
-		if (id == SET_HOST4 || id == SET_HOST6) {
-			for (i = 0; i < l.n; i++)
-				if (push(out, &count, &cap, &l.v[i].key,
-					l.v[i].timeout, l.v[i].expires) == -1)
-					goto oom;
-			free(l.v);
-			continue;
-		}
-		/* Pair interval starts with the END that follows; an END
-		 * with no open start is an orphan left by an expiry (the
-		 * start expired, the END has no timeout). No orphan lies
-		 * inside a live block: a block added over an expired one
-		 * (nft_apply's dropped delete) makes the kernel collect the
-		 * expired elements in its way (6.18; check_nft tests it). */
-		if (l.n > 1) /* qsort's base may not be NULL (an empty set) */
-			qsort(l.v, l.n, sizeof(*l.v), cmp_raw);
-		open = NULL;
-		for (i = 0; i <= l.n; i++) {
-			if (i < l.n && l.v[i].end && open == NULL)
-				continue;
-			if (open != NULL && (i == l.n || l.v[i].end ||
-						!l.v[i].end)) {
-				to_prefix(&open->key, i < l.n && l.v[i].end ?
-				    &l.v[i].key : NULL, &p);
-				if (push(out, &count, &cap, &p, open->timeout,
-					open->expires) == -1)
-					goto oom;
-				open = NULL;
-				if (i < l.n && l.v[i].end)
-					continue;
-			}
-			if (i < l.n)
-				open = &l.v[i];
-		}
+		if (rc == 0)
+			rc = take_set(&l, id, out, &count, &cap);
 		free(l.v);
-		continue;
-oom:
-		free(l.v);
-		errno = ENOMEM;
-		goto fail;
+		if (rc == -1) {
+			free(*out);
+			*out = NULL;
+			return -1;
+		}
 	}
 	return (ssize_t)count;
+}
+
+/* ---- the same dump, a step at a time ------------------------------------ */
+
+struct nft_scan {
+	struct mnl_socket *nl;    /* our own, non-blocking */
+	uint32_t portid, seq;
+	char table[32];
+	enum set_id id;           /* the set being read; past SET_NET6: done */
+	struct rawlist raw;       /* its elements not yet handed out */
+	struct nft_entry *out;    /* what the last step handed out */
+	size_t nout, capout;
+	char req[NFT_MSG_MAX] __attribute__((aligned(8)));
+	char buf[65536] __attribute__((aligned(8)));
+};
+
+/* Ask for the elements of set s->id. 0, or -1 with errno. */
+static int
+scan_ask(struct nft_scan *s)
+{
+	struct nft tmp;
+	struct nftnl_set *set;
+	struct nlmsghdr *nlh;
+
+	memset(&tmp, 0, sizeof(tmp));
+	memcpy(tmp.table, s->table, sizeof(tmp.table));
+	if ((set = nft_set_new(&tmp, s->id)) == NULL)
+		return -1;
+	nlh = nftnl_nlmsg_build_hdr(s->req, NFT_MSG_GETSETELEM, NFPROTO_INET,
+	    NLM_F_DUMP, ++s->seq);
+	nftnl_set_elems_nlmsg_build_payload(nlh, set);
+	nftnl_set_free(set);
+	s->raw.n = 0;
+	s->raw.oom = 0;
+	s->raw.family = s->id == SET_HOST4 || s->id == SET_NET4 ? AF_INET :
+	    AF_INET6;
+	return mnl_socket_sendto(s->nl, nlh, nlh->nlmsg_len) == -1 ? -1 : 0;
+}
+
+struct nft_scan *
+nft_scan_start(struct nft *n)
+{
+	struct nft_scan *s = calloc(1, sizeof(*s));
+	int fd;
+
+	if (s == NULL)
+		return NULL;
+	memcpy(s->table, n->table, sizeof(s->table));
+	s->seq = (uint32_t)time(NULL);
+	s->id = SET_HOST4;
+	if ((s->nl = nft_socket(0, &s->portid)) == NULL)
+		goto fail;
+	fd = mnl_socket_get_fd(s->nl);
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1 ||
+	    scan_ask(s) == -1)
+		goto fail;
+	return s;
 fail:
-	free(*out);
+	nft_scan_free(s);
+	return NULL;
+}
+
+int
+nft_scan_fd(const struct nft_scan *s)
+{
+	return mnl_socket_get_fd(s->nl);
+}
+
+ssize_t
+nft_scan_step(struct nft_scan *s, const struct nft_entry **out, bool *done)
+{
+	ssize_t r;
+	int rc;
+
 	*out = NULL;
-	return -1;
+	s->nout = 0;
+	*done = s->id > SET_NET6;
+	if (*done)
+		return 0;
+	r = recv(mnl_socket_get_fd(s->nl), s->buf, sizeof(s->buf),
+	    MSG_DONTWAIT);
+	if (r == -1)
+		return errno == EAGAIN || errno == EWOULDBLOCK ||
+		    errno == EINTR ? 0 : -1;
+	rc = mnl_cb_run(s->buf, (size_t)r, s->seq, s->portid, setelem_cb,
+	    &s->raw);
+	if (rc == MNL_CB_ERROR)
+		return -1;
+	if (s->raw.oom) {
+		errno = ENOMEM;
+		return -1;
+	}
+	/* Hosts go out as they come; a net set's starts and ENDs are
+	 * paired once all of it is read. */
+	if (rc == MNL_CB_STOP || s->id == SET_HOST4 || s->id == SET_HOST6) {
+		if (take_set(&s->raw, s->id, &s->out, &s->nout,
+			&s->capout) == -1)
+			return -1;
+		s->raw.n = 0;
+	}
+	if (rc == MNL_CB_STOP) {
+		s->id++;
+		if (s->id <= SET_NET6 && scan_ask(s) == -1)
+			return -1;
+		*done = s->id > SET_NET6;
+	}
+	*out = s->out;
+	return (ssize_t)s->nout;
+}
+
+void
+nft_scan_free(struct nft_scan *s)
+{
+	if (s == NULL)
+		return;
+	if (s->nl != NULL)
+		mnl_socket_close(s->nl);
+	free(s->raw.v);
+	free(s->out);
+	free(s);
 }
 
 /* ---- one address ------------------------------------------------------ */

@@ -37,21 +37,6 @@ SOCK=$T/mqtt.sock
 TOPIC=dominoban/v1
 
 # ---- the broker ------------------------------------------------------------
-BROKER_PID=
-broker_start() {
-	cat >"$T/mosquitto.conf" <<EOF
-listener 0 $SOCK
-allow_anonymous true
-persistence false
-user root
-log_dest file $T/mosquitto.log
-EOF
-	rm -f "$SOCK"
-	"$MOSQUITTO" -c "$T/mosquitto.conf" &
-	BROKER_PID=$!
-	DAEMON_PIDS="$DAEMON_PIDS $BROKER_PID"
-	wait_until 10 test -S "$SOCK" || fail "mosquitto did not start: $(cat "$T/mosquitto.log")"
-}
 broker_kill() {
 	kill -KILL "$BROKER_PID"
 	wait "$BROKER_PID" 2>/dev/null
@@ -176,6 +161,31 @@ wait_until 10 eval 'test "$(stat_of 2 refused_allowlisted)" -ge 1' ||
 	fail "node 2 did not refuse the allowlisted ban: $(cli 2 status)"
 node_lacks 2 host4 192.0.2.77 || fail "node 2 banned an address it allowlists"
 echo "ok: node 2 refuses a peer's ban of an address it allowlists"
+
+# ---- the cluster in the metrics --------------------------------------------
+cli 1 metrics >"$T/m1" || fail "metrics on node 1"
+cli 2 metrics >"$T/m2" || fail "metrics on node 2"
+expect_eq "node 1 connected (metric)" "$(metric dominoban_cluster_connected "$T/m1")" 1
+expect_eq "node 1's peers (metric)" "$(metric dominoban_cluster_peers "$T/m1")" 2
+# Node 1 published its manual bans (3 so far), node 2 took them but the
+# allowlisted one, and counted node 1's and 3's evidence (2 + 2 events).
+[ "$(metric 'dominoban_cluster_bans_total{direction="out"}' "$T/m1")" -ge 2 ] ||
+	fail "node 1's published bans: $(grep cluster_bans "$T/m1")"
+[ "$(metric 'dominoban_cluster_bans_total{direction="in"}' "$T/m2")" -ge 1 ] ||
+	fail "node 2's peer bans: $(grep cluster_bans "$T/m2")"
+expect_eq "node 2's allowlisted refusals (metric)" \
+	"$(metric 'dominoban_cluster_bans_refused_total{reason="allowlisted"}' "$T/m2")" \
+	"$(stat_of 2 refused_allowlisted)"
+[ "$(metric 'dominoban_cluster_events_total{direction="in"}' "$T/m2")" -ge 4 ] ||
+	fail "node 2's peer evidence: $(grep cluster_events "$T/m2")"
+# Node 3 holds node 1's ban of 192.0.2.77 (node 2 refused it).
+cli 3 metrics >"$T/m3" || fail "metrics on node 3"
+expect_eq "node 3's active peer bans (metric)" \
+	"$(metric 'dominoban_bans_active{origin="peer",family="ipv4",tier="host"}' "$T/m3")" 1
+promtool_check "$T/m1"
+dashboard_has_metrics dominoban_cluster_ "$T/m1"
+promtool_check "$T/m2"
+echo "ok: the cluster's counters are in the metrics"
 
 # ---- the broker down for 5 s while node 1 bans -------------------------------
 broker_kill

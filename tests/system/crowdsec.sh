@@ -98,6 +98,20 @@ $DB status --json | jq -e '.crowdsec.pulled.allowlisted >= 1' >/dev/null ||
 	fail "allowlisted decision not counted: $($DB status --json)"
 echo "ok: a decision for an allowlisted address is not applied"
 
+# The client in the metrics.
+$DB metrics >"$T/m" || fail "metrics"
+expect_eq "LAPI up (metric)" "$(metric dominoban_crowdsec_lapi_up "$T/m")" 1
+[ "$(metric 'dominoban_crowdsec_decisions_total{result="banned"}' "$T/m")" -ge 2 ] ||
+	fail "pulled bans: $(grep crowdsec_decisions "$T/m")"
+[ "$(metric 'dominoban_crowdsec_decisions_total{result="skipped"}' "$T/m")" -ge 1 ] ||
+	fail "skipped decisions (the allowlisted one): $(grep crowdsec_decisions "$T/m")"
+expect_eq "alerts sent (metric)" "$(metric 'dominoban_crowdsec_alerts_total{result="sent"}' "$T/m")" 1
+grep -q '^dominoban_bans_active{origin="crowdsec",family="ipv4",tier="host"} [1-9]' "$T/m" ||
+	fail "CrowdSec bans by origin: $(grep bans_active "$T/m")"
+promtool_check "$T/m"
+dashboard_has_metrics dominoban_crowdsec_ "$T/m"
+echo "ok: the CrowdSec client's counters are in the metrics"
+
 # list: origins, and the filter.
 $DB list --origin crowdsec >"$T/list" 2>/dev/null || fail "list --origin"
 grep -q '^203\.0\.113\.9 .*crowdsec:cscli' "$T/list" ||

@@ -127,8 +127,12 @@ for b in "10.90.0.0/16 net4 $r_net" "2001:db8:bad::9 host6 $r_v6"; do
 done
 in_set $TABLE host4 198.51.100.99 && fail "the expired ban was restored"
 $DB list 2>/dev/null | grep -q '^198\.51\.100\.99 ' && fail "the expired ban is listed"
-grep -q 'info: reconcile reason=restore put_back=[1-9]' "$T/daemon.err" ||
+grep -q 'info: restored bans=[1-9][0-9]* into the kernel' "$T/daemon.err" ||
 	fail "no restore record: $(cat "$T/daemon.err")"
+# A restore is no repair: status says restored, and no disagreement.
+$DB status >"$T/status" 2>&1 || fail "status: $(cat "$T/status")"
+grep -q '^kernel checks: *0 disagreements (0 put back, 0 removed, 0 adopted at start, [1-9][0-9]* restored at start' "$T/status" ||
+	fail "the restore is not said plainly: $(grep 'kernel checks' "$T/status")"
 expect_eq "lines read after the reboot" "$(lines_read)" 0
 echo "ok: reboot: every unexpired ban restored, the expired one not"
 

@@ -76,6 +76,72 @@ wait_until() {
 	return 0
 }
 
+# use_browser: set BROWSER to a headless browser (Debian
+# chromium-headless-shell or chromium), or skip loudly.
+use_browser() {
+	local b
+	for b in chromium-headless-shell chromium chromium-browser; do
+		if command -v "$b" >/dev/null; then
+			BROWSER=$(command -v "$b")
+			return 0
+		fi
+	done
+	skip "no headless browser (Debian: chromium-headless-shell or chromium)"
+}
+
+# browser ARGS...: the headless browser of use_browser, no network of its
+# own, a private profile in T, bounded in time; its stderr in
+# $T/browser.err.
+browser() {
+	timeout 120 "$BROWSER" --headless --no-sandbox --disable-gpu \
+		--disable-background-networking --disable-component-update \
+		--no-first-run --user-data-dir="$T/profile" "$@" 2>>"$T/browser.err"
+}
+
+# metric NAME{LABELS} FILE: the value of one sample in a Prometheus
+# exposition, or nothing.
+metric() {
+	awk -v k="$1" '$1 == k { print $2 }' "$2"
+}
+
+# promtool_check FILE: promtool check metrics accepts FILE; without
+# promtool (Debian: prometheus) a note, and on.
+promtool_check() {
+	if ! command -v promtool >/dev/null; then
+		echo "note: promtool not installed (Debian: prometheus): $1 not checked"
+		return 0
+	fi
+	promtool check metrics <"$1" >"$T/promtool.out" 2>&1 ||
+		fail "promtool: $(cat "$T/promtool.out")"
+}
+
+# dashboard_has_metrics PREFIX FILE: every metric of the Grafana dashboard
+# whose name starts with PREFIX is in the exposition FILE.
+dashboard_has_metrics() {
+	local m
+	for m in $(grep -o "\\b$1[a-z_]*" "$TOP_SRCDIR/packaging/grafana/dominoban.json" | sort -u); do
+		grep -q "^# TYPE $m " "$2" || fail "the dashboard's $m is not in the exposition"
+	done
+}
+
+# broker_start: a mosquitto broker (MOSQUITTO) on the UNIX socket SOCK,
+# without persistence, its log in $T/mosquitto.log; sets BROKER_PID.
+BROKER_PID=
+broker_start() {
+	cat >"$T/mosquitto.conf" <<EOF
+listener 0 $SOCK
+allow_anonymous true
+persistence false
+user root
+log_dest file $T/mosquitto.log
+EOF
+	rm -f "$SOCK"
+	"$MOSQUITTO" -c "$T/mosquitto.conf" &
+	BROKER_PID=$!
+	DAEMON_PIDS="$DAEMON_PIDS $BROKER_PID"
+	wait_until 10 test -S "$SOCK" || fail "mosquitto did not start: $(cat "$T/mosquitto.log")"
+}
+
 # expect_eq WHAT GOT WANT
 expect_eq() {
 	[ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"

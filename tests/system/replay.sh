@@ -136,8 +136,11 @@ grep -q "5 duplicates ignored\|15 duplicates ignored" "$T/stderr" ||
 # An allowlisted relay never appears, whatever it does.
 printf '[allow]\ncidrs = 198.51.100.0/24\n' >"$T/allow.conf"
 $DOMINOBAN --config "$T/allow.conf" replay --patterns "$PAT" "$T/guess.log" \
-	>"$T/out" 2>/dev/null
+	>"$T/out" 2>"$T/err"
 expect_eq "allowlisted bans" "$(wc -l <"$T/out")" 0
+# ... and is named, with what it did.
+grep -q "^replay: the allowlist saved 1 address (their events were not counted): 198.51.100.7 (5 events)$" "$T/err" ||
+	fail "the saved address is not named: $(cat "$T/err")"
 
 # Usage errors.
 $DOMINOBAN --config "$T/empty.conf" replay >/dev/null 2>&1

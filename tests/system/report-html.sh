@@ -10,14 +10,7 @@ set -u
 . "$TOP_SRCDIR/tests/system/lib.sh"
 make_tmpdir
 command -v python3 >/dev/null || skip "python3 missing: the week's truth is computed with it"
-BROWSER=
-for b in chromium-headless-shell chromium chromium-browser; do
-	if command -v "$b" >/dev/null; then
-		BROWSER=$(command -v "$b")
-		break
-	fi
-done
-[ -n "$BROWSER" ] || skip "no headless browser (Debian: chromium-headless-shell or chromium)"
+use_browser
 export TZ=UTC
 ART=${TOP_BUILDDIR:-.}/tests/artefacts
 mkdir -p "$ART"
@@ -31,14 +24,6 @@ $DB report --rollup "$T/week.rollup" --since 7d --format html --output "$T/repor
 	fail "report --format html"
 $DB report --rollup "$T/week.rollup" --since 7d --format json >"$T/report.json" ||
 	fail "report --format json"
-
-# browser ARGS...: the headless browser, no network of its own, a private
-# profile, bounded in time.
-browser() {
-	timeout 120 "$BROWSER" --headless --no-sandbox --disable-gpu \
-		--disable-background-networking --disable-component-update \
-		--no-first-run --user-data-dir="$T/profile" "$@" 2>>"$T/browser.err"
-}
 
 browser --dump-dom "file://$T/report.html" >"$T/dom.html" || fail "the browser: $(tail -5 "$T/browser.err")"
 expect_eq "charts in the rendered DOM" "$(grep -o '<svg' "$T/dom.html" | wc -l)" 2

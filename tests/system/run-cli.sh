@@ -36,10 +36,18 @@ printf '[daemon]\nlogs = %s\ncolour = blue\n' "$LOG" >"$T/badkey.conf"
 expect_eq "run -n on an unknown key" \
 	"$(rc_of "$DOMINOBAN" --config "$T/badkey.conf" run -n)" 78
 grep -q "badkey.conf:3: .*colour" "$T/err" || fail "no file:line: $(cat "$T/err")"
+printf '[daemon]\nlogs = %s\nlog = x\n[scor]\n' "$LOG" >"$T/badkey.conf"
+expect_eq "run -n on a misspelt key and section" \
+	"$(rc_of "$DOMINOBAN" --config "$T/badkey.conf" run -n)" 78
+grep -qF "badkey.conf:3: unknown key 'log' in [daemon] (did you mean logs?)" "$T/err" ||
+	fail "no suggestion for 'log': $(cat "$T/err")"
+grep -qF "badkey.conf:4: unknown section [scor] (did you mean [score]?)" "$T/err" ||
+	fail "no suggestion for [scor]: $(cat "$T/err")"
 printf '[nft]\n\naction = explode\n' >"$T/badval.conf"
 expect_eq "run -n on a bad value" \
 	"$(rc_of "$DOMINOBAN" --config "$T/badval.conf" run -n)" 78
-grep -q "badval.conf:3: " "$T/err" || fail "no file:line: $(cat "$T/err")"
+grep -qF "badval.conf:3: action: 'explode': expected drop or reject" "$T/err" ||
+	fail "no file:line, value and forms: $(cat "$T/err")"
 expect_eq "run -n on a missing configuration" \
 	"$(rc_of "$DOMINOBAN" --config "$T/missing.conf" run -n)" 66
 echo "ok: run -n"
@@ -80,6 +88,23 @@ for args in "" "not-an-address" "10.20.30.1/24" "198.51.100.21 --for xyz" \
 	expect_eq "ban $args" "$(rc_of $DB ban $args)" 64
 done
 in_set $TABLE host4 198.51.100.21 && fail "a refused ban reached the kernel"
+# Errors in the CLI's words: the value, what is wrong, the forms.
+expect_eq "ban 10.20.30.1/24" "$(rc_of $DB ban 10.20.30.1/24)" 64
+grep -qF "'10.20.30.1/24' has host bits set (did you mean 10.20.30.0/24?)" "$T/err" ||
+	fail "ban 10.20.30.1/24 said: $(cat "$T/err")"
+expect_eq "ban not-an-address" "$(rc_of $DB ban not-an-address)" 64
+grep -qF "'not-an-address' is not an address or a CIDR block" "$T/err" ||
+	fail "ban not-an-address said: $(cat "$T/err")"
+grep -qi 'SECONDS\|usage: ban\b' "$T/err" && fail "socket words in: $(cat "$T/err")"
+# Every option a usage line shows, --help describes.
+for c in list status ban unban check metrics reload run test replay report; do
+	$DOMINOBAN $c --help >"$T/help" 2>&1 || fail "$c --help exited $?"
+	for o in $(head -n 2 "$T/help" | grep -o -- '--[a-z-]*' | sort -u); do
+		[ "$o" = --config ] && continue # global: dominoban --help
+		[ "$(grep -c -- "$o" "$T/help")" -ge 2 ] ||
+			fail "$c --help shows $o but does not describe it: $(cat "$T/help")"
+	done
+done
 # A bad --for names the units and the maximum.
 expect_eq "ban --for 5x" "$(rc_of $DB ban 198.51.100.21 --for 5x)" 64
 grep -q "units s, m, h, d, w.* to 3650d" "$T/err" || fail "ban --for 5x said: $(cat "$T/err")"

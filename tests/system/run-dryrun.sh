@@ -31,6 +31,8 @@ grep -q 'info: ban addr=198\.51\.100\.9 .* dry_run=yes' "$T/daemon.err" ||
 	fail "no dry-run ban record: $(cat "$T/daemon.err")"
 $DB list 2>&1 >/dev/null | grep -q 'dry run' || fail "list does not say dry run"
 $DB status | grep -q 'DRY RUN' || fail "status does not say dry run"
+$DB status | grep -q "^nftables table: *none (dry run: inet $TABLE is not created" ||
+	fail "status does not say that no table exists: $($DB status | head -3)"
 $DB status --json | grep -q '"dry_run":true' || fail "status --json: no dry_run"
 expect_eq "manual ban in dry run" "$($DB ban 198.51.100.40 >/dev/null 2>&1; echo $?)" 0
 wait_until 5 listed 198.51.100.40 || fail "the manual dry-run ban is not listed"

@@ -45,7 +45,14 @@ mkdir "$T/badpat"
 printf '[x]\nservice = smtp\nkind = auth\nregex = (%%{ip}\n' >"$T/badpat/a.pat"
 $DOMINOBAN test --patterns "$T/badpat" "$T/domino.log" >/dev/null 2>"$T/err"
 expect_eq "bad pattern exit" "$?" 78
-grep -q "a.pat:4: regex error" "$T/err" || fail "no file:line in: $(cat "$T/err")"
+grep -q "a.pat:4: pattern x: regex error at offset 6 of the regex as written" "$T/err" ||
+	fail "no file:line and offset as written in: $(cat "$T/err")"
+# A pattern without a prefilter loads, with a warning that says its cost.
+printf '[x]\nservice = smtp\nkind = auth\nregex = failed %%{ip}\n' >"$T/badpat/a.pat"
+$DOMINOBAN test --patterns "$T/badpat" "$T/domino.log" >/dev/null 2>"$T/err"
+expect_eq "pattern without prefilter exit" "$?" 0
+grep -q "a.pat:1: pattern x: no prefilter: its regex runs on every line read, and with no ^ anchor" "$T/err" ||
+	fail "no cost warning in: $(cat "$T/err")"
 $DOMINOBAN test >/dev/null 2>&1
 expect_eq "no file exit" "$?" 64
 $DOMINOBAN test --help >/dev/null

@@ -173,9 +173,39 @@ START_TEST(test_decimal_only)
 		const char *line, *want;
 	} cases[] = {
 	    {"[score]\nnet_min_hosts = 0x10\n", "t.conf:2: net_min_hosts: "
-		"'0x10' is not a decimal whole number from 1 to 64"},
+		"'0x10' is not a decimal whole number (1 to 64)"},
 	    {"[score]\nhost_threshold = 0x10\n", "t.conf:2: host_threshold: "
-		"'0x10' is not a decimal number from 0.1 to 1000000"},
+		"'0x10' is not a decimal number (0.1 to 1000000)"},
+	    {"[score]\nhost_threshold = five\n", "t.conf:2: host_threshold: "
+		"'five' is not a decimal number (0.1 to 1000000)"},
+	    {"[score]\nhost_threshold = 2000000\n", "t.conf:2: host_threshold: "
+		"'2000000' is out of range (0.1 to 1000000)"},
+	    {"[allow]\ncidrs = 203.0.113.7/24\n", "t.conf:2: cidrs: "
+		"'203.0.113.7/24' has host bits set (did you mean "
+		"203.0.113.0/24?)"},
+	    {"[allow]\ncidrs = 2001:db8::1/32\n", "'2001:db8::1/32' has host "
+		"bits set (did you mean 2001:db8::/32?)"},
+	    {"[allow]\ncidrs = 192.0.2.300\n", "t.conf:2: cidrs: "
+		"'192.0.2.300' is not an address or a CIDR block (192.0.2.7, "
+		"192.0.2.0/24, 2001:db8::/32)"},
+	    {"[nft]\naction = explode\n", "t.conf:2: action: 'explode': "
+		"expected drop or reject"},
+	    {"[nft]\nkill_sessions = maybe\n", "'maybe': expected yes or no"},
+	    {"[nft]\ntable = a-b\n", "t.conf:2: table: 'a-b': expected a "
+		"table name of 1 to 31 letters, digits or _"},
+	    {"[daemon]\ndate_order = ymd\n", "'ymd': expected dmy"},
+	    {"[scor]\nhost_threshold = 5\n", "t.conf:1: unknown section "
+		"[scor] (did you mean [score]?); the sections are: daemon, "
+		"score, ban, nft, metrics, report, allow, crowdsec, cluster"},
+	    {"[allowlist]\ncidrs = 192.0.2.1\n", "unknown section [allowlist] "
+		"(did you mean [allow]?)"},
+	    {"[ban]\nban_tim = 1h\n", "t.conf:2: unknown key 'ban_tim' in "
+		"[ban] (did you mean ban_time?)"},
+	    {"[ban]\nhost_threshold = 5\n", "t.conf:2: 'host_threshold' is a "
+		"key of [score], not of [ban]"},
+	    {"[ban]\nxyzzy = 5\n", "unknown key 'xyzzy' in [ban]; its keys "
+		"are: ban_time, ban_factor, ban_max, history_forget, "
+		"history_max"},
 	    {"[score]\nhost_threshold = inf\n", "'inf' is not a decimal"},
 	    {"[score]\nhost_threshold = nan\n", "'nan' is not a decimal"},
 	    {"[score]\nhost_threshold = 1e3\n", "'1e3' is not a decimal"},
@@ -183,11 +213,11 @@ START_TEST(test_decimal_only)
 	    {"[score]\nhost_threshold = 5.\n", "'5.' is not a decimal"},
 	    {"[score]\nhost_threshold = +5\n", "'+5' is not a decimal"},
 	    {"[score]\nmax_records = 0x1000\n", "t.conf:2: max_records: "
-		"'0x1000' is not a decimal whole number from 1024 to 67108864"},
+		"'0x1000' is not a decimal whole number (1024 to 67108864)"},
 	    {"[score]\nnet4_prefix = 0x10\n", "'0x10' is not a decimal whole"},
 	    {"[score]\nnet4_prefix = -0\n", "'-0' is not a decimal whole"},
 	    {"[nft]\npriority = 0x10\n", "t.conf:2: priority: '0x10' is not "
-		"a decimal whole number from -400 to 400"},
+		"a decimal whole number (-400 to 400)"},
 	    {"[score]\nhalf_life = 0x10m\n", "t.conf:2: half_life: '0x10m' "
 		"is not a duration: seconds, or numbers with units s, m, h, d, "
 		"w, largest first (90, 1.5h, 1h30m, 2d12h), from 1s to 30d"},
@@ -385,7 +415,7 @@ START_TEST(test_cluster)
 	    {"[cluster]\nbroker = unix:/s\ntopic = a/#\n", "topic prefix"},
 	    {"[cluster]\nbroker = unix:/s\nshare = all\n", "bans+evidence"},
 	    {"[cluster]\nbroker = unix:/s\nevidence_weight = 1.5\n",
-		"from 0 to 1"},
+		"evidence_weight: '1.5' is out of range (0 to 1)"},
 	    {"[cluster]\nbroker = mqtts://192.0.2.1\ncert_file = /c\n",
 		"go together"},
 	    {"[cluster]\nbroker = mqtt://192.0.2.1\nca_file = /c\n",
@@ -528,6 +558,88 @@ START_TEST(test_crowdsec)
 }
 END_TEST
 
+/* conf_show(c) as a malloc'd string. */
+static char *
+shown(const struct conf *c, bool json)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(conf_show(c, json, f), 0);
+	ck_assert_int_eq(fclose(f), 0);
+	return buf;
+}
+
+/* The effective configuration reads back to itself: the defaults, and a
+ * file that sets every section (crowdsec and cluster on), odd numbers and
+ * durations that no unit writes exactly. */
+START_TEST(test_show_round_trip)
+{
+	static const char *files[] = {
+	    "",
+	    "[daemon]\nlogs = /a/notes.log /b/console.log\ndry_run = yes\n"
+	    "date_order = mdy\n[score]\nhalf_life = 90061\n"
+	    "host_threshold = 2.5\nnet_threshold = 0.1\nwide4_prefix = 16\n"
+	    "dedupe_window = 0.25\n[ban]\nban_time = 1h30m\nban_factor = 1.7\n"
+	    "history_records = 50\n[nft]\nports = 25 587 465\naction = reject\n"
+	    "priority = -10\n[metrics]\ntextfile = /t/db.prom\n"
+	    "[allow]\ncidrs = 192.0.2.0/24 2001:db8::/32\nown_addresses = no\n"
+	    "[crowdsec]\npassword_file = /etc/p\nmachine_id = mx1\n"
+	    "bouncer_key_file = /etc/k\npull_interval = 0.5\norigins = cscli\n"
+	    "[cluster]\nbroker = unix:/run/m.sock\nnode = mx1\n"
+	    "share = bans\nevidence_weight = 0.333\n"
+	    "username = mx1\npassword_file = /etc/mqtt.pw\n",
+	};
+	struct conf c, back;
+	struct errs e;
+	char *one, *two, *json;
+	size_t i;
+
+	for (i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		ck_assert_msg(parse(&c, files[i], &e) == 0, "%s", e.text);
+		one = shown(&c, false);
+		ck_assert_msg(parse(&back, one, &e) == 0, "%s\n%s", e.text,
+		    one);
+		two = shown(&back, false);
+		ck_assert_str_eq(one, two);
+		/* Every key of the table once; the secrets by path only. */
+		ck_assert_ptr_nonnull(strstr(one, "\nhistory_records = "));
+		ck_assert_ptr_nonnull(strstr(one, "\nhalf_life = "));
+		json = shown(&c, true);
+		ck_assert_msg(json[0] == '{' && json[strlen(json) - 2] == '}',
+		    "%s", json);
+		if (i == 1) {
+			ck_assert_ptr_nonnull(strstr(one, "\n[crowdsec]\n"));
+			ck_assert_ptr_nonnull(strstr(one, "\npassword_file = "
+			    "/etc/mqtt.pw\n"));
+			ck_assert_ptr_nonnull(strstr(one, "\nhalf_life = "
+			    "90061\n"));
+			ck_assert_ptr_nonnull(strstr(one, "\nban_time = "
+			    "1h30m\n"));
+			ck_assert_ptr_nonnull(strstr(one, "\ncidrs = "
+			    "192.0.2.0/24 2001:db8::/32\n"));
+			ck_assert_ptr_nonnull(strstr(json, "\"ports\":[25,587,"
+			    "465]"));
+			ck_assert_ptr_nonnull(strstr(json, "\"evidence_weight\":"
+			    "0.333"));
+		} else {
+			ck_assert_ptr_nonnull(strstr(one, "# [crowdsec]: not "
+			    "configured"));
+			ck_assert_ptr_null(strstr(json, "\"crowdsec\""));
+			ck_assert_ptr_nonnull(strstr(one, "# textfile = "
+			    "(none)\n"));
+		}
+		free(one);
+		free(two);
+		free(json);
+		conf_free(&c);
+		conf_free(&back);
+	}
+}
+END_TEST
+
 static Suite *
 conf_suite(void)
 {
@@ -537,6 +649,7 @@ conf_suite(void)
 	tcase_add_test(tc, test_defaults);
 	tcase_add_test(tc, test_every_type);
 	tcase_add_test(tc, test_metrics_keys);
+	tcase_add_test(tc, test_show_round_trip);
 	suite_add_tcase(s, tc);
 	tc = tcase_create("errors");
 	tcase_add_test(tc, test_errors_collected);

@@ -9,6 +9,7 @@
 
 #include <check.h>
 #include <errno.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,6 +137,28 @@ kstate(struct ledger *l, const char *s)
 
 	ck_assert_msg(b != NULL, "%s not in the ledger", s);
 	return (enum ban_kstate)b->kstate;
+}
+
+/* Make the kernel disagree with a ledger holding 198.51.100.1, behind its
+ * back: that element deleted, 203.0.113.9 added (and with count 3, the
+ * block 192.0.2.0/24). */
+static void
+disagree(struct nft *n, struct nft_op *op, size_t count)
+{
+	memset(op, 0, count * sizeof(*op));
+	op[0].e.target = A("198.51.100.1");
+	op[0].kind = NFT_OP_DEL;
+	op[1].e.target = A("203.0.113.9");
+	op[1].e.timeout_ms = 3600000;
+	op[1].kind = NFT_OP_ADD;
+	op[1].group = 1;
+	if (count > 2) {
+		op[2].e.target = A("192.0.2.0/24");
+		op[2].e.timeout_ms = 3600000;
+		op[2].kind = NFT_OP_ADD;
+		op[2].group = 2;
+	}
+	ck_assert_uint_eq(nft_apply(n, op, count), 0);
 }
 
 /* A wider net ban replaces the narrower elements in one transaction; they
@@ -292,14 +315,7 @@ START_TEST(test_reconcile_both_ways)
 	ck_assert_int_eq(ban(l, "198.51.100.1", 600, T0), 0);
 	ck_assert_int_eq(ban(l, "198.51.100.2", 600, T0), 0);
 	ledger_flush(l, T0, NULL);
-	memset(op, 0, sizeof(op));
-	op[0].e.target = A("198.51.100.1");
-	op[0].kind = NFT_OP_DEL;
-	op[1].e.target = A("203.0.113.9");
-	op[1].e.timeout_ms = 3600000;
-	op[1].kind = NFT_OP_ADD;
-	op[1].group = 1;
-	ck_assert_uint_eq(nft_apply(n, op, 2), 0);
+	disagree(n, op, 2);
 	ck_assert_uint_eq(ledger_reconcile(l, T0 + 1, "test", false), 2);
 	ck_assert(in_kernel(e, "198.51.100.1", NULL));
 	ck_assert(!in_kernel(e, "203.0.113.9", NULL));
@@ -312,6 +328,80 @@ START_TEST(test_reconcile_both_ways)
 	ck_assert(in_kernel(e, "203.0.113.9", NULL));
 	ck_assert_str_eq(bans_find(ledger_bans(l), &op[1].e.target)->origin,
 	    "kernel");
+	nft_close(n);
+	teardown(l, e);
+}
+END_TEST
+
+/* The periodic recheck does the same in steps: the dump read a reply at a
+ * time, the table compared a slice at a time; a ban the kernel takes
+ * meanwhile is not put back, what it lacks is, and foreign elements of
+ * both kinds of set are deleted. */
+START_TEST(test_recheck_in_slices)
+{
+	struct enforce *e;
+	struct ledger *l = setup(&e);
+	struct nft *n = nft_open("dbtest");
+	struct ledger_stats st;
+	struct nft_op op[3];
+	struct pollfd pfd;
+	char s[32];
+	int fd, rc, reads = 0, steps = 0, i;
+
+	ck_assert_ptr_nonnull(n);
+	/* More bans than one reply holds and than one slice compares. */
+	for (i = 0; i < 5000; i++) {
+		snprintf(s, sizeof(s), "10.1.%d.%d", i / 250, i % 250 + 1);
+		ck_assert_int_eq(ban(l, s, 600, T0), 0);
+	}
+	ck_assert_int_eq(ban(l, "198.51.100.1", 600, T0), 0);
+	ledger_flush(l, T0, NULL);
+	disagree(n, op, 3);
+
+	fd = ledger_recheck_start(l, T0 + 1);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ledger_recheck_start(l, T0 + 1), -1); /* one at a time */
+	ck_assert(ledger_recheck_step(l, T0 + 1)); /* still reading */
+	pfd.fd = fd;
+	pfd.events = POLLIN;
+	do {
+		ck_assert_int_eq(poll(&pfd, 1, 2000), 1);
+		rc = ledger_recheck_read(l, T0 + 1);
+		reads++;
+		if (reads == 1) {
+			/* Taken by the kernel while the dump is read. */
+			ck_assert_int_eq(ban(l, "198.51.100.7", 600, T0 + 1), 0);
+			ledger_flush(l, T0 + 1, NULL);
+		}
+	} while (rc == 0);
+	ck_assert_int_gt(reads, 2);
+	ledger_flush(l, T0 + 1, NULL);
+	ck_assert(!in_kernel(e, "203.0.113.9", NULL));
+	ck_assert(!in_kernel(e, "192.0.2.0/24", NULL));
+	ck_assert(!in_kernel(e, "198.51.100.1", NULL)); /* not yet */
+	while (ledger_recheck_step(l, T0 + 2)) {
+		steps++;
+		ledger_flush(l, T0 + 2, NULL);
+	}
+	ledger_flush(l, T0 + 2, NULL);
+	ck_assert_int_ge(steps, 1); /* 5,002 bans: two slices */
+	ck_assert(in_kernel(e, "198.51.100.1", NULL));
+	ck_assert(in_kernel(e, "198.51.100.7", NULL));
+	ledger_get_stats(l, T0 + 2, &st);
+	ck_assert_uint_eq(st.put_back, 1);
+	ck_assert_uint_eq(st.removed, 2);
+	ck_assert_uint_eq(st.reconciles, 1);
+	/* Over: a new one may start, and finds nothing to do. */
+	fd = ledger_recheck_start(l, T0 + 3);
+	ck_assert_int_ge(fd, 0);
+	pfd.fd = fd;
+	do {
+		ck_assert_int_eq(poll(&pfd, 1, 2000), 1);
+	} while (ledger_recheck_read(l, T0 + 3) == 0);
+	while (ledger_recheck_step(l, T0 + 3))
+		;
+	ledger_get_stats(l, T0 + 3, &st);
+	ck_assert_uint_eq(st.reconciles, 1);
 	nft_close(n);
 	teardown(l, e);
 }
@@ -454,6 +544,7 @@ suite(void)
 	tcase_add_test(tc, test_refused_not_held);
 	tcase_add_test(tc, test_allowlist_split);
 	tcase_add_test(tc, test_reconcile_both_ways);
+	tcase_add_test(tc, test_recheck_in_slices);
 	tcase_add_test(tc, test_refuses_what_is_no_attacker);
 	tcase_add_test(tc, test_restore_caps);
 	tcase_add_test(tc, test_extend_and_expiry);

@@ -190,10 +190,15 @@ START_TEST(test_latency)
 	metrics_flushed(&m);
 	/* A restored or reconciled local ban after the flush: no latency. */
 	metrics_ban(&m, "local", 0, 200.0);
+	/* Decided from a peer's evidence, outside a read: no latency. */
+	metrics_read_end(&m);
+	metrics_decided(&m);
+	metrics_ban(&m, "local", 0, 300.0);
+	metrics_flushed(&m);
 	ck_assert_uint_eq(m.latency.counts[0] + m.latency.counts[1] +
 	    m.latency.counts[2], 1);
 	ck_assert_uint_eq(m.latency.counts[2], 1); /* 0.3 ms: <= 0.0005 */
-	ck_assert_uint_eq(m.bans[METRICS_LOCAL][0], 2);
+	ck_assert_uint_eq(m.bans[METRICS_LOCAL][0], 3);
 	ck_assert_uint_eq(m.bans[METRICS_MANUAL][METRICS_KIND_MANUAL], 1);
 	metrics_end(&m, "local", "expired");
 	metrics_end(&m, "peer:x", "manual");
