@@ -440,6 +440,7 @@ cluster_on_message(struct mosquitto *m, void *arg,
 	struct addr target;
 
 	(void)m;
+	cl->rx_msgs++;
 	switch (cluster_wire_topic(cl->prefix, msg->topic, &target, node)) {
 	case CLUSTER_TOPIC_BAN:
 		if (msg->payloadlen == 0)
