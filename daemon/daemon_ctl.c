@@ -291,22 +291,31 @@ h_status(void *arg, int argc, char **argv, struct ctl_reply *r)
 	stats_free(&s);
 }
 
-/* metrics: the Prometheus text exposition. */
+/* Answer with the len bytes of buf, which is freed; buf NULL: there was no
+ * memory to build them. */
 static void
-h_metrics(void *arg, int argc, char **argv, struct ctl_reply *r)
+reply_body(struct ctl_reply *r, char *buf, size_t len)
 {
-	size_t len;
-	char *buf;
-
-	(void)argc;
-	(void)argv;
-	if ((buf = daemon_stats_prom(arg, &len)) == NULL) {
+	if (buf == NULL) {
 		ctl_reply_status(r, EX_OSERR, "out of memory");
 		return;
 	}
 	ctl_reply_write(r, buf, len);
 	free(buf);
 	ctl_reply_status(r, 0, "ok");
+}
+
+/* metrics: the Prometheus text exposition. */
+static void
+h_metrics(void *arg, int argc, char **argv, struct ctl_reply *r)
+{
+	size_t len = 0;
+	char *buf;
+
+	(void)argc;
+	(void)argv;
+	buf = daemon_stats_prom(arg, &len);
+	reply_body(r, buf, len);
 }
 
 /* config [json]: the configuration in force (conf_show()): what the
@@ -345,19 +354,15 @@ static void
 h_rollup(void *arg, int argc, char **argv, struct ctl_reply *r)
 {
 	struct daemon *dm = arg;
-	size_t len;
+	size_t len = 0;
 	char *buf;
 
 	(void)argc;
 	(void)argv;
 	daemon_rollup_sample(dm, daemon_now());
-	if (rollup_format(&dm->rollup, &buf, &len) == -1) {
-		ctl_reply_status(r, EX_OSERR, "out of memory");
-		return;
-	}
-	ctl_reply_write(r, buf, len);
-	free(buf);
-	ctl_reply_status(r, 0, "ok");
+	if (rollup_format(&dm->rollup, &buf, &len) == -1)
+		buf = NULL;
+	reply_body(r, buf, len);
 }
 
 /* Why the ledger refused a ban of what (errno e), for the CLI. */

@@ -147,14 +147,20 @@ enforce_list(struct enforce *e, struct nft_entry **out)
 	return e->nft == NULL ? 0 : nft_list(e->nft, out);
 }
 
-struct nft_scan *
-enforce_scan(struct enforce *e)
+ssize_t
+enforce_list_apart(struct enforce *e, struct nft_entry **out)
 {
-	if (e->nft == NULL) {
-		errno = ENOTCONN;
-		return NULL;
-	}
-	return nft_scan_start(e->nft);
+	struct nft *n;
+	ssize_t k;
+
+	*out = NULL;
+	if (e->nft == NULL)
+		return 0;
+	if ((n = nft_open(nft_table_name(e->nft))) == NULL)
+		return -1;
+	k = nft_list(n, out);
+	nft_close(n);
+	return k;
 }
 
 int

@@ -73,9 +73,9 @@ size_t enforce_apply(struct enforce *e, struct nft_op *ops, size_t n);
  * with errno (in dry run: 0). */
 ssize_t enforce_list(struct enforce *e, struct nft_entry **out);
 
-/* The same dump a step at a time (nft_scan_start() and the rest, nft.h):
- * NULL with errno, ENOTCONN in dry run. */
-struct nft_scan *enforce_scan(struct enforce *e);
+/* The same, on a netlink socket of its own: for a child process, which
+ * must leave the parent's socket alone. */
+ssize_t enforce_list_apart(struct enforce *e, struct nft_entry **out);
 
 /* The kernel's elements dropping host (nft_lookup()): the NFT_LOOKUP_*
  * bits, or -1 with errno (ENOTCONN in dry run: there is no table). */

@@ -146,7 +146,6 @@ valid_id(const char *s)
 	return n > 0 && n <= 64;
 }
 
-/* Finish the section being parsed: check it and compile it. */
 /* Where a section's regex and ignore lines are, for error messages. */
 struct section_src {
 	const char *regex;
@@ -157,6 +156,7 @@ struct section_src {
 	bool bad_service, bad_kind; /* reported already: no cascade */
 };
 
+/* Finish the section being parsed: check it and compile it. */
 static int
 finish(struct matcher *m, const struct pattern *file_pats, struct pattern *p,
     const struct section_src *src, bool jit, bool *jit_ok,
@@ -248,20 +248,13 @@ load_text(struct matcher *m, const char *file, char *text, bool jit,
 	struct section_src src;
 	size_t npats = 0, i;
 	unsigned lineno = 0, before = e->count;
-	char *line, *next, *key, *val, *eq, *end;
+	char *next, *key, *val, *eq, *end;
 	const char *fname;
 	bool skip = false;
 
 	if ((fname = own(m, file, strlen(file))) == NULL)
 		return -1;
-	for (line = text; line != NULL; line = next) {
-		lineno++;
-		next = strchr(line, '\n');
-		if (next != NULL)
-			*next++ = '\0';
-		key = ini_trim(line);
-		if (*key == '\0' || *key == '#' || *key == ';')
-			continue;
+	for (next = text; (key = ini_next(&next, &lineno)) != NULL;) {
 		if (*key == '[') {
 			if (p != NULL)
 				finish(m, pats, p, &src, jit, jit_ok, e);
@@ -513,9 +506,9 @@ build_mlit(struct matcher *m)
  * Each pattern records the literal its prefilter holds, so a candidate
  * line is never searched again for what the buffer search already found:
  * hostile lines that carry the literals cost one regex run, not twenty
- * memmem() calls. (Searching literals that share a long substring as that
- * substring was tried: fewer passes, but glibc's memmem skips less with a
- * shorter needle, and the total did not change.)
+ * memmem() calls. Literals that share a long substring are not searched
+ * as that substring: fewer passes, but glibc's memmem skips less with a
+ * shorter needle, and the total is the same.
  */
 static void
 build_literals(struct matcher *m)
@@ -590,6 +583,8 @@ load_done(struct matcher *m, bool jit, struct errs *err)
 		goto fail;
 	}
 	m->jit = jit;
+	for (i = 0; i < m->npats; i++)
+		m->pats[i].info.index = (unsigned)i;
 	/* Room for every capture of the largest regex (ignore lines too):
 	 * with fewer pairs pcre2_match() returns 0, so the pattern would
 	 * never hit and the ignore line never drop anything. */

@@ -43,6 +43,7 @@ struct match_pattern {
 	const char *file;      /* where it was defined, for messages */
 	unsigned line;
 	const char *dedupe;    /* its dedupe group (dedupe.h), or NULL */
+	unsigned index;        /* its place: match_pattern_at(m, index) */
 };
 
 /* One hit. Pointers are valid until the next match call or match_free(). */
