@@ -126,7 +126,7 @@ START_TEST(test_peek)
 	size_t n;
 	int i;
 
-	engine();
+	reset();
 	conf.wide4_prefix = 16;
 	d = start();
 	ck_assert_int_eq(addr_parse("192.0.2.7", 9, &a), 0);
