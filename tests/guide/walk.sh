@@ -187,8 +187,8 @@ fi
 # ---- may we walk here? -----------------------------------------------------
 [ "$(id -u)" = 0 ] || skip "needs root (installs the package; run on a throwaway Debian 12 machine)"
 command -v apt-get >/dev/null && command -v dpkg >/dev/null || skip "needs apt-get and dpkg (Debian)"
-for c in nft setfacl getfacl runuser setpriv unshare nsenter zcat gzip; do
-	command -v $c >/dev/null || skip "needs $c (nftables, acl, util-linux, gzip)"
+for c in nft ip setfacl getfacl runuser setpriv unshare nsenter zcat gzip pgrep; do
+	command -v $c >/dev/null || skip "needs $c (nftables, iproute2, acl, util-linux, gzip, procps)"
 done
 dpkg -s dominoban >/dev/null 2>&1 && skip "the dominoban package is installed here: the walk would remove it"
 for f in /local /var/log/dominoban.log /root/dominoban-replay.txt /run/dominoban.pid /etc/dominoban; do
@@ -250,7 +250,10 @@ ok "fake $N: notes.log, an archived notes_*.log.gz, IBM_TECHNICAL_SUPPORT/consol
 # never reach the host's firewall.
 unshare -n sleep infinity &
 HOLD=$!
-sleep 0.2
+# Until unshare(2) has run, HOLD is still in the host's namespace.
+own_ns() { [ "$(readlink /proc/"$HOLD"/ns/net)" != "$(readlink /proc/$$/ns/net)" ]; }
+for _ in $(seq 100); do own_ns && break; sleep 0.1; done
+own_ns || fail "unshare -n did not make a network namespace within 10 s"
 nsenter -t "$HOLD" -n ip link set lo up || fail "cannot enter the network namespace"
 # `less` (step 8) pages only on a terminal; a minimal image may lack it.
 mkdir "$W/bin"
@@ -374,15 +377,22 @@ check_live() {
 	out_has "table inet dominoban"
 	in_kernel $ATTACKER || fail "the dry-run ban of $ATTACKER is not in the kernel after going live: $(cat "$OUT")"
 	ok "live: no DRY RUN, $ATTACKER's ban from dry run is in the kernel"
+	# "If something deletes the table, dominoban rebuilds it at once with
+	# every ban in it."
+	nsx nft delete table inet dominoban || fail "cannot delete the table"
+	wait_for 20 in_kernel $ATTACKER || fail "the deleted table did not come back with $ATTACKER's ban"
+	ok "a deleted table comes back with the ban"
 }
 check_day() {
 	in_kernel 203.0.113.0/24 && fail "203.0.113.0/24 still in the kernel after unban"
 	out_has "$ATTACKER"
 	grep -Eq "^dropped by: *$ATTACKER \(host\)" "$OUT" || fail "check does not say which ban drops $ATTACKER: $(cat "$OUT")"
+	grep -q "203.0.113.0/24.*manual" "$OUT" || fail "history does not show the /24 banned and lifted by hand: $(cat "$OUT")"
+	grep -q "^cidrs = $RELAY " "$OUT" || fail "config does not show the [allow] cidrs of step 5: $(cat "$OUT")"
 	# Section 14's reload, which no systemd block stands for.
 	run_block nosystemd-reload
 	wait_for 5 answers || fail "the daemon stopped answering after reload"
-	ok "ban and unban of a /24 by hand, reload (dominoban reload and section 14's)"
+	ok "check names the host ban; ban, unban and history of a /24 by hand; config shows [allow]; reload (dominoban reload and section 14's)"
 }
 check_report() {
 	[ -s "$WD/week.html" ] || fail "no week.html"
