@@ -68,6 +68,36 @@ enforce_close(struct enforce *e)
 	free(e);
 }
 
+int
+enforce_set_dry(struct enforce *e, const struct conf *c, bool dry)
+{
+	int saved;
+
+	if (dry == (e->nft == NULL))
+		return 0;
+	if (!dry) {
+		if ((e->nft = nft_open(c->table)) == NULL)
+			return -1;
+		if (enforce_setup(e, c) == 0)
+			return 0;
+		saved = errno;
+		nft_close(e->nft);
+		e->nft = NULL;
+		errno = saved;
+		return -1;
+	}
+	/* Our table only (nft_teardown refuses anyone else's); gone already
+	 * is as good. */
+	if (nft_teardown(e->nft) == -1 && errno != ENOENT)
+		return -1;
+	nft_close(e->nft);
+	e->nft = NULL;
+	sockdiag_close(e->diag);
+	e->diag = NULL;
+	e->st.cut = ENFORCE_CUT_OFF;
+	return 0;
+}
+
 bool
 enforce_dry(const struct enforce *e)
 {

@@ -43,6 +43,15 @@ struct enforce;
 struct enforce *enforce_open(const struct conf *c);
 void enforce_close(struct enforce *e);
 
+/*
+ * Switch dry run on or off while running (reload). On: our table is
+ * deleted (nothing is dropped any more) and netlink closed. Off: netlink
+ * opened and the table of c set up, empty (the ledger's reconcile then
+ * puts its bans in). 0, or -1 with errno, nothing changed (off: EPERM
+ * without CAP_NET_ADMIN, EEXIST when the table is someone else's).
+ */
+int enforce_set_dry(struct enforce *e, const struct conf *c, bool dry);
+
 /* True when the firewall is left alone (dry run). */
 bool enforce_dry(const struct enforce *e);
 

@@ -380,7 +380,9 @@ rule_cb(const struct nlmsghdr *nlh, void *arg)
 	struct nftnl_expr *e;
 	const char *t;
 
-	if (r == NULL || nftnl_rule_nlmsg_parse(nlh, r) < 0) {
+	if (r == NULL) /* not to nftnl_rule_free(), which dereferences it */
+		return MNL_CB_ERROR;
+	if (nftnl_rule_nlmsg_parse(nlh, r) < 0) {
 		nftnl_rule_free(r);
 		return MNL_CB_ERROR;
 	}
@@ -443,7 +445,9 @@ nft_watch_fd(struct nft *n)
 	return fd;
 }
 
-/* Does this deletion notice concern our table? */
+/* Does this deletion notice concern our table? Without the memory to
+ * parse it, it does: a needless re-check costs less than a missed repair.
+ * (nftnl_*_free() dereferences its argument, so NULL is never freed.) */
 static bool
 ours(struct nft *n, const struct nlmsghdr *nlh, uint16_t type)
 {
@@ -453,7 +457,9 @@ ours(struct nft *n, const struct nlmsghdr *nlh, uint16_t type)
 	switch (type) {
 	case NFT_MSG_DELTABLE: {
 		struct nftnl_table *x = nftnl_table_alloc();
-		if (x != NULL && nftnl_table_nlmsg_parse(nlh, x) == 0 &&
+		if (x == NULL)
+			return true;
+		if (nftnl_table_nlmsg_parse(nlh, x) == 0 &&
 		    (t = nftnl_table_get_str(x, NFTNL_TABLE_NAME)) != NULL)
 			hit = strcmp(t, n->table) == 0;
 		nftnl_table_free(x);
@@ -462,7 +468,9 @@ ours(struct nft *n, const struct nlmsghdr *nlh, uint16_t type)
 	case NFT_MSG_DELSET:
 	case NFT_MSG_DELSETELEM: {
 		struct nftnl_set *x = nftnl_set_alloc();
-		if (x != NULL && (type == NFT_MSG_DELSET ?
+		if (x == NULL)
+			return true;
+		if ((type == NFT_MSG_DELSET ?
 			nftnl_set_nlmsg_parse(nlh, x) :
 			nftnl_set_elems_nlmsg_parse(nlh, x)) == 0 &&
 		    (t = nftnl_set_get_str(x, NFTNL_SET_TABLE)) != NULL)
@@ -474,15 +482,20 @@ ours(struct nft *n, const struct nlmsghdr *nlh, uint16_t type)
 	case NFT_MSG_DELRULE: {
 		struct nftnl_rule *x = nftnl_rule_alloc();
 		struct nftnl_chain *y = nftnl_chain_alloc();
-		if (type == NFT_MSG_DELRULE && x != NULL &&
+		if (x == NULL || y == NULL)
+			hit = true;
+		else if (type == NFT_MSG_DELRULE &&
 		    nftnl_rule_nlmsg_parse(nlh, x) == 0)
 			t = nftnl_rule_get_str(x, NFTNL_RULE_TABLE);
-		else if (type == NFT_MSG_DELCHAIN && y != NULL &&
+		else if (type == NFT_MSG_DELCHAIN &&
 		    nftnl_chain_nlmsg_parse(nlh, y) == 0)
 			t = nftnl_chain_get_str(y, NFTNL_CHAIN_TABLE);
-		hit = t != NULL && strcmp(t, n->table) == 0;
-		nftnl_rule_free(x);
-		nftnl_chain_free(y);
+		if (t != NULL)
+			hit = strcmp(t, n->table) == 0;
+		if (x != NULL)
+			nftnl_rule_free(x);
+		if (y != NULL)
+			nftnl_chain_free(y);
 		break;
 	}
 	default:
