@@ -30,7 +30,7 @@ if [ $deps = yes ]; then
 		$SUDO apt-get update -qq
 		DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
 		    --no-install-recommends build-essential autoconf automake \
-		    pkg-config libpcre2-dev libmnl-dev libnftnl-dev check \
+		    pkg-config libpcre2-dev libmnl-dev libnftnl-dev check zlib1g-dev \
 		    libmosquitto-dev mosquitto mosquitto-clients \
 		    libcurl4-openssl-dev libjansson-dev libmicrohttpd-dev \
 		    nftables iproute2 util-linux >/dev/null
@@ -41,7 +41,7 @@ if [ $deps = yes ]; then
 		    $SUDO subscription-manager repos --enable \
 		    "codeready-builder-for-rhel-9-$(uname -m)-rpms" || true
 		$SUDO dnf install -y -q gcc make autoconf automake \
-		    pkgconf-pkg-config pcre2-devel libmnl-devel libnftnl-devel \
+		    pkgconf-pkg-config pcre2-devel libmnl-devel libnftnl-devel zlib-devel \
 		    libcurl-devel jansson-devel libmicrohttpd-devel \
 		    check-devel nftables iproute util-linux
 		# The cluster (optional): libmosquitto and the test broker are

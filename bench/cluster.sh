@@ -11,12 +11,14 @@
 #  3. snapshot: node 1 starts with CLUSTER_SNAPSHOT (100,000) bans in its
 #     state and publishes them retained; node 2 starts afresh: the time from
 #     its exec to all of them held.
+# DOMINOBAN runs another binary (a baseline) as the daemons;
 # CLUSTER_STEPS picks the parts to run (default "1 2 3"); CLUSTER_PERF=FILE
 # records node 2 taking the snapshot with perf(1) into FILE.
 # Needs root, mosquitto and a build --with-mqtt; says SKIP otherwise.
 set -eu
 B=${TOP_BUILDDIR:?}
 S=${TOP_SRCDIR:?}
+DB=${DOMINOBAN:-$B/dominoban}
 skip() { echo "SKIP: cluster bench: $*"; exit 0; }
 [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null || skip "needs root (unshare -n)"
 grep -q '^#define HAVE_MQTT 1' "$B/config.h" || skip "built without MQTT"
@@ -73,7 +75,7 @@ start() { # N: start node N, wait until it answers; ELAPSED from exec
 	local t0
 	t0=$(date +%s.%N)
 	unshare -n bash -c 'ip link set lo up; exec "$0" --config "$1" run' \
-		"$B/dominoban" "$T/n$1/dominoban.conf" 2>>"$T/n$1/daemon.log" &
+		"$DB" "$T/n$1/dominoban.conf" 2>>"$T/n$1/daemon.log" &
 	PID[$1]=$!
 	PIDS="$PIDS ${PID[$1]}"
 	until cli "$1" status >/dev/null 2>&1; do
@@ -83,7 +85,7 @@ start() { # N: start node N, wait until it answers; ELAPSED from exec
 	T0=$t0
 }
 stop() { kill "${PID[$1]}"; wait "${PID[$1]}" 2>/dev/null || true; }
-cli() { local n=$1; shift; "$B/dominoban" --config "$T/n$n/dominoban.conf" "$@"; }
+cli() { local n=$1; shift; "$DB" --config "$T/n$n/dominoban.conf" "$@"; }
 js() { cli "$1" status --json | python3 -c "import json,sys; d=json.load(sys.stdin); print($2)"; }
 connected() { until [ "$(js "$1" "d['cluster']['state']")" = connected ]; do sleep 0.05; done; }
 # A counter of the cluster's status without a python per poll (timed loops).
@@ -178,14 +180,20 @@ if [ -n "${CLUSTER_PERF:-}" ]; then
 	perf record -g -o "$CLUSTER_PERF" -p "${PID[2]}" 2>/dev/null &
 	PERFPID=$!
 fi
+if [ -n "${CLUSTER_STRACE:-}" ]; then
+	strace -c -w -o "$CLUSTER_STRACE" -p "${PID[2]}" 2>/dev/null &
+	PERFPID=$!
+fi
 until [ "$(num 2 bans_in)" -ge "$NSNAP" ] 2>/dev/null; do
 	kill -0 "${PID[2]}" || exit 1
 	sleep 0.02
 done
 t1=$(date +%s.%N)
 cpu=$(cputime "${PID[2]}")
+# The time node 2 was ready to run but waited for a CPU (schedstat, ns).
+rq=$(awk '{ printf "%.2f", $2 / 1e9 }' "/proc/${PID[2]}/schedstat")
 bcpu=$(echo "$bcpu0 $(cputime "$BROKER")" | awk '{ printf "%.2f", $2 - $1 }')
 [ -z "$PERFPID" ] || { kill -INT "$PERFPID"; wait "$PERFPID" 2>/dev/null || true; }
 echo "3. snapshot of $NSNAP retained bans applied at node start:" \
 	"$(echo "$T0 $t1" | awk '{ printf "%.2f", $2 - $1 }') s (exec to all taken by the ledger;" \
-	"$(js 2 "d['active_bans']") active); CPU: node 2 $cpu s, broker $bcpu s; load $(cut -d' ' -f1-3 /proc/loadavg)"
+	"$(js 2 "d['active_bans']") active); CPU: node 2 $cpu s (and $rq s waiting for a CPU), broker $bcpu s; load $(cut -d' ' -f1-3 /proc/loadavg)"

@@ -14,8 +14,9 @@
 #          servers 1, 2, 3 in turn, each under one server's threshold,
 #          until a whole round is refused at connect (banned on all):
 #          the probes answered in total, and the sessions it took.
-# Each scenario runs RUNS times (a new host each time), then again with
-# the same servers without [cluster] (each defends alone) for comparison.
+# Each scenario runs RUNS times (a new host each time), with the servers
+# sharing bans and evidence, then sharing bans only (share = bans), then
+# without [cluster] (each defends alone), for comparison.
 #
 #   bench/drill-cluster.sh [RUNS]      (default 3)
 #
@@ -53,7 +54,7 @@ trap cleanup EXIT
 SOCK=$W/mqtt.sock
 S4=192.0.2.25 S6=2001:db8::25
 # The harvesters: unrelated networks (no netblock tier between runs).
-mapfile -t HOSTS < <("$HARV" --plan spread $((4 * RUNS)))
+mapfile -t HOSTS < <("$HARV" --plan spread $((6 * RUNS)))
 declare -A HOLD
 
 kv() { sed -n "s/.* $1=\([^ ]*\).*/\1/p" | head -n 1; }
@@ -79,7 +80,7 @@ broker() {
 	wait_for 200 test -S "$SOCK" || { echo "mosquitto did not start" >&2; exit 70; }
 }
 
-# node_up N CLUSTER(yes|no): server N in a new namespace: its addresses,
+# node_up N SHARE(bans+evidence|bans|none): server N in a new namespace: its addresses,
 # the responder, the daemon; returns once they answer (and, with the
 # cluster, once it is connected).
 node_up() {
@@ -106,8 +107,8 @@ node_up() {
 		printf 'control_socket = %s\nstate_dir = %s\n' "$d/control.sock" "$d/state"
 		printf '[nft]\nports = 25\naction = drop\nkill_sessions = yes\n'
 		printf '[score]\nsmtp_session_max = 1s\n[allow]\nown_addresses = no\n'
-		[ "$cl" = no ] || printf '[cluster]\nbroker = unix:%s\nnode = n%s\nshare = bans+evidence\n' \
-		    "$SOCK" "$n"
+		[ "$cl" = none ] || printf '[cluster]\nbroker = unix:%s\nnode = n%s\nshare = %s\n' \
+		    "$SOCK" "$n" "$cl"
 	} >"$d/dominoban.conf"
 	in_ns "$n" "$DB" --config "$d/dominoban.conf" run --foreground 2>"$d/daemon.log" &
 	NPIDS+=($!)
@@ -117,7 +118,7 @@ node_up() {
 		echo "server $n did not start" >&2
 		exit 70
 	}
-	[ "$cl" = no ] || wait_for 200 eval 'cli $n status | grep -q "^cluster: .* connected for"' ||
+	[ "$cl" = none ] || wait_for 200 eval 'cli $n status | grep -q "^cluster: .* connected for"' ||
 	    { cli "$n" status >&2; exit 70; }
 }
 nodes_down() {
@@ -179,7 +180,9 @@ echo "harvest drill across $NODES servers: $RUNS run(s) per scenario," \
     "load $(cut -d' ' -f1-3 /proc/loadavg)"
 broker
 h=0
-for cl in yes no; do
+: >"$W/move.rows"
+: >"$W/spread.rows"
+for cl in bans+evidence bans none; do
 	for n in $(seq 1 $NODES); do node_up "$n" $cl; done
 	: >"$W/move"
 	: >"$W/spread"
@@ -190,26 +193,29 @@ for cl in yes no; do
 		h=$((h + 1))
 		sleep 0.5
 	done
-	label="cluster (bans+evidence)"
-	[ $cl = yes ] || label="alone (no [cluster])"
-	# Failures to answer are in the logs, kept with KEEP_TMP=1.
-	echo
-	echo "move, $label: a burst of 50 on server 1, then at once on 2 and 3"
-	echo
-	echo "| servers | runs | answered on server 1 | answered on server 2 | refused at connect on 2 | answered on server 3 | refused at connect on 3 |"
-	echo "|---|---|---|---|---|---|---|"
+	label="share = $cl"
+	[ $cl != none ] || label="alone (no [cluster])"
 	echo "| $label | $RUNS | $(awk '{print $1}' "$W/move" | stats) |" \
 	    "$(awk '{print $3}' "$W/move" | stats) |" \
 	    "$(awk '$2 != "ok"' "$W/move" | wc -l)/$RUNS |" \
 	    "$(awk '{print $5}' "$W/move" | stats) |" \
-	    "$(awk '$4 != "ok"' "$W/move" | wc -l)/$RUNS |"
-	echo
-	echo "spread, $label: $SPREAD RCPTs a session, servers in turn, ${PAUSE} s apart"
-	echo
-	echo "| servers | runs | probes answered until banned on all | sessions served |"
-	echo "|---|---|---|---|"
-	echo "| $label | $RUNS | $(awk '{print $1}' "$W/spread" | tr -d + | stats) |" \
-	    "$(awk '{print $2}' "$W/spread" | stats) |"
-	grep -q + "$W/spread" && echo "(+: not banned on all within 12 rounds)"
+	    "$(awk '$4 != "ok"' "$W/move" | wc -l)/$RUNS |" >>"$W/move.rows"
+	echo "| $label | $RUNS | $(awk '{print $1}' "$W/spread" | tr -d + | stats)" \
+	    "$(grep -q + "$W/spread" && echo "(not banned on all within 12 rounds)") |" \
+	    "$(awk '{print $2}' "$W/spread" | stats) |" >>"$W/spread.rows"
 	nodes_down
 done
+echo
+echo "move: a burst of 50 RCPTs on server 1 until cut, then at once on 2 and 3;"
+echo "probes answered, median (max)"
+echo
+echo "| servers | runs | answered on server 1 | answered on server 2 | refused at connect on 2 | answered on server 3 | refused at connect on 3 |"
+echo "|---|---|---|---|---|---|---|"
+cat "$W/move.rows"
+echo
+echo "spread: $SPREAD RCPTs a session, servers 1, 2, 3 in turn, ${PAUSE} s apart, until"
+echo "a whole round is refused at connect; median (max)"
+echo
+echo "| servers | runs | probes answered until banned on all | sessions served |"
+echo "|---|---|---|---|"
+cat "$W/spread.rows"

@@ -90,18 +90,23 @@ cluster_want(struct cluster *cl)
 /*
  * mosquitto_loop_read() takes one packet a call: read on while the socket
  * holds more, up to CLUSTER_READ_BURST, so that a snapshot of many bans
- * goes to the kernel in few transactions (one per loop iteration).
+ * goes to the kernel in few transactions (one per loop iteration). A call
+ * that delivered a message read a whole packet, so there may be more; only
+ * after any other call is the socket asked (FIONREAD) whether it holds
+ * more: one syscall less per ban of a snapshot.
  */
 static int
 read_packets(struct cluster *cl, int fd)
 {
 	int rc, n = 0, avail;
+	uint64_t seen;
 
 	do {
+		seen = cl->rx_msgs;
 		rc = mosquitto_loop_read(cl->mosq, 1);
 	} while (rc == MOSQ_ERR_SUCCESS && cl->fd == fd &&
-	    ++n < CLUSTER_READ_BURST && ioctl(fd, FIONREAD, &avail) == 0 &&
-	    avail > 0);
+	    ++n < CLUSTER_READ_BURST && (cl->rx_msgs != seen ||
+	    (ioctl(fd, FIONREAD, &avail) == 0 && avail > 0)));
 	return rc;
 }
 

@@ -110,6 +110,7 @@ struct cluster {
 	uint8_t seed[16];
 	struct cluster_stats st;
 	struct cluster_snap snap;
+	uint64_t rx_msgs;          /* messages delivered, for read_packets */
 	struct log_limit warn;
 };
 

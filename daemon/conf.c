@@ -431,7 +431,7 @@ int
 conf_parse(struct conf *c, const char *name, const char *text, size_t len,
     struct errs *e)
 {
-	char *buf, *line, *next, *key, *val, *eq, *hash, section[32] = "";
+	char *buf, *next, *key, *val, *eq, *hash, section[32] = "";
 	char why[1024];
 	unsigned lineno = 0, before = e->count;
 	const struct conf_key *k;
@@ -445,15 +445,8 @@ conf_parse(struct conf *c, const char *name, const char *text, size_t len,
 	}
 	if ((buf = strndup(text, len)) == NULL)
 		return -1;
-	for (line = buf; line != NULL; line = next) {
-		lineno++;
-		next = strchr(line, '\n');
-		if (next != NULL)
-			*next++ = '\0';
-		/* Comments: a line starting with # or ;, or " #" inline. */
-		key = ini_trim(line);
-		if (*key == '\0' || *key == '#' || *key == ';')
-			continue;
+	/* Comments: a line starting with # or ; (ini_next), or " #" inline. */
+	for (next = buf; (key = ini_next(&next, &lineno)) != NULL;) {
 		if ((hash = strstr(key, " #")) != NULL ||
 		    (hash = strstr(key, "\t#")) != NULL) {
 			*hash = '\0';
