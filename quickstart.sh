@@ -30,9 +30,9 @@ if [ $deps = yes ]; then
 		$SUDO apt-get update -qq
 		DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq \
 		    --no-install-recommends build-essential autoconf automake \
-		    pkg-config libpcre2-dev libmnl-dev libnftnl-dev check \
+		    pkg-config libpcre2-dev libmnl-dev libnftnl-dev check zlib1g-dev \
 		    libmosquitto-dev mosquitto mosquitto-clients \
-		    libcurl4-openssl-dev libjansson-dev \
+		    libcurl4-openssl-dev libjansson-dev libmicrohttpd-dev \
 		    nftables iproute2 util-linux >/dev/null
 	elif command -v dnf >/dev/null 2>&1; then
 		# libnftnl-devel, libmnl-devel and check-devel live in CRB.
@@ -41,8 +41,8 @@ if [ $deps = yes ]; then
 		    $SUDO subscription-manager repos --enable \
 		    "codeready-builder-for-rhel-9-$(uname -m)-rpms" || true
 		$SUDO dnf install -y -q gcc make autoconf automake \
-		    pkgconf-pkg-config pcre2-devel libmnl-devel libnftnl-devel \
-		    libcurl-devel jansson-devel \
+		    pkgconf-pkg-config pcre2-devel libmnl-devel libnftnl-devel zlib-devel \
+		    libcurl-devel jansson-devel libmicrohttpd-devel \
 		    check-devel nftables iproute util-linux
 		# The cluster (optional): libmosquitto and the test broker are
 		# in EPEL; without them dominoban builds without [cluster].

@@ -12,7 +12,7 @@
 #include <time.h>
 
 #include "decide.h"
-#include "score.h"
+#include "score_int.h"
 
 static double
 now_s(void)
@@ -108,7 +108,7 @@ engine_run(const struct conf *c, uint32_t spread, unsigned long n,
 {
 	static const uint8_t seed[16] = {42};
 	static const struct match_pattern pat = {"smtp-auth", "smtp",
-	    MATCH_AUTH, 1, "bench", 1, "smtp-auth"};
+	    MATCH_AUTH, 1, "bench", 1, "smtp-auth", 0};
 	struct decide_cb cb = {NULL, NULL, NULL};
 	struct match_event ev;
 	struct allow allow;

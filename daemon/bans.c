@@ -18,7 +18,7 @@
 #include <sys/socket.h>
 
 #include "bans.h"
-#include "score.h"
+#include "hash.h"
 
 #define BANS_MIN_SLOTS 256 /* index slots of an empty table */
 
@@ -34,7 +34,7 @@ struct bans {
 static size_t
 home(const struct bans *b, const struct addr *a)
 {
-	return (size_t)score_siphash(b->seed, a, sizeof(*a)) & b->mask;
+	return (size_t)hash_siphash(b->seed, a, sizeof(*a)) & b->mask;
 }
 
 /* The index slot holding target, or the empty slot where it would go. */

@@ -29,7 +29,7 @@
 #include <mqtt_protocol.h>
 
 #include "cluster_int.h"
-#include "score.h"
+#include "hash.h"
 
 /* Space kept before the evidence lines for the head line. */
 #define HEAD_ROOM 128
@@ -44,7 +44,7 @@ own_origin(const char *origin)
 static size_t
 echo_slot(const struct cluster *cl, const struct addr *target)
 {
-	return (size_t)(score_siphash(cl->seed, target, sizeof(*target)) %
+	return (size_t)(hash_siphash(cl->seed, target, sizeof(*target)) %
 	    CLUSTER_ECHO);
 }
 

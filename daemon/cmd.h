@@ -6,14 +6,30 @@
 #ifndef DB_CMD_H
 #define DB_CMD_H
 
+#include <stdbool.h>
+#include <stdio.h>
+
 /* Options that come before the subcommand. */
 struct cmd_global {
 	const char *config; /* --config FILE, or the default path */
 	int config_given;   /* 1 when --config was given explicitly */
 };
 
+/* The getopt_long() table entries every command shares: --help, and the
+ * table's end. */
+#define CMD_OPT_HELP {"help", no_argument, NULL, 'h'}
+#define CMD_OPT_END {NULL, 0, NULL, 0}
+
 /* Default configuration file. */
 #define CMD_DEFAULT_CONFIG DB_SYSCONFDIR "/dominoban/dominoban.conf"
+
+/*
+ * How a subcommand's option parsing ends when it does not go on: for
+ * --help (help true) its usage goes to stdout and EX_OK is returned, for an
+ * unknown option or a wrong number of operands to stderr with EX_USAGE.
+ * (main.c)
+ */
+int cmd_usage(void (*print)(FILE *), bool help);
 
 int cmd_test(const struct cmd_global *g, int argc, char **argv);
 int cmd_report(const struct cmd_global *g, int argc, char **argv);

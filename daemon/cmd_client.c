@@ -157,8 +157,8 @@ run_client(const struct client_cmd *cc, const struct cmd_global *g, int argc,
 	    {"all", no_argument, NULL, 'a'},
 	    {"origin", required_argument, NULL, 'o'},
 	    {"since", required_argument, NULL, 's'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    CMD_OPT_HELP,
+	    CMD_OPT_END,
 	};
 	char path[4096], req[CTL_REQUEST_MAX], msg[512], when[48], *body;
 	const char *origin = NULL, *mode = NULL;

@@ -165,8 +165,8 @@ cmd_replay(const struct cmd_global *g, int argc, char **argv)
 	static const struct option opts[] = {
 	    {"patterns", required_argument, NULL, 'p'},
 	    {"rollup", required_argument, NULL, 'r'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    CMD_OPT_HELP,
+	    CMD_OPT_END,
 	};
 	static const uint8_t seed[16] = {0x72, 0x65, 0x70, 0x6c, 0x61, 0x79};
 	const char *dirs[REPLAY_MAX_DIRS];
@@ -196,18 +196,12 @@ cmd_replay(const struct cmd_global *g, int argc, char **argv)
 			}
 			dirs[ndirs++] = optarg;
 			break;
-		case 'h':
-			usage(stdout);
-			return EX_OK;
-		default:
-			usage(stderr);
-			return EX_USAGE;
+		default: /* --help, or an unknown option */
+			return cmd_usage(usage, c == 'h');
 		}
 	}
-	if (optind >= argc) {
-		usage(stderr);
-		return EX_USAGE;
-	}
+	if (optind >= argc)
+		return cmd_usage(usage, false);
 	memset(&err, 0, sizeof(err));
 	if (conf_load_or_defaults(&conf, g->config, g->config_given, 0,
 		&err) == -1) {
@@ -236,7 +230,8 @@ cmd_replay(const struct cmd_global *g, int argc, char **argv)
 		allow_add(&allow, &conf.allow[i]);
 	r.order = conf.date_order;
 	logclock_init(&r.clock);
-	if ((r.d = decide_new(&conf, seed, &allow)) == NULL)
+	if ((r.d = decide_new(&conf, seed, &allow)) == NULL ||
+	    decide_set_patterns(r.d, r.scan.m) == -1)
 		fatal(EX_OSERR, "out of memory");
 	r.conf = &conf;
 	r.allow = &allow;

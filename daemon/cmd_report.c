@@ -129,8 +129,8 @@ cmd_report(const struct cmd_global *g, int argc, char **argv)
 	    {"mail-to", required_argument, NULL, 'm'},
 	    {"smtp", required_argument, NULL, 'S'},
 	    {"from", required_argument, NULL, 'F'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    CMD_OPT_HELP,
+	    CMD_OPT_END,
 	};
 	const char *output = NULL, *file = NULL, *mail_to = NULL;
 	const char *smtp = "smtp://localhost", *from = NULL;
@@ -186,18 +186,12 @@ cmd_report(const struct cmd_global *g, int argc, char **argv)
 		case 'F':
 			from = optarg;
 			break;
-		case 'h':
-			usage(stdout);
-			return EX_OK;
-		default:
-			usage(stderr);
-			return EX_USAGE;
+		default: /* --help, or an unknown option */
+			return cmd_usage(usage, ch == 'h');
 		}
 	}
-	if (optind != argc) {
-		usage(stderr);
-		return EX_USAGE;
-	}
+	if (optind != argc)
+		return cmd_usage(usage, false);
 	rollup_init(&r, ROLLUP_RETENTION_MAX);
 	if (file != NULL) {
 		if (daemon_rollup_read(file, &r, err, sizeof(err)) == -1) {

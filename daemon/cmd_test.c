@@ -241,8 +241,8 @@ cmd_test(const struct cmd_global *g, int argc, char **argv)
 	    {"patterns", required_argument, NULL, 'p'},
 	    {"events", no_argument, NULL, 'e'},
 	    {"no-jit", no_argument, NULL, 'J'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    CMD_OPT_HELP,
+	    CMD_OPT_END,
 	};
 	static const uint8_t seed[16] = {0x64, 0x6f, 0x6d, 0x69, 0x6e, 0x6f};
 	const char *dirs[TEST_MAX_DIRS];
@@ -274,18 +274,12 @@ cmd_test(const struct cmd_global *g, int argc, char **argv)
 		case 'J':
 			flags |= MATCH_NO_JIT;
 			break;
-		case 'h':
-			usage(stdout);
-			return EX_OK;
-		default:
-			usage(stderr);
-			return EX_USAGE;
+		default: /* --help, or an unknown option */
+			return cmd_usage(usage, c == 'h');
 		}
 	}
-	if (optind >= argc) {
-		usage(stderr);
-		return EX_USAGE;
-	}
+	if (optind >= argc)
+		return cmd_usage(usage, false);
 	if (ndirs == 0)
 		for (tok = strtok_r(defaults, " ", &save);
 		     tok != NULL && ndirs < TEST_MAX_DIRS;
@@ -306,6 +300,7 @@ cmd_test(const struct cmd_global *g, int argc, char **argv)
 		allow_init(&allow);
 		if (conf_defaults(&conf) == -1 ||
 		    (r.d = decide_new(&conf, seed, &allow)) == NULL ||
+		    decide_set_patterns(r.d, r.scan.m) == -1 ||
 		    (r.q = calloc(TEST_QUEUE, sizeof(*r.q))) == NULL)
 			fatal(EX_OSERR, "out of memory");
 		conf_free(&conf);

@@ -26,6 +26,7 @@
 #include "crowdsec_conf.h"
 #include "dur.h"
 #include "ini.h"
+#include "listen.h"
 #include "near.h"
 #include "rfile.h"
 
@@ -66,6 +67,7 @@ const struct conf_key conf_keys[] = {
     {"nft", "priority", T_INT, -400, 400, F(priority), 0},
     {"nft", "kill_sessions", T_BOOL, 0, 0, F(kill_sessions), 0},
     {"metrics", "textfile", T_STR, 0, 0, F(metrics_textfile), 0},
+    {"metrics", "listen", T_LISTEN, 0, 0, F(metrics_listen), 0},
     {"metrics", "interval", T_DURATION, 1, 3600, F(metrics_interval), 0},
     {"report", "retention", T_DURATION, 3600, 366 * 86400.0,
 	F(report_retention), 0},
@@ -113,6 +115,7 @@ conf_free(struct conf *c)
 	free(c->state_dir);
 	free(c->table);
 	free(c->metrics_textfile);
+	free(c->metrics_listen);
 	free(c->ports);
 	free(c->allow);
 	free(c->cs_lapi_url);
@@ -139,6 +142,9 @@ set_key(struct conf *c, const struct conf_key *k, const char *val, char *buf,
     size_t size)
 {
 	char **words = NULL, *copy;
+	struct sockaddr_storage ss;
+	socklen_t sslen;
+	const char *why;
 	size_t n = 0, i;
 	double d;
 	bool b;
@@ -162,15 +168,18 @@ set_key(struct conf *c, const struct conf_key *k, const char *val, char *buf,
 	case T_BROKER:
 	case T_NODE:
 	case T_TOPIC:
+	case T_LISTEN:
 		if (*val == '\0')
 			return "empty value (give one, or remove the line for "
 			       "the default)";
+		if (k->type == T_LISTEN && listen_parse(val, &ss, &sslen,
+		    &why) == -1)
+			return why;
 		if (k->type == T_TABLE && !conf_value_table(val))
 			return conf_value_expected(val, "a table name of 1 to 31 letters, "
 			    "digits or _", buf, size);
 		if (k->type == T_BROKER) {
 			struct cluster_broker url;
-			const char *why;
 			if (cluster_wire_broker(val, &url, &why) == -1)
 				return why;
 		}
@@ -422,7 +431,7 @@ int
 conf_parse(struct conf *c, const char *name, const char *text, size_t len,
     struct errs *e)
 {
-	char *buf, *line, *next, *key, *val, *eq, *hash, section[32] = "";
+	char *buf, *next, *key, *val, *eq, *hash, section[32] = "";
 	char why[1024];
 	unsigned lineno = 0, before = e->count;
 	const struct conf_key *k;
@@ -436,15 +445,8 @@ conf_parse(struct conf *c, const char *name, const char *text, size_t len,
 	}
 	if ((buf = strndup(text, len)) == NULL)
 		return -1;
-	for (line = buf; line != NULL; line = next) {
-		lineno++;
-		next = strchr(line, '\n');
-		if (next != NULL)
-			*next++ = '\0';
-		/* Comments: a line starting with # or ;, or " #" inline. */
-		key = ini_trim(line);
-		if (*key == '\0' || *key == '#' || *key == ';')
-			continue;
+	/* Comments: a line starting with # or ; (ini_next), or " #" inline. */
+	for (next = buf; (key = ini_next(&next, &lineno)) != NULL;) {
 		if ((hash = strstr(key, " #")) != NULL ||
 		    (hash = strstr(key, "\t#")) != NULL) {
 			*hash = '\0';

@@ -98,6 +98,7 @@ struct conf {
 	/* [metrics] */
 	char *metrics_textfile;       /* node_exporter textfile, or NULL */
 	double metrics_interval;      /* seconds between its writes */
+	char *metrics_listen;         /* ADDR:PORT of GET /metrics, or NULL */
 
 	/* [report] */
 	double report_retention;      /* seconds of hours kept for the report */

@@ -28,6 +28,7 @@ enum conf_type {
 	T_BROKER,    /* char *, a broker URL (cluster_wire_broker) */
 	T_NODE,      /* char *, a node name */
 	T_TOPIC,     /* char *, an MQTT topic prefix */
+	T_LISTEN,    /* char *, ADDR:PORT or [IPV6]:PORT (listen_parse) */
 	T_SHARE,     /* bool: bans+evidence (true) or bans */
 };
 

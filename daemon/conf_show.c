@@ -71,7 +71,7 @@ static bool
 is_str(enum conf_type t)
 {
 	return t == T_STR || t == T_TABLE || t == T_BROKER || t == T_NODE ||
-	    t == T_TOPIC;
+	    t == T_TOPIC || t == T_LISTEN;
 }
 
 static bool

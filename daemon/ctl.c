@@ -511,14 +511,14 @@ ctl_register(struct ctl *c, const char *verb, bool privileged, ctl_handler fn,
 }
 
 void
-ctl_sweep(struct ctl *c, int64_t now)
+ctl_sweep(struct ctl *c)
 {
 	struct client *cl, *next;
+	int64_t now = mono();
 
-	(void)now;
 	for (cl = c->clients; cl != NULL; cl = next) {
 		next = cl->next;
-		if (mono() - cl->since > CTL_IDLE_MAX)
+		if (now - cl->since > CTL_IDLE_MAX)
 			client_free(c, cl);
 	}
 }

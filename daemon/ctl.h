@@ -72,8 +72,9 @@ void ctl_close(struct ctl *c);
 int ctl_register(struct ctl *c, const char *verb, bool privileged,
     ctl_handler fn, void *arg);
 
-/* Drop clients idle longer than CTL_IDLE_MAX at now (seconds, monotonic). */
-void ctl_sweep(struct ctl *c, int64_t now);
+/* Drop clients connected longer than CTL_IDLE_MAX seconds by the monotonic
+ * clock (read here: a wall clock set back would keep them forever). */
+void ctl_sweep(struct ctl *c);
 
 /* Counters: connections served, refused as over the cap, bad requests. */
 void ctl_stats(const struct ctl *c, uint64_t *served, uint64_t *refused,

@@ -1,8 +1,11 @@
 /*
  * daemon: `dominoban run`. See daemon.h; the flow:
  *
- *   start: config -> patterns -> allowlist -> state -> nft setup -> restore
- *          live bans (one batch) -> tails -> control socket -> READY=1
+ *   start: config -> patterns -> lock -> own addresses, allowlist ->
+ *          decide -> state file -> loop, tailer, control socket -> nft
+ *          setup, ledger -> metrics, rollup -> restore live bans (one
+ *          batch) -> cluster -> the logs followed, resumed -> signals,
+ *          timer, notices -> CrowdSec -> READY=1 (docs/ARCHITECTURE.md)
  *   loop:  inotify -> tail -> match -> decide -> bans queued; after the
  *          iteration, all queued bans go to the kernel at once, then the
  *          banned peers' sessions are cut (enforce.c)
@@ -271,8 +274,8 @@ on_tail(void *arg, int fd, uint32_t events)
 
 /* ---- the kernel: repair after deletions behind our back -------------- */
 
-static void
-on_watch(void *arg, int fd, uint32_t events)
+void
+daemon_on_watch(void *arg, int fd, uint32_t events)
 {
 	struct daemon *dm = arg;
 	enum enforce_watch w = enforce_watch_read(dm->enf);
@@ -296,15 +299,17 @@ on_watch(void *arg, int fd, uint32_t events)
 	ledger_reconcile(dm->ledger, daemon_now(), "notification", false);
 }
 
-/* The recheck's dump is readable: take one reply (ledger.h). */
+/* The recheck's child has differences for us (ledger.h). */
 static void
 on_recheck(void *arg, int fd, uint32_t events)
 {
 	struct daemon *dm = arg;
 
 	(void)events;
-	if (ledger_recheck_read(dm->ledger, daemon_now()) != 0)
+	if (ledger_recheck_read(dm->ledger, daemon_now()) != 0) {
 		loop_del(dm->loop, fd);
+		ledger_recheck_close(dm->ledger);
+	}
 }
 
 /* ---- housekeeping ----------------------------------------------------- */
@@ -324,7 +329,7 @@ on_tick(void *arg, int fd, uint32_t events)
 	ledger_expire(dm->ledger, now);
 	(void)read_logs(dm, true);
 	daemon_follow_check(dm);
-	ctl_sweep(dm->ctl, now);
+	ctl_sweep(dm->ctl);
 #ifdef HAVE_MQTT
 	if (dm->cluster != NULL)
 		cluster_tick(dm->cluster, now);
@@ -356,13 +361,12 @@ on_tick(void *arg, int fd, uint32_t events)
 			dm->dirty_since = 0;
 		}
 	}
-	if (!ledger_recheck_step(dm->ledger, now) &&
-	    now - dm->last_recheck >= DAEMON_RECHECK) {
+	if (now - dm->last_recheck >= dm->recheck_every) {
 		dm->last_recheck = now;
 		if ((rfd = ledger_recheck_start(dm->ledger, now)) != -1 &&
 		    loop_add(dm->loop, rfd, EPOLLIN, on_recheck, dm) == -1) {
 			log_warn("recheck");
-			ledger_recheck_stop(dm->ledger);
+			ledger_recheck_close(dm->ledger);
 		}
 	}
 	if (dm->watchdog_usec > 0 &&
@@ -371,127 +375,6 @@ on_tick(void *arg, int fd, uint32_t events)
 		dm->last_dog = now;
 	}
 	flush(dm);
-}
-
-/* ---- configuration ------------------------------------------------------ */
-
-/* The pattern directories, for messages: " DIR DIR..." (cut if long). */
-static const char *
-patterns_list(const struct conf *c)
-{
-	static char buf[1024];
-	size_t i, off = 0;
-	int n;
-
-	buf[0] = '\0';
-	for (i = 0; i < c->npatterns; i++) {
-		n = snprintf(buf + off, sizeof(buf) - off, " %s", c->patterns[i]);
-		if (n < 0 || (size_t)n >= sizeof(buf) - off)
-			break;
-		off += (size_t)n;
-	}
-	return buf;
-}
-
-/* The daemon loads only what nobody but root (or its own user) can write:
- * MATCH_STRICT and CONF_STRICT, as sshd's StrictModes. */
-static struct matcher *
-load_patterns(const struct conf *c, struct errs *e)
-{
-	struct matcher *m = match_load((const char *const *)c->patterns,
-	    c->npatterns, MATCH_STRICT, e);
-	const char *w, *nl;
-
-	for (w = m != NULL ? match_warnings(m) : ""; *w != '\0'; w = nl + 1) {
-		if ((nl = strchr(w, '\n')) == NULL)
-			break;
-		log_warnx("%.*s", (int)(nl - w), w);
-	}
-	return m;
-}
-
-/* Load the configuration file; a missing default file means defaults. */
-static int
-load_conf(struct daemon *dm, struct conf *c, struct errs *e)
-{
-	char all[128];
-	int rc;
-
-	memset(e, 0, sizeof(*e));
-	rc = conf_load_or_defaults(c, dm->config_path, dm->config_given,
-	    CONF_STRICT, e);
-	if (rc == 1)
-		log_warnx("no %s: running on the defaults", dm->config_path);
-	if (rc == -1 || conf_expand_logs(c) == -1) {
-		rc = errno;
-		conf_free(c);
-		errno = rc;
-		return -1;
-	}
-	if (conf_allow_all(c, all, sizeof(all)) > 0)
-		log_warnx("allowlist: [allow] cidrs has %s: every address of "
-		    "that family is allowlisted, none is ever banned", all);
-	return 0;
-}
-
-void
-daemon_reload(struct daemon *dm, struct ctl_reply *r)
-{
-	struct matcher *m;
-	struct conf c;
-	struct errs e;
-
-	if (load_conf(dm, &c, &e) == -1) {
-		log_warnx("reload refused: configuration errors: %s", e.text);
-		if (r != NULL) {
-			ctl_reply_status(r, EX_CONFIG, "configuration refused; "
-			    "the running one stays");
-			ctl_reply_printf(r, "%s", e.text);
-		}
-		return;
-	}
-	if ((m = load_patterns(&c, &e)) == NULL) {
-		log_warnx("reload refused: pattern errors (patterns =%s): %s",
-		    patterns_list(&c), e.text);
-		if (r != NULL) {
-			ctl_reply_status(r, EX_CONFIG, "patterns refused; the "
-			    "running ones stay");
-			ctl_reply_printf(r, "%s", e.text);
-		}
-		conf_free(&c);
-		return;
-	}
-	if (strcmp(c.table, dm->conf.table) != 0 || c.dry_run != dm->conf.dry_run)
-		log_warnx("reload: table and dry_run take effect at restart");
-	free(c.table);
-	c.table = strdup(dm->conf.table);
-	c.dry_run = dm->conf.dry_run;
-	match_free(dm->m);
-	dm->m = m;
-	conf_free(&dm->conf);
-	dm->conf = c;
-	if (decide_set_conf(dm->d, &dm->conf) == 1)
-		log_warnx("reload: max_records takes effect at restart");
-	ledger_set_conf(dm->ledger, &dm->conf);
-#ifdef HAVE_MQTT
-	if (dm->cluster != NULL)
-		cluster_set_conf(dm->cluster, &dm->conf);
-#endif
-	if (dm->conf.cluster != (dm->cluster != NULL))
-		log_warnx("reload: a [cluster] section added or removed takes "
-		    "effect at restart");
-	rollup_set_retention(&dm->rollup,
-	    (unsigned)(dm->conf.report_retention / ROLLUP_HOUR));
-	daemon_allow_update(dm);
-	ledger_reconcile(dm->ledger, daemon_now(), "reload", false);
-	if (enforce_setup(dm->enf, &dm->conf) == -1)
-		log_warn("nft setup");
-	daemon_follow_add(dm, NULL);
-	log_info("reload patterns=%zu logs=%zu", match_count(dm->m),
-	    dm->nfollowed);
-	if (r != NULL)
-		ctl_reply_status(r, 0, "reloaded: %zu patterns, %zu logs",
-		    match_count(dm->m), dm->nfollowed);
 }
 
 /* ---- signals and main -------------------------------------------------- */
@@ -570,7 +453,7 @@ wire_loop(struct daemon *dm)
 	    loop_add(dm->loop, tail_fd(dm->tail), EPOLLIN, on_tail, dm) == -1)
 		fatal(EX_OSERR, "event loop");
 	if ((dm->watchfd = enforce_watch_fd(dm->enf)) != -1 &&
-	    loop_add(dm->loop, dm->watchfd, EPOLLIN, on_watch, dm) == -1)
+	    loop_add(dm->loop, dm->watchfd, EPOLLIN, daemon_on_watch, dm) == -1)
 		fatal(EX_OSERR, "event loop");
 	if (loop_add(dm->loop, ifaddr_fd(dm->ifaddr), EPOLLIN,
 	    daemon_allow_on_ifaddr, dm) == -1)
@@ -584,6 +467,7 @@ daemon_free(struct daemon *dm)
 	size_t i;
 
 	daemon_peers_close(dm);
+	daemon_stats_close(dm);
 	ctl_close(dm->ctl);
 	tail_close(dm->tail);
 	loop_free(dm->loop);
@@ -612,8 +496,8 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 	    {"check", no_argument, NULL, 'n'},
 	    {"from-start", no_argument, NULL, 'S'},
 	    {"debug", no_argument, NULL, 'd'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
+	    CMD_OPT_HELP,
+	    CMD_OPT_END,
 	};
 	struct daemon dm;
 	struct ledger_cb lcb = {on_lifted, &dm};
@@ -644,25 +528,19 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 		case 'd':
 			log_set_level(LOG_LEVEL_DEBUG);
 			break;
-		case 'h':
-			usage(stdout);
-			return EX_OK;
-		default:
-			usage(stderr);
-			return EX_USAGE;
+		default: /* --help, or an unknown option */
+			return cmd_usage(usage, c == 'h');
 		}
 	}
-	if (optind != argc) {
-		usage(stderr);
-		return EX_USAGE;
-	}
-	if (load_conf(&dm, &dm.conf, &e) == -1) {
+	if (optind != argc)
+		return cmd_usage(usage, false);
+	if (daemon_load_conf(&dm, &dm.conf, &e) == -1) {
 		fprintf(stderr, "dominoban: configuration refused:\n%s", e.text);
 		return errno == ENOENT ? EX_NOINPUT : EX_CONFIG;
 	}
-	if ((dm.m = load_patterns(&dm.conf, &e)) == NULL) {
+	if ((dm.m = daemon_load_patterns(&dm.conf, &e)) == NULL) {
 		fprintf(stderr, "dominoban: patterns refused (patterns =%s, "
-		    "from %s):\n%s", patterns_list(&dm.conf), dm.config_path,
+		    "from %s):\n%s", daemon_patterns_list(&dm.conf), dm.config_path,
 		    e.text);
 		conf_free(&dm.conf);
 		return EX_CONFIG;
@@ -694,11 +572,15 @@ cmd_run(const struct cmd_global *g, int argc, char **argv)
 	if (getrandom(seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
 		fatal(EX_OSERR, "getrandom");
 	logclock_init(&dm.clock);
-	/* Tests lower it to exercise the child's save with a few bans. */
+	/* Tests lower these: the child's save with a few bans, the recheck
+	 * period. */
 	dm.bgsave_min = getenv("DOMINOBAN_BGSAVE_MIN") != NULL ?
 	    strtoul(getenv("DOMINOBAN_BGSAVE_MIN"), NULL, 10) :
 	    DAEMON_BGSAVE_MIN;
-	if ((dm.d = decide_new(&dm.conf, seed, &dm.allow)) == NULL)
+	dm.recheck_every = getenv("DOMINOBAN_RECHECK") != NULL ?
+	    strtol(getenv("DOMINOBAN_RECHECK"), NULL, 10) : DAEMON_RECHECK;
+	if ((dm.d = decide_new(&dm.conf, seed, &dm.allow)) == NULL ||
+	    decide_set_patterns(dm.d, dm.m) == -1)
 		fatal(EX_OSERR, "out of memory");
 	now = daemon_now();
 	dm.started = dm.last_save = dm.last_recheck = dm.last_dog = now;

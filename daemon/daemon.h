@@ -100,12 +100,14 @@ struct daemon {
 	pid_t save_pid;             /* the save's child, or 0 */
 	uint64_t save_gen;          /* ledger_gen() when it was forked */
 	size_t bgsave_min;          /* DAEMON_BGSAVE_MIN, or the test's */
+	int64_t recheck_every;      /* DAEMON_RECHECK, or the test's */
 	uint64_t saved_rotations;   /* tail rotations + truncations at the last save */
 	uint64_t lines_lost;        /* tail counters of possible line loss */
 	uint64_t events;            /* lines matched: the tag of each event */
 	struct metrics mx;          /* counters kept for metrics (daemon_stats.c) */
 	int64_t textfile_at;        /* when the metrics textfile was written */
 	uint64_t textfile_errors;
+	struct httpd *httpd;        /* [metrics] listen, or NULL */
 	struct rollup rollup;       /* the report's hours (daemon_rollup.c) */
 	uint64_t rollup_gen;        /* rollup.gen at the last save */
 	int64_t rollup_sampled, rollup_saved;
@@ -151,6 +153,18 @@ void daemon_flush(struct daemon *dm);
 /* Re-read configuration and patterns; on any error the running ones stay
  * and the error goes to r (which may be NULL) and the log. */
 void daemon_reload(struct daemon *dm, struct ctl_reply *r);
+/* daemon_conf.c: load the configuration file into c (a missing default
+ * file means the defaults), errors into e; 0, or -1 with errno. */
+int daemon_load_conf(struct daemon *dm, struct conf *c, struct errs *e);
+/* daemon_conf.c: load c's pattern directories (StrictModes), each warning
+ * logged; NULL with the errors in e. */
+struct matcher *daemon_load_patterns(const struct conf *c, struct errs *e);
+/* daemon_conf.c: " DIR DIR..." of c's pattern directories, for messages
+ * (a static buffer). */
+const char *daemon_patterns_list(const struct conf *c);
+/* daemon.c: the nftables notices of changes to our table: a loop
+ * handler. */
+void daemon_on_watch(void *arg, int fd, uint32_t events);
 
 /* The allowlist (loopback, [allow] cidrs, the own addresses when
  * own_addresses = yes) built into dm->allow from dm->conf and dm->ifaddr
@@ -167,8 +181,11 @@ void daemon_allow_update(struct daemon *dm);
 /* Loop handler of dm->ifaddr's notices: an own address came or went. */
 void daemon_allow_on_ifaddr(void *arg, int fd, uint32_t events);
 
-/* Metrics (daemon_stats.c). Start counting (after the ledger exists). */
+/* Metrics (daemon_stats.c). Start counting (after the ledger exists) and
+ * listen on [metrics] listen (exits 78 when not built with libmicrohttpd,
+ * 69 when the address cannot be bound); stop listening. */
 void daemon_stats_open(struct daemon *dm);
+void daemon_stats_close(struct daemon *dm);
 /* A batch of log lines starts being read (the latency clock), and is
  * read and decided. */
 void daemon_stats_read(struct daemon *dm);

@@ -149,10 +149,19 @@ status_json_head(struct daemon *dm, FILE *f)
 	int err;
 
 	enforce_get_stats(dm->enf, &es);
-	fprintf(f, "{\"version\":\"%s\",\"dry_run\":%s,\"table\":\"",
-	    PACKAGE_VERSION, dm->conf.dry_run ? "true" : "false");
+	fprintf(f, "{\"version\":\"%s\",\"dry_run\":%s,\"table_exists\":%s,"
+	    "\"table\":\"", PACKAGE_VERSION, dm->conf.dry_run ? "true" : "false",
+	    dm->conf.dry_run ? "false" : "true");
 	stats_json_escape(f, dm->conf.table);
-	fprintf(f, "\",\"allow_all\":%s,\"regex_engine\":\"%s\","
+	fprintf(f, "\",\"patterns_off\":[");
+	for (i = 0; i < match_off_count(dm->m); i++) {
+		fprintf(f, "%s{\"id\":\"", i ? "," : "");
+		stats_json_escape(f, match_off_at(dm->m, i)->id);
+		fprintf(f, "\",\"file\":\"");
+		stats_json_escape(f, match_off_at(dm->m, i)->file);
+		fprintf(f, "\",\"line\":%u}", match_off_at(dm->m, i)->line);
+	}
+	fprintf(f, "],\"allow_all\":%s,\"regex_engine\":\"%s\","
 	    "\"kill_sessions\":\"%s\",\"files\":[",
 	    conf_allow_all(&dm->conf, NULL, 0) > 0 ? "true" : "false",
 	    match_jit(dm->m) ? "jit" : "interpreter", enforce_cut_name(es.cut));
@@ -190,11 +199,16 @@ status_text_head(struct daemon *dm, FILE *f)
 	    dm->conf.dry_run ? ", DRY RUN (no firewall changes)" : "");
 	if (dm->conf.dry_run)
 		fprintf(f, "nftables table:  none (dry run: inet %s is not "
-		    "created, nothing is dropped)\n", dm->conf.table);
+		    "created, nothing is dropped; dry_run = no and a reload "
+		    "create it)\n", dm->conf.table);
 	else
 		fprintf(f, "nftables table:  inet %s\n", dm->conf.table);
 	fprintf(f, "regex engine:    %s\n", match_jit(dm->m) ?
 	    "PCRE2 JIT" : "PCRE2 interpreter (JIT refused)");
+	for (i = 0; i < match_off_count(dm->m); i++)
+		fprintf(f, "pattern off:     %s (enabled = no at %s:%u)\n",
+		    match_off_at(dm->m, i)->id, match_off_at(dm->m, i)->file,
+		    match_off_at(dm->m, i)->line);
 	fprintf(f, "cut sessions:    %s\n", enforce_cut_name(es.cut));
 	if (conf_allow_all(&dm->conf, all, sizeof(all)) > 0)
 		fprintf(f, "allowlist:       %s: every address allowlisted, none "
@@ -277,22 +291,31 @@ h_status(void *arg, int argc, char **argv, struct ctl_reply *r)
 	stats_free(&s);
 }
 
-/* metrics: the Prometheus text exposition. */
+/* Answer with the len bytes of buf, which is freed; buf NULL: there was no
+ * memory to build them. */
 static void
-h_metrics(void *arg, int argc, char **argv, struct ctl_reply *r)
+reply_body(struct ctl_reply *r, char *buf, size_t len)
 {
-	size_t len;
-	char *buf;
-
-	(void)argc;
-	(void)argv;
-	if ((buf = daemon_stats_prom(arg, &len)) == NULL) {
+	if (buf == NULL) {
 		ctl_reply_status(r, EX_OSERR, "out of memory");
 		return;
 	}
 	ctl_reply_write(r, buf, len);
 	free(buf);
 	ctl_reply_status(r, 0, "ok");
+}
+
+/* metrics: the Prometheus text exposition. */
+static void
+h_metrics(void *arg, int argc, char **argv, struct ctl_reply *r)
+{
+	size_t len = 0;
+	char *buf;
+
+	(void)argc;
+	(void)argv;
+	buf = daemon_stats_prom(arg, &len);
+	reply_body(r, buf, len);
 }
 
 /* config [json]: the configuration in force (conf_show()): what the
@@ -331,19 +354,15 @@ static void
 h_rollup(void *arg, int argc, char **argv, struct ctl_reply *r)
 {
 	struct daemon *dm = arg;
-	size_t len;
+	size_t len = 0;
 	char *buf;
 
 	(void)argc;
 	(void)argv;
 	daemon_rollup_sample(dm, daemon_now());
-	if (rollup_format(&dm->rollup, &buf, &len) == -1) {
-		ctl_reply_status(r, EX_OSERR, "out of memory");
-		return;
-	}
-	ctl_reply_write(r, buf, len);
-	free(buf);
-	ctl_reply_status(r, 0, "ok");
+	if (rollup_format(&dm->rollup, &buf, &len) == -1)
+		buf = NULL;
+	reply_body(r, buf, len);
 }
 
 /* Why the ledger refused a ban of what (errno e), for the CLI. */

@@ -14,12 +14,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sysexits.h>
 #include <time.h>
 
 #include "daemon.h"
 #include "metrics.h"
 #include "stats.h"
 #include "wfile.h"
+#include "listen.h"
+#ifdef HAVE_MHD
+#include "httpd.h"
+#endif
 #ifdef HAVE_CROWDSEC
 #include "crowdsec.h"
 #endif
@@ -40,7 +45,8 @@ enum {
 	D_CTLREF, D_CTLBAD, D_DENIED, D_LATENCY, D_TEXTFILE_ERR,
 	D_CL_UP, D_CL_PEERS, D_CL_CONNECTS, D_CL_DISCONNECTS, D_CL_BANS,
 	D_CL_UNBANS, D_CL_REFUSED, D_CL_EVENTS, D_CL_DROPPED,
-	D_CS_UP, D_CS_DECISIONS, D_CS_ALERTS, D_CS_WAITING, D_CS_ERRORS, D_N
+	D_CS_UP, D_CS_DECISIONS, D_CS_ALERTS, D_CS_WAITING, D_CS_ERRORS,
+	D_HTTP, D_N
 };
 
 #define STR_(x) #x
@@ -226,6 +232,9 @@ static const struct stats_def defs[D_N] = {
 	NULL, "Alerts queued, not yet sent."},
     [D_CS_ERRORS] = {NULL, "crowdsec_errors_total", C, NULL, NULL, NULL,
 	NULL, "Failed pulls and pushes."},
+    /* With [metrics] listen. */
+    [D_HTTP] = {NULL, "http_requests_total", C, NULL, NULL, NULL, NULL,
+	"Requests to the metrics endpoint, per HTTP status answered."},
 };
 #undef C
 #undef G
@@ -278,12 +287,50 @@ on_ledger(void *arg, bool banned, const struct ban *b, const char *how,
 		metrics_end(&dm->mx, b->origin, how);
 }
 
+#ifdef HAVE_MHD
+static char *
+http_body(void *arg, size_t *len)
+{
+	return daemon_stats_prom(arg, len);
+}
+#endif
+
 void
 daemon_stats_open(struct daemon *dm)
 {
+	const char *at = dm->conf.metrics_listen;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	const char *why;
+
 	metrics_init(&dm->mx);
 	if (ledger_observe(dm->ledger, on_ledger, dm) == -1)
 		log_warn("metrics: ledger observer");
+	if (at == NULL)
+		return;
+	if (listen_parse(at, &ss, &len, &why) == -1)
+		fatalx(EX_CONFIG, "[metrics] listen = %s: %s", at, why);
+#ifdef HAVE_MHD
+	if ((dm->httpd = httpd_open((struct sockaddr *)&ss, len, dm->loop,
+		 http_body, dm)) == NULL)
+		fatal(EX_UNAVAILABLE, "[metrics] listen = %s: cannot listen "
+		    "there", at);
+	log_info("metrics http listen=%s path=/metrics", at);
+#else
+	fatalx(EX_CONFIG, "[metrics] listen is configured, but this dominoban "
+	    "was built without libmicrohttpd (configure --with-microhttpd; "
+	    "Debian: libmicrohttpd-dev, EL9: libmicrohttpd-devel); use "
+	    "[metrics] textfile or `dominoban metrics`");
+#endif
+}
+
+void
+daemon_stats_close(struct daemon *dm)
+{
+#ifdef HAVE_MHD
+	httpd_close(dm->httpd);
+#endif
+	dm->httpd = NULL;
 }
 
 void
@@ -351,9 +398,10 @@ add_each(struct stats *s, const struct stats_def *d, const char *name,
 		stats_add_labels(s, d, v[i], name, vals[i], NULL);
 }
 
-/* The cluster's and CrowdSec's values, when built and configured. */
+/* The cluster's, CrowdSec's and the HTTP endpoint's values, when built
+ * and configured. */
 static void
-add_peers(struct daemon *dm, struct stats *s)
+add_optional(struct daemon *dm, struct stats *s)
 {
 #ifdef HAVE_MQTT
 	static const char *const dir[] = {"out", "in"};
@@ -395,6 +443,17 @@ add_peers(struct daemon *dm, struct stats *s)
 		    sf.alerts_dropped, sf.alerts_rejected}, 4);
 		stats_add(s, &defs[D_CS_WAITING], sf.queue);
 		stats_add(s, &defs[D_CS_ERRORS], sf.errors);
+	}
+#endif
+#ifdef HAVE_MHD
+	static const char *const codes[] = {"200", "404", "405", "500"};
+	struct httpd_stats hs;
+
+	if (dm->httpd != NULL) {
+		httpd_get_stats(dm->httpd, &hs);
+		add_each(s, &defs[D_HTTP], "code", codes,
+		    (const uint64_t[]){hs.served, hs.not_found, hs.bad_method,
+		    hs.failed}, 4);
 	}
 #endif
 	(void)dm;
@@ -490,7 +549,7 @@ daemon_stats_gather(struct daemon *dm, struct stats *s)
 	stats_add(s, &defs[D_DENIED], ctl_denied(dm->ctl));
 	stats_add_hist(s, &defs[D_LATENCY], &dm->mx.latency);
 	stats_add(s, &defs[D_TEXTFILE_ERR], dm->textfile_errors);
-	add_peers(dm, s);
+	add_optional(dm, s);
 }
 
 /* ---- the textfile ---------------------------------------------------------- */
@@ -546,6 +605,10 @@ daemon_stats_tick(struct daemon *dm, int64_t now)
 {
 	const char *path = dm->conf.metrics_textfile;
 
+#ifdef HAVE_MHD
+	if (dm->httpd != NULL)
+		httpd_tick(dm->httpd);
+#endif
 	if (path == NULL || path[0] == '\0' ||
 	    now - dm->textfile_at < (int64_t)dm->conf.metrics_interval)
 		return;

@@ -15,9 +15,8 @@
  * inside a banned netblock needs no ban of its own.
  *
  * Escalation: the n-th offence of an address (within history_forget) is
- * banned for ban_time * ban_factor^(n-1), capped at ban_max. The history
- * is a bounded table (history_max entries) rebuilt without the oldest
- * entries when full; it is what the state file persists.
+ * banned for ban_time * ban_factor^(n-1), capped at ban_max. The offence
+ * history (history.h) counts n; it is what the state file persists.
  */
 #include "config.h"
 
@@ -32,106 +31,13 @@
 #include "decide.h"
 #include "decide_int.h"
 #include "dedupe.h"
+#include "hash.h"
+#include "history.h"
 #include "score.h"
 #include "session.h"
 
-static int
-hist_alloc(struct decide *d, size_t want)
-{
-	size_t slots = 64;
-
-	while (slots < want * 2)
-		slots <<= 1;
-	if ((d->hist = calloc(slots, sizeof(*d->hist))) == NULL)
-		return -1;
-	d->hist_mask = slots - 1;
-	d->nhist = 0;
-	return 0;
-}
-
-static struct hist *
-hist_slot(struct decide *d, const struct addr *a, bool create)
-{
-	size_t i = (size_t)score_siphash(d->seed, a, sizeof(*a)) & d->hist_mask;
-
-	for (; d->hist[i].count != 0; i = (i + 1) & d->hist_mask)
-		if (memcmp(&d->hist[i].key, a, sizeof(*a)) == 0)
-			return &d->hist[i];
-	/* Full even after compaction (every entry an active ban): the
-	 * caller goes on without history rather than spin. */
-	if (!create || d->nhist >= d->hist_mask - d->hist_mask / 4)
-		return NULL;
-	d->hist[i].key = *a;
-	d->nhist++;
-	return &d->hist[i];
-}
-
-static int
-cmp_i64(const void *a, const void *b)
-{
-	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
-
-	return (x > y) - (x < y);
-}
-
-static bool
-hist_keep(const struct hist *h, int64_t cut, int64_t now)
-{
-	return h->count != 0 && (h->last >= cut || h->expires > now);
-}
-
-/*
- * The history is full: keep the most recent half (and every active ban).
- * Active bans are never forgotten, so when they alone fill the history
- * its limit grows to twice what is kept: compaction then stays rare
- * (amortised O(1) per offence) instead of running at every new ban.
- */
-static void
-hist_compact(struct decide *d, int64_t now)
-{
-	struct hist *old = d->hist, *h;
-	size_t oslots = d->hist_mask + 1, i, n = 0, kept = 0, limit;
-	int64_t *lasts, cut;
-
-	lasts = malloc(d->nhist * sizeof(*lasts));
-	for (i = 0; i < oslots && lasts != NULL; i++)
-		if (old[i].count != 0)
-			lasts[n++] = old[i].last;
-	cut = now - (int64_t)d->history_forget;
-	if (lasts != NULL && n > 0) {
-		/* Rare (the table is full): sorting is simple and enough. */
-		qsort(lasts, n, sizeof(*lasts), cmp_i64);
-		if (lasts[n / 2] > cut)
-			cut = lasts[n / 2];
-	}
-	free(lasts);
-	for (i = 0; i < oslots; i++)
-		kept += hist_keep(&old[i], cut, now);
-	limit = kept * 2 > d->history_max ? kept * 2 : d->history_max;
-	if (hist_alloc(d, limit) == -1) {
-		d->hist = old; /* keep going without compaction */
-		return;
-	}
-	d->hist_limit = limit;
-	for (i = 0; i < oslots; i++) {
-		if (!hist_keep(&old[i], cut, now))
-			continue;
-		if ((h = hist_slot(d, &old[i].key, true)) != NULL)
-			*h = old[i];
-	}
-	free(old);
-}
-
-/* Make room for one more history entry. */
-static void
-hist_room(struct decide *d, int64_t now)
-{
-	if (d->nhist >= d->hist_limit)
-		hist_compact(d, now);
-}
-
 /* The tunables of c (everything but max_records, which sized the score
- * table, and the history size already allocated). */
+ * table). */
 static void
 copy_conf(struct decide *d, const struct conf *c)
 {
@@ -149,10 +55,8 @@ copy_conf(struct decide *d, const struct conf *c)
 	d->ban_factor = c->ban_factor;
 	d->ban_time = c->ban_time;
 	d->ban_max = c->ban_max;
-	d->history_forget = c->history_forget;
-	d->history_max = c->history_max;
-	if (d->hist_limit < c->history_max)
-		d->hist_limit = c->history_max;
+	if (d->hist != NULL)
+		history_set_limits(d->hist, c->history_max, c->history_forget);
 }
 
 struct decide *
@@ -169,8 +73,9 @@ decide_new(const struct conf *c, const uint8_t seed[16],
 	d->score = score_new(c->max_records, seed);
 	d->sessions = session_new(seed, c->smtp_session_max);
 	d->dedupe = dedupe_new();
+	d->hist = history_new(seed, c->history_max, c->history_forget);
 	if (d->score == NULL || d->sessions == NULL || d->dedupe == NULL ||
-	    hist_alloc(d, c->history_max) == -1) {
+	    d->hist == NULL) {
 		decide_free(d);
 		errno = ENOMEM;
 		return NULL;
@@ -199,7 +104,8 @@ decide_free(struct decide *d)
 	dedupe_free(d->dedupe);
 	for (i = 0; i < d->npatterns; i++)
 		free(d->patterns[i]);
-	free(d->hist);
+	free(d->pmap);
+	history_free(d->hist);
 	free(d);
 }
 
@@ -223,6 +129,42 @@ pattern_index(struct decide *d, const char *id, size_t limit)
 	    (d->patterns[d->npatterns] = strdup(id)) == NULL)
 		return DECIDE_PATTERNS - 1;
 	return (unsigned)d->npatterns++;
+}
+
+int
+decide_set_patterns(struct decide *d, const struct matcher *m)
+{
+	const struct match_pattern *p;
+	size_t n = match_count(m), i;
+	void *v;
+
+	d->npmap = 0; /* no id of the last matcher is trusted from here on */
+	if ((v = realloc(d->pmap, (n > 0 ? n : 1) * sizeof(*d->pmap))) ==
+	    NULL)
+		return -1;
+	d->pmap = v;
+	for (i = 0; i < n; i++) {
+		p = match_pattern_at(m, i, NULL);
+		d->pmap[i].id = p->id;
+		d->pmap[i].pat = pattern_index(d, p->id, DECIDE_PATTERNS);
+		d->pmap[i].smtp = strcmp(p->service, "smtp") == 0;
+	}
+	d->npmap = n;
+	return 0;
+}
+
+/* The place of p's id in d->patterns, and whether it is an smtp pattern:
+ * from the map, or worked out now for a pattern of no matcher
+ * decide_set_patterns() was given. */
+static unsigned
+pattern_of(struct decide *d, const struct match_pattern *p, bool *smtp)
+{
+	if (p->index < d->npmap && d->pmap[p->index].id == p->id) {
+		*smtp = d->pmap[p->index].smtp;
+		return d->pmap[p->index].pat;
+	}
+	*smtp = strcmp(p->service, "smtp") == 0;
+	return pattern_index(d, p->id, DECIDE_PATTERNS);
 }
 
 uint32_t
@@ -257,22 +199,14 @@ static void
 make_ban(struct decide *d, const struct addr *target, uint32_t seconds,
     int64_t now, struct verdict *v)
 {
-	struct hist *h;
+	struct history_entry *h;
 	uint32_t n;
 
-	hist_room(d, now);
-	h = hist_slot(d, target, true);
-	if (h != NULL && h->count != 0 &&
-	    h->last < now - (int64_t)d->history_forget)
-		h->count = 0;
-	n = h == NULL ? 1 : h->count < UINT32_MAX ? h->count + 1 : h->count;
+	n = history_offence(d->hist, target, now, &h);
 	if (seconds == 0)
 		seconds = decide_ban_seconds(d, n);
-	if (h != NULL) {
-		h->count = n;
-		h->last = now;
+	if (h != NULL)
 		h->expires = now + seconds;
-	}
 	memset(v, 0, sizeof(*v));
 	v->action = VERDICT_BAN;
 	v->target = *target;
@@ -287,8 +221,13 @@ banned(const struct score_rec *r, int64_t now)
 	return r != NULL && r->banned_until > now;
 }
 
-struct split {
+/* One event being counted: what raising its host and netblocks needs. */
+struct raise {
 	struct decide *d;
+	const struct score_key *host;
+	double weight;
+	unsigned pat;
+	bool host_banned;         /* this event just banned the host */
 	int64_t now;
 	const struct decide_cb *cb;
 };
@@ -312,14 +251,14 @@ ban_record(struct decide *d, struct score_rec *r, int64_t now,
 static void
 split_host(void *arg, const struct score_rec *cr)
 {
-	struct split *s = arg;
-	struct score_rec *r = score_find(s->d->score, &cr->key);
+	const struct raise *x = arg;
+	struct score_rec *r = score_find(x->d->score, &cr->key);
 
-	if (r == NULL || banned(r, s->now) ||
-	    allow_overlaps(&s->d->allow, &r->key) ||
-	    score_value(r, s->now, s->d->half_life) < 1.0)
+	if (r == NULL || banned(r, x->now) ||
+	    allow_overlaps(&x->d->allow, &r->key) ||
+	    score_value(r, x->now, x->d->half_life) < 1.0)
 		return;
-	ban_record(s->d, r, s->now, s->cb);
+	ban_record(x->d, r, x->now, x->cb);
 }
 
 static void
@@ -347,39 +286,38 @@ tiers_of(struct decide *d, const struct addr *host, struct tiers *t)
  * hosts in it were banned while it stayed active. The second rule catches
  * a harvest that rotates hosts slowly: each host is cut after a handful of
  * probes, so the decayed score of the block stays low, but the block keeps
- * producing banned hosts. host_banned: this event just banned host.
+ * producing banned hosts.
  */
 static void
-raise_net(struct decide *d, const struct score_key *host,
-    const struct score_key *k, double threshold, unsigned min_hosts,
-    double weight, unsigned pat, bool host_banned, int64_t now,
-    const struct decide_cb *cb)
+raise_net(struct raise *x, const struct score_key *k, double threshold,
+    unsigned min_hosts)
 {
+	struct decide *d = x->d;
 	struct score_rec *r;
-	struct split s = {d, now, cb};
 
-	r = score_add_key(d->score, k, weight, pat, host, now, d->half_life);
+	r = score_add_key(d->score, k, x->weight, x->pat, x->host, x->now,
+	    d->half_life);
 	if (r == NULL)
 		return;
 	/* A block quiet long enough to decay to nothing (its score before
 	 * this event) starts its count of banned hosts afresh. */
-	if (r->score - weight < NET_QUIET_SCORE)
+	if (r->score - x->weight < NET_QUIET_SCORE)
 		r->banned = 0;
-	if (host_banned)
-		score_note_banned(r, host);
-	if (banned(r, now) ||
-	    ((score_value(r, now, d->half_life) < threshold - THRESHOLD_SLACK ||
-		score_distinct(r) < min_hosts) &&
+	if (x->host_banned)
+		score_note_banned(r, x->host);
+	if (banned(r, x->now) ||
+	    ((score_value(r, x->now, d->half_life) <
+		threshold - THRESHOLD_SLACK || score_distinct(r) < min_hosts) &&
 		score_banned_distinct(r) < min_hosts))
 		return;
 	if (allow_overlaps(&d->allow, &k->a)) {
 		/* Never cover an allowlisted address: ban the hosts. */
 		d->st.splits++;
-		r->banned_until = (uint32_t)(now + decide_ban_seconds(d, 1));
-		score_foreach_in(d->score, &k->a, split_host, &s);
+		r->banned_until = (uint32_t)(x->now + decide_ban_seconds(d, 1));
+		score_foreach_in(d->score, &k->a, split_host, x);
 		return;
 	}
-	ban_record(d, r, now, cb);
+	ban_record(d, r, x->now, x->cb);
 }
 
 static bool
@@ -411,7 +349,7 @@ count(struct decide *d, const struct addr *host, const struct keys *k,
 {
 	struct score_rec *r;
 	struct keys own;
-	bool host_banned = false;
+	struct raise x = {d, NULL, weight, pat, false, now, cb};
 
 	if (allow_overlaps(&d->allow, host)) {
 		d->st.allowlisted++;
@@ -433,14 +371,13 @@ count(struct decide *d, const struct addr *host, const struct keys *k,
 	    score_value(r, now, d->half_life) >=
 		d->host_threshold - THRESHOLD_SLACK) {
 		ban_record(d, r, now, cb);
-		host_banned = true;
+		x.host_banned = true;
 	}
+	x.host = &k->host;
 	if (k->t.len[0] != 0)
-		raise_net(d, &k->host, &k->t.k[0], d->net_threshold,
-		    d->net_min_hosts, weight, pat, host_banned, now, cb);
+		raise_net(&x, &k->t.k[0], d->net_threshold, d->net_min_hosts);
 	if (k->t.len[1] != 0)
-		raise_net(d, &k->host, &k->t.k[1], d->wide_threshold,
-		    d->wide_min_hosts, weight, pat, host_banned, now, cb);
+		raise_net(&x, &k->t.k[1], d->wide_threshold, d->wide_min_hosts);
 }
 
 static void
@@ -453,10 +390,9 @@ make_item(struct decide *d, const struct match_event *ev, uint64_t tag,
 
 	it->has_addr = ev->has_addr;
 	it->addr = ev->addr;
-	it->smtp = strcmp(p->service, "smtp") == 0;
+	it->pat = pattern_of(d, p, &it->smtp);
 	it->kind = p->kind;
 	it->weight = p->weight;
-	it->pat = pattern_index(d, p->id, DECIDE_PATTERNS);
 	it->tag = tag;
 	it->now = now;
 	it->dedupe = 0;
@@ -472,7 +408,7 @@ make_item(struct decide *d, const struct match_event *ev, uint64_t tag,
 			memcpy(key + off, ev->user, ulen);
 			off += ulen;
 		}
-		it->dedupe = score_siphash(d->seed, key, off) | 1;
+		it->dedupe = hash_siphash(d->seed, key, off) | 1;
 	}
 }
 
@@ -615,7 +551,7 @@ decide_manual(struct decide *d, enum verdict_action action,
     struct verdict *v)
 {
 	struct score_rec *r;
-	struct hist *h;
+	struct history_entry *h;
 
 	assert(d->nqueued == 0);
 	if (action == VERDICT_BAN) {
@@ -623,7 +559,7 @@ decide_manual(struct decide *d, enum verdict_action action,
 			errno = EPERM;
 			return -1;
 		}
-		h = hist_slot(d, target, false);
+		h = history_find(d->hist, target);
 		if (h != NULL && h->expires > now) {
 			/* Banned already: a manual ban sets the time, it is
 			 * not another offence. */
@@ -653,7 +589,7 @@ decide_manual(struct decide *d, enum verdict_action action,
 	v->target = *target;
 	v->at = now;
 	snprintf(v->reason, sizeof(v->reason), "manual");
-	if ((h = hist_slot(d, target, false)) != NULL) {
+	if ((h = history_find(d->hist, target)) != NULL) {
 		h->expires = 0;
 		v->offences = h->count;
 	}
@@ -677,7 +613,21 @@ decide_get_stats(const struct decide *d, struct decide_stats *st)
 	session_get_stats(d->sessions, &ss);
 	st->sessions = ss.open;
 	st->blind_until = ss.blind_until;
-	st->history = d->nhist;
+	st->history = history_count(d->hist);
+}
+
+struct each_hist {
+	void (*fn)(void *arg, const struct addr *a, uint32_t count,
+	    int64_t last, int64_t expires);
+	void *arg;
+};
+
+static void
+each_hist(void *arg, const struct history_entry *e)
+{
+	const struct each_hist *x = arg;
+
+	x->fn(x->arg, &e->key, e->count, e->last, e->expires);
 }
 
 void
@@ -686,13 +636,10 @@ decide_foreach_history(const struct decide *d,
 	int64_t expires),
     void *arg)
 {
-	size_t i;
+	struct each_hist x = {fn, arg};
 
 	assert(d->nqueued == 0);
-	for (i = 0; i <= d->hist_mask; i++)
-		if (d->hist[i].count != 0)
-			fn(arg, &d->hist[i].key, d->hist[i].count,
-			    d->hist[i].last, d->hist[i].expires);
+	history_foreach(d->hist, each_hist, &x);
 }
 
 int
@@ -700,18 +647,15 @@ decide_restore(struct decide *d, const struct addr *a, uint32_t count,
     int64_t last, int64_t expires)
 {
 	struct score_rec *r;
-	struct hist *h;
+	struct history_entry *h;
 
 	assert(d->nqueued == 0);
 	if (count == 0) {
 		errno = EINVAL;
 		return -1;
 	}
-	hist_room(d, last);
-	if ((h = hist_slot(d, a, true)) == NULL) {
-		errno = ENOSPC;
+	if ((h = history_add(d->hist, a, last)) == NULL)
 		return -1;
-	}
 	h->count = count;
 	h->last = last;
 	h->expires = expires;

@@ -72,6 +72,15 @@ int decide_set_conf(struct decide *d, const struct conf *c);
  * fn NULL: nobody. */
 void decide_set_counted(struct decide *d, decide_counted_fn fn, void *arg);
 
+/*
+ * Learn the patterns of m, at load and after every reload, before m's
+ * events come: each pattern's id is interned once here, so an event is
+ * counted by its pattern's index, never by comparing ids. (A pattern of
+ * another matcher still counts, its id compared.) 0, or -1 with errno
+ * ENOMEM: ids are then compared.
+ */
+int decide_set_patterns(struct decide *d, const struct matcher *m);
+
 /* Replace the allowlist (on reload). */
 void decide_set_allow(struct decide *d, const struct allow *allow);
 

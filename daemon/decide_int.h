@@ -52,21 +52,13 @@ struct item {
 	struct keys k;            /* its address's, once prepare()d */
 };
 
-struct hist {
-	struct addr key;
-	uint32_t count;
-	int64_t last;
-	int64_t expires;
-};
-
 struct decide {
 	/* Tunables copied from the configuration. */
 	double half_life, host_threshold, net_threshold, wide_threshold;
 	unsigned net_min_hosts, wide_min_hosts;
 	unsigned net4, net6, wide4, wide6;
 	double dedupe_window, ban_factor;
-	uint32_t ban_time, ban_max, history_forget;
-	size_t history_max;
+	uint32_t ban_time, ban_max;
 
 	uint8_t seed[16];
 	struct score *score;
@@ -75,9 +67,16 @@ struct decide {
 	struct dedupe *dedupe;
 	char *patterns[DECIDE_PATTERNS];
 	size_t npatterns;
-	struct hist *hist;        /* open addressing, hist_mask + 1 slots */
-	size_t hist_mask, nhist;
-	size_t hist_limit;        /* compact beyond this; >= history_max */
+	/* The matcher's patterns by index (decide_set_patterns): the id each
+	 * was interned from, its place in patterns[], whether its service is
+	 * smtp (the session tracker's). */
+	struct pmap {
+		const char *id;
+		unsigned pat;
+		bool smtp;
+	} *pmap;
+	size_t npmap;
+	struct history *hist;     /* the offence history (history.h) */
 	struct decide_stats st;
 	struct item queue[DECIDE_QUEUE]; /* events waiting (decide_queue) */
 	size_t nqueued;

@@ -68,6 +68,36 @@ enforce_close(struct enforce *e)
 	free(e);
 }
 
+int
+enforce_set_dry(struct enforce *e, const struct conf *c, bool dry)
+{
+	int saved;
+
+	if (dry == (e->nft == NULL))
+		return 0;
+	if (!dry) {
+		if ((e->nft = nft_open(c->table)) == NULL)
+			return -1;
+		if (enforce_setup(e, c) == 0)
+			return 0;
+		saved = errno;
+		nft_close(e->nft);
+		e->nft = NULL;
+		errno = saved;
+		return -1;
+	}
+	/* Our table only (nft_teardown refuses anyone else's); gone already
+	 * is as good. */
+	if (nft_teardown(e->nft) == -1 && errno != ENOENT)
+		return -1;
+	nft_close(e->nft);
+	e->nft = NULL;
+	sockdiag_close(e->diag);
+	e->diag = NULL;
+	e->st.cut = ENFORCE_CUT_OFF;
+	return 0;
+}
+
 bool
 enforce_dry(const struct enforce *e)
 {
@@ -117,14 +147,20 @@ enforce_list(struct enforce *e, struct nft_entry **out)
 	return e->nft == NULL ? 0 : nft_list(e->nft, out);
 }
 
-struct nft_scan *
-enforce_scan(struct enforce *e)
+ssize_t
+enforce_list_apart(struct enforce *e, struct nft_entry **out)
 {
-	if (e->nft == NULL) {
-		errno = ENOTCONN;
-		return NULL;
-	}
-	return nft_scan_start(e->nft);
+	struct nft *n;
+	ssize_t k;
+
+	*out = NULL;
+	if (e->nft == NULL)
+		return 0;
+	if ((n = nft_open(nft_table_name(e->nft))) == NULL)
+		return -1;
+	k = nft_list(n, out);
+	nft_close(n);
+	return k;
 }
 
 int

@@ -43,6 +43,15 @@ struct enforce;
 struct enforce *enforce_open(const struct conf *c);
 void enforce_close(struct enforce *e);
 
+/*
+ * Switch dry run on or off while running (reload). On: our table is
+ * deleted (nothing is dropped any more) and netlink closed. Off: netlink
+ * opened and the table of c set up, empty (the ledger's reconcile then
+ * puts its bans in). 0, or -1 with errno, nothing changed (off: EPERM
+ * without CAP_NET_ADMIN, EEXIST when the table is someone else's).
+ */
+int enforce_set_dry(struct enforce *e, const struct conf *c, bool dry);
+
 /* True when the firewall is left alone (dry run). */
 bool enforce_dry(const struct enforce *e);
 
@@ -64,9 +73,9 @@ size_t enforce_apply(struct enforce *e, struct nft_op *ops, size_t n);
  * with errno (in dry run: 0). */
 ssize_t enforce_list(struct enforce *e, struct nft_entry **out);
 
-/* The same dump a step at a time (nft_scan_start() and the rest, nft.h):
- * NULL with errno, ENOTCONN in dry run. */
-struct nft_scan *enforce_scan(struct enforce *e);
+/* The same, on a netlink socket of its own: for a child process, which
+ * must leave the parent's socket alone. */
+ssize_t enforce_list_apart(struct enforce *e, struct nft_entry **out);
 
 /* The kernel's elements dropping host (nft_lookup()): the NFT_LOOKUP_*
  * bits, or -1 with errno (ENOTCONN in dry run: there is no table). */

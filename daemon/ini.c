@@ -17,3 +17,20 @@ ini_trim(char *s)
 		*--e = '\0';
 	return s;
 }
+
+char *
+ini_next(char **pos, unsigned *lineno)
+{
+	char *line, *key;
+
+	while ((line = *pos) != NULL) {
+		(*lineno)++;
+		*pos = strchr(line, '\n');
+		if (*pos != NULL)
+			*(*pos)++ = '\0';
+		key = ini_trim(line);
+		if (*key != '\0' && *key != '#' && *key != ';')
+			return key;
+	}
+	return NULL;
+}

@@ -9,4 +9,13 @@
  * file with CRLF line ends); returns the first kept byte. */
 char *ini_trim(char *s);
 
+/*
+ * The next line of a text read in place, at *pos (a NUL-terminated copy
+ * the caller owns): the line is cut at its newline, trimmed (ini_trim),
+ * and returned, with *lineno counting every line passed. Blank lines and
+ * comment lines (first byte # or ;) are skipped. NULL at the end of the
+ * text; *pos is then NULL.
+ */
+char *ini_next(char **pos, unsigned *lineno);
+
 #endif

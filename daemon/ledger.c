@@ -322,7 +322,7 @@ ledger_free(struct ledger *l)
 {
 	if (l == NULL)
 		return;
-	ledger_recheck_stop(l);
+	ledger_recheck_close(l);
 	bans_free(l->bans);
 	free(l->ops);
 	free(l->info);
@@ -614,7 +614,6 @@ ledger_flush(struct ledger *l, int64_t now, size_t *failed)
 				added++;
 				if (b->kstate == BAN_PENDING)
 					b->kstate = BAN_HELD;
-				ledger_recheck_note(l, b);
 				if (l->info[i].role == ROLE_NEW)
 					announce_op(l, &l->info[i], b, now);
 			}
@@ -623,8 +622,7 @@ ledger_flush(struct ledger *l, int64_t now, size_t *failed)
 			if (err == 0) {
 				if (b != NULL) {
 					b->kstate = BAN_HELD;
-					ledger_recheck_note(l, b);
-					announce_op(l, &l->info[i], b, now);
+						announce_op(l, &l->info[i], b, now);
 				}
 			} else if (b != NULL && l->info[i].prev > now) {
 				/* The old element stands with its old time. */

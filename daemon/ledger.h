@@ -171,25 +171,23 @@ size_t ledger_reconcile(struct ledger *l, int64_t now, const char *why,
     bool adopt);
 
 /*
- * The periodic recheck, the same comparison as ledger_reconcile() in
- * bounded steps, so that it never holds the loop: ledger_recheck_start()
- * asks the kernel for a dump and returns the socket to watch (-1 when
- * none started: in dry run, while one is in progress, or on an error,
- * logged); ledger_recheck_read(), when it is readable, takes one reply
- * (some hundreds of elements) and deletes what the table does not hold;
- * it returns 1 once the dump is over (or failed): stop watching the
- * socket, ledger_recheck_step() closes it. ledger_recheck_step(), once a
- * second, then compares LEDGER_RECHECK_SLICE bans of the table with what
- * was read and puts back what the kernel lacks; it returns true while a
- * recheck is in progress. Changes the kernel takes meanwhile count as
- * seen, so a ban added during the dump is not put back.
+ * The periodic recheck, the same comparison as ledger_reconcile() (without
+ * adopt) made off the loop: ledger_recheck_start() forks a child that dumps
+ * the kernel sets and compares them with its copy of the table, and
+ * returns the pipe it writes the differences to (-1 when none started: in
+ * dry run, while one is in progress, or on an error, logged). When the
+ * pipe is readable, ledger_recheck_read() takes a bounded part of them,
+ * checks each against the table as it is then and queues the deletes and
+ * put-backs (sent at the next ledger_flush()); it returns 1 once the
+ * child is done and reaped, else 0. Then stop watching the pipe and call
+ * ledger_recheck_close(), in that order: a child forked meanwhile (a state
+ * save) may hold the pipe too, and epoll forgets a descriptor only when
+ * every copy is closed. ledger_recheck_close() also ends one in progress
+ * (ledger_free() calls it).
  */
 int ledger_recheck_start(struct ledger *l, int64_t now);
 int ledger_recheck_read(struct ledger *l, int64_t now);
-bool ledger_recheck_step(struct ledger *l, int64_t now);
-/* Drop a recheck in progress, its socket closed (the caller stopped
- * watching it). */
-void ledger_recheck_stop(struct ledger *l);
+void ledger_recheck_close(struct ledger *l);
 
 /*
  * Restore one ban from the state file: pending until the next flush or

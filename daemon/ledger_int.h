@@ -6,6 +6,8 @@
 #ifndef DB_LEDGER_INT_H
 #define DB_LEDGER_INT_H
 
+#include <sys/types.h>
+
 #include "ledger.h"
 
 /* Bans one change may shadow or release at most (a /16 holds 256 /24s;
@@ -18,9 +20,9 @@
 /* The kernel's remaining time may differ from ours by this many seconds
  * (the add's own delay, a slow tick) before it is refreshed. */
 #define LEDGER_DRIFT 60
-/* Bans the periodic recheck compares per step (each a hash lookup or
- * two: well under a millisecond of the loop). */
-#define LEDGER_RECHECK_SLICE 4096
+/* Bytes of the recheck's differences read per loop wakeup (each about
+ * 40: a hash lookup or two apiece, well under a millisecond). */
+#define LEDGER_RECHECK_READ 16384
 
 enum role {
 	ROLE_NEW,        /* add of a new ban: refused -> the ban is dropped */
@@ -65,11 +67,12 @@ struct ledger {
 	size_t nheap, capheap;
 	struct addr nest[LEDGER_NEST_MAX]; /* scratch for nested bans */
 	struct {                  /* the periodic recheck (ledger_recheck.c) */
-		struct nft_scan *scan; /* the dump being read, or NULL */
-		struct bans *seen;     /* what it read: absolute expiries */
-		bool read;             /* all of it is read: walk the table */
-		size_t at;             /* the walk's next ban */
-		size_t put, del;
+		pid_t pid;             /* its child, or 0 once reaped */
+		int fd;                /* the pipe from it, while open */
+		bool open;
+		size_t put, del;       /* differences applied */
+		char part[64];         /* a record read in part */
+		size_t npart;
 	} rc;
 	struct {
 		ledger_observer fn;
@@ -78,9 +81,6 @@ struct ledger {
 	size_t nobs;
 };
 
-/* The kernel took b (added or refreshed): a recheck in progress counts
- * it as seen, whatever its dump said or will say. */
-void ledger_recheck_note(struct ledger *l, const struct ban *b);
 
 /* A prefix shorter than its family's width (a net set element). */
 bool ledger_is_net(const struct addr *a);

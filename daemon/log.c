@@ -159,6 +159,5 @@ log_limit_allow(struct log_limit *l, int64_t now)
 		l->used++;
 		return true;
 	}
-	l->suppressed++;
 	return false;
 }

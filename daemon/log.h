@@ -51,14 +51,14 @@ size_t log_escape(char *dst, size_t size, const char *src, size_t n);
 
 /*
  * A rate limit for warnings about hostile input: at most burst records per
- * window seconds; the rest are counted in suppressed.
+ * window seconds; the rest are dropped (what they were about is counted
+ * by the module that warns, in its own statistics).
  */
 struct log_limit {
 	int64_t window_start; /* seconds */
 	unsigned used;
 	unsigned burst;
 	unsigned window;     /* seconds */
-	uint64_t suppressed;
 };
 
 /* True when a record may be written at time now (seconds). */

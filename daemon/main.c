@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +19,8 @@ struct subcommand {
 	int (*fn)(const struct cmd_global *, int, char **);
 	const char *summary;
 };
+
+static int version(const struct cmd_global *g, int argc, char **argv);
 
 static const struct subcommand subcommands[] = {
 	{"run", cmd_run, "follow the logs and ban attackers (the daemon)"},
@@ -33,7 +36,7 @@ static const struct subcommand subcommands[] = {
 	{"test", cmd_test, "run pattern files over log files"},
 	{"replay", cmd_replay, "run detection and policy over old logs (dry run)"},
 	{"report", cmd_report, "the morning report: attacks, bans, what needs a look"},
-	{"version", NULL, "print the version"},
+	{"version", version, "print the version"},
 };
 
 static void
@@ -57,14 +60,32 @@ usage(FILE *f)
 	    CMD_DEFAULT_CONFIG);
 }
 
+/* dominoban version (and --version): its arguments are ignored. */
+static int
+version(const struct cmd_global *g, int argc, char **argv)
+{
+	(void)g;
+	(void)argc;
+	(void)argv;
+	printf("dominoban %s\n", PACKAGE_VERSION);
+	return EX_OK;
+}
+
+int
+cmd_usage(void (*print)(FILE *), bool help)
+{
+	print(help ? stdout : stderr);
+	return help ? EX_OK : EX_USAGE;
+}
+
 int
 main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"config", required_argument, NULL, 'c'},
-	    {"help", no_argument, NULL, 'h'},
+	    CMD_OPT_HELP,
 	    {"version", no_argument, NULL, 'V'},
-	    {NULL, 0, NULL, 0},
+	    CMD_OPT_END,
 	};
 	struct cmd_global g = {CMD_DEFAULT_CONFIG, 0};
 	size_t i;
@@ -79,33 +100,18 @@ main(int argc, char **argv)
 			g.config_given = 1;
 			break;
 		case 'h':
-			usage(stdout);
-			return EX_OK;
+			return cmd_usage(usage, true);
 		case 'V':
-			printf("dominoban %s\n", PACKAGE_VERSION);
-			return EX_OK;
+			return version(&g, argc, argv);
 		default:
-			usage(stderr);
-			return EX_USAGE;
+			return cmd_usage(usage, false);
 		}
 	}
-	if (optind >= argc) {
-		usage(stderr);
-		return EX_USAGE;
-	}
-	if (strcmp(argv[optind], "version") == 0 ||
-	    strcmp(argv[optind], "--version") == 0) {
-		printf("dominoban %s\n", PACKAGE_VERSION);
-		return EX_OK;
-	}
+	if (optind >= argc)
+		return cmd_usage(usage, false);
 	for (i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++) {
 		if (strcmp(argv[optind], subcommands[i].name) != 0)
 			continue;
-		if (subcommands[i].fn == NULL) {
-			fprintf(stderr, "dominoban: %s: not available in this "
-					"build yet\n", subcommands[i].name);
-			return EX_UNAVAILABLE;
-		}
 		/* The subcommand sees argv from its own name on and parses
 		 * its options with a fresh getopt. */
 		sub = optind;

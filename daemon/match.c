@@ -54,7 +54,7 @@ static const char *const services[] = {"smtp", "http", "ldap", "imap",
 #define NKINDS (sizeof(kind_names) / sizeof(kind_names[0]))
 #define NSERVICES (sizeof(services) / sizeof(services[0]))
 static const char *const keys[] = {"service", "kind", "weight", "prefilter",
-    "dedupe", "regex", "ignore"};
+    "dedupe", "regex", "ignore", "enabled"};
 
 /* "a, b or c" of v[from..n), into buf; returns buf. */
 static const char *
@@ -107,8 +107,8 @@ own(struct matcher *m, const char *s, size_t n)
 	return c;
 }
 
-static void
-pattern_free(struct pattern *p)
+void
+match_pattern_free(struct pattern *p)
 {
 	size_t i;
 
@@ -146,7 +146,6 @@ valid_id(const char *s)
 	return n > 0 && n <= 64;
 }
 
-/* Finish the section being parsed: check it and compile it. */
 /* Where a section's regex and ignore lines are, for error messages. */
 struct section_src {
 	const char *regex;
@@ -157,6 +156,7 @@ struct section_src {
 	bool bad_service, bad_kind; /* reported already: no cascade */
 };
 
+/* Finish the section being parsed: check it and compile it. */
 static int
 finish(struct matcher *m, const struct pattern *file_pats, struct pattern *p,
     const struct section_src *src, bool jit, bool *jit_ok,
@@ -169,6 +169,12 @@ finish(struct matcher *m, const struct pattern *file_pats, struct pattern *p,
 	int errs = 0, n;
 	size_t i;
 
+	/* "enabled = no" alone: it names a pattern of another file. */
+	p->override = p->off && src->regex == NULL &&
+	    p->info.service == NULL && p->info.kind == 0 &&
+	    !src->bad_service && !src->bad_kind;
+	if (p->override)
+		return 0;
 	if (p->info.service == NULL && !src->bad_service) {
 		errs_add(e, file, line, "pattern %s: no service (service = "
 		    "%s)", p->info.id, valid_list(services, NSERVICES, 0,
@@ -214,7 +220,7 @@ finish(struct matcher *m, const struct pattern *file_pats, struct pattern *p,
 	/* Ids are unique across every file loaded, and within this one. */
 	for (i = 0; i < m->npats + (size_t)(p - file_pats); i++) {
 		q = i < m->npats ? &m->pats[i] : &file_pats[i - m->npats];
-		if (strcmp(q->info.id, p->info.id) == 0) {
+		if (!q->override && strcmp(q->info.id, p->info.id) == 0) {
 			errs_add(e, file, line, "pattern %s: id already defined "
 			    "at %s:%u", p->info.id, q->info.file, q->info.line);
 			errs++;
@@ -242,20 +248,13 @@ load_text(struct matcher *m, const char *file, char *text, bool jit,
 	struct section_src src;
 	size_t npats = 0, i;
 	unsigned lineno = 0, before = e->count;
-	char *line, *next, *key, *val, *eq, *end;
+	char *next, *key, *val, *eq, *end;
 	const char *fname;
 	bool skip = false;
 
 	if ((fname = own(m, file, strlen(file))) == NULL)
 		return -1;
-	for (line = text; line != NULL; line = next) {
-		lineno++;
-		next = strchr(line, '\n');
-		if (next != NULL)
-			*next++ = '\0';
-		key = ini_trim(line);
-		if (*key == '\0' || *key == '#' || *key == ';')
-			continue;
+	for (next = text; (key = ini_next(&next, &lineno)) != NULL;) {
 		if (*key == '[') {
 			if (p != NULL)
 				finish(m, pats, p, &src, jit, jit_ok, e);
@@ -337,6 +336,12 @@ load_text(struct matcher *m, const char *file, char *text, bool jit,
 				goto nomem;
 			else
 				p->prefilter_len = strlen(val);
+		} else if (strcmp(key, "enabled") == 0) {
+			if (strcmp(val, "yes") == 0 || strcmp(val, "no") == 0)
+				p->off = strcmp(val, "no") == 0;
+			else
+				errs_add(e, fname, lineno, "enabled must be yes "
+				    "or no, not '%.32s'", val);
 		} else if (strcmp(key, "dedupe") == 0) {
 			if (!valid_id(val))
 				errs_add(e, fname, lineno, "invalid dedupe group "
@@ -369,7 +374,7 @@ load_text(struct matcher *m, const char *file, char *text, bool jit,
 		errs_add(e, fname, lineno, "no [pattern] section");
 	if (e->count != before) {
 		for (i = 0; i < npats; i++)
-			pattern_free(&pats[i]);
+			match_pattern_free(&pats[i]);
 		free(pats);
 		return -1;
 	}
@@ -386,7 +391,7 @@ load_text(struct matcher *m, const char *file, char *text, bool jit,
 nomem:
 	errs_add(e, fname, lineno, "out of memory");
 	for (i = 0; i < npats; i++)
-		pattern_free(&pats[i]);
+		match_pattern_free(&pats[i]);
 	free(pats);
 	return -1;
 }
@@ -501,9 +506,9 @@ build_mlit(struct matcher *m)
  * Each pattern records the literal its prefilter holds, so a candidate
  * line is never searched again for what the buffer search already found:
  * hostile lines that carry the literals cost one regex run, not twenty
- * memmem() calls. (Searching literals that share a long substring as that
- * substring was tried: fewer passes, but glibc's memmem skips less with a
- * shorter needle, and the total did not change.)
+ * memmem() calls. Literals that share a long substring are not searched
+ * as that substring: fewer passes, but glibc's memmem skips less with a
+ * shorter needle, and the total is the same.
  */
 static void
 build_literals(struct matcher *m)
@@ -567,14 +572,19 @@ load_done(struct matcher *m, bool jit, struct errs *err)
 	uint32_t groups, pairs = 32;
 	size_t i, k;
 
+	if (err->count == 0)
+		match_apply_off(m, err);
 	if (err->count > 0 || m->npats == 0) {
 		errno = err->count > 0 ? EINVAL : ENOENT;
 		if (err->count == 0)
-			snprintf(err->text, sizeof(err->text),
+			snprintf(err->text, sizeof(err->text), m->noff > 0 ?
+			    "every pattern is switched off (enabled = no)\n" :
 			    "no *.pat pattern file found\n");
 		goto fail;
 	}
 	m->jit = jit;
+	for (i = 0; i < m->npats; i++)
+		m->pats[i].info.index = (unsigned)i;
 	/* Room for every capture of the largest regex (ignore lines too):
 	 * with fewer pairs pcre2_match() returns 0, so the pattern would
 	 * never hit and the ignore line never drop anything. */
@@ -662,8 +672,9 @@ match_free(struct matcher *m)
 	if (m == NULL)
 		return;
 	for (i = 0; i < m->npats; i++)
-		pattern_free(&m->pats[i]);
+		match_pattern_free(&m->pats[i]);
 	free(m->pats);
+	free(m->off);
 	for (i = 0; i < m->nstrings; i++)
 		free(m->strings[i]);
 	free(m->strings);

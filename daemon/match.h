@@ -43,6 +43,7 @@ struct match_pattern {
 	const char *file;      /* where it was defined, for messages */
 	unsigned line;
 	const char *dedupe;    /* its dedupe group (dedupe.h), or NULL */
+	unsigned index;        /* its place: match_pattern_at(m, index) */
 };
 
 /* One hit. Pointers are valid until the next match call or match_free(). */
@@ -128,6 +129,11 @@ size_t match_count_newlines(const char *buf, size_t len);
 size_t match_count(const struct matcher *m);
 const struct match_pattern *match_pattern_at(const struct matcher *m,
     size_t i, uint64_t *hits);
+
+/* The patterns switched off (enabled = no, match_off.c): how many, and
+ * the i-th, its file and line the place that switched it off. */
+size_t match_off_count(const struct matcher *m);
+const struct match_pattern *match_off_at(const struct matcher *m, size_t i);
 
 /* True when the JIT compiled every pattern; false means the interpreter. */
 bool match_jit(const struct matcher *m);

@@ -32,6 +32,10 @@ struct pattern {
 	size_t nignore;
 	uint32_t g_ip, g_user, g_msgs; /* capture group numbers, 0 = none */
 	uint64_t hits;
+	bool off;              /* enabled = no */
+	bool override;         /* ... in a section that defines nothing
+	                        * else: it switches off the pattern of its
+	                        * id defined in another file (match_off.c) */
 };
 
 struct literal {
@@ -70,6 +74,15 @@ struct matcher {
 	bool jit;
 	struct match_stats st;
 	struct errs warn;      /* what loaded, but costs (match_warnings) */
+	struct match_pattern *off; /* switched off (match_off.c) */
+	size_t noff;
 };
+
+/* Release what p owns (not p). */
+void match_pattern_free(struct pattern *p);
+
+/* Take the patterns switched off (enabled = no) out of m->pats into
+ * m->off; an override naming no pattern is an error in e. 0, or -1. */
+int match_apply_off(struct matcher *m, struct errs *e);
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * scan: see scan.h. Files are read in SCAN_CHUNK pieces; the partial last
  * line is carried into the next piece, and a piece with no newline at all
- * is one over-long line, which match_buffer() counts and skips.
+ * is one over-long line, which match_buffer() counts and skips. The bytes
+ * come through logread: plain or gzip, anything else refused (EX_DATAERR).
  */
 #include "config.h"
 
@@ -13,6 +14,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "logread.h"
 #include "scan.h"
 
 uint64_t
@@ -46,13 +48,20 @@ run_chunk(struct scan *s, const char *buf, size_t len)
 	scan_line_number(s, buf + len);
 }
 
+static ssize_t
+read_fd(void *arg, void *buf, size_t n)
+{
+	return read(*(int *)arg, buf, n);
+}
+
 int
 scan_file(struct scan *s, const char *path)
 {
+	struct logread lr;
 	size_t have = 0, whole;
 	const char *nl;
 	ssize_t n;
-	int fd;
+	int fd, rc = EX_OK;
 
 	if (s->buf == NULL && (s->buf = malloc(SCAN_CHUNK)) == NULL) {
 		log_warn("malloc");
@@ -63,16 +72,14 @@ scan_file(struct scan *s, const char *path)
 		log_warn("%s", path);
 		return EX_NOINPUT;
 	}
+	logread_open(&lr, read_fd, &fd);
 	s->line = 0;
 	for (;;) {
-		n = read(fd, s->buf + have, SCAN_CHUNK - have);
-		if (n == -1 && errno == EINTR)
-			continue;
+		n = logread_read(&lr, s->buf + have, SCAN_CHUNK - have);
 		if (n == -1) {
-			log_warn("%s", path);
-			if (fd != 0)
-				close(fd);
-			return EX_IOERR;
+			log_warnx("%s: %s", path, logread_why(&lr));
+			rc = errno == EILSEQ ? EX_DATAERR : EX_IOERR;
+			break;
 		}
 		have += (size_t)n;
 		if (n == 0 || have == SCAN_CHUNK) {
@@ -87,9 +94,10 @@ scan_file(struct scan *s, const char *path)
 		if (n == 0)
 			break;
 	}
+	logread_close(&lr);
 	if (fd != 0)
 		close(fd);
-	return EX_OK;
+	return rc;
 }
 
 void

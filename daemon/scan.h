@@ -25,7 +25,10 @@ struct scan {
 	uint64_t line;
 };
 
-/* Read path ("-" is stdin) through s. Returns a sysexits code. */
+/* Read path ("-" is stdin) through s, plain or gzip (logread.h). Returns
+ * a sysexits code: EX_NOINPUT (cannot open), EX_DATAERR (not a log, or a
+ * corrupt gzip stream: said on stderr, after the lines before it were
+ * read), EX_IOERR. */
 int scan_file(struct scan *s, const char *path);
 
 /* The 1-based number of the line that starts at p in the current chunk

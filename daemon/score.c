@@ -5,10 +5,10 @@
  * 64-byte records (one cache line each, so a lookup costs one miss, not
  * two for a record straddling lines) allocated once, filled to at most 2/3
  * of its slots, so memory is fixed whatever the input (96 bytes per
- * tracked record at the limit). The load cap matters: at 7/8, a miss
- * probes about 32 slots and the table ran at a third of the speed. Deletion shifts the following
- * cluster back instead of leaving tombstones, so a long flood never
- * degrades lookups.
+ * tracked record at the limit). The load cap matters: at 7/8 a miss
+ * would probe about 32 slots, a third of the speed. Deletion shifts the
+ * following cluster back instead of leaving tombstones, so a long flood
+ * never degrades lookups.
  *
  * Hashing: SipHash-1-3 over the 20 key bytes, keyed with a random seed from
  * the caller, so an attacker who picks addresses cannot aim collisions. An
@@ -27,17 +27,17 @@
  * Eviction: when full, a batch of the least valuable records goes at
  * once (1/256 of the limit). A random sample of 64 records sets a
  * threshold, its 1/SCORE_EVICT_SAMPLE quantile (about the value of the
- * lowest of 8 random records, which the table evicted one at a time
- * before), and a hand sweeps the slots in order from where it last
+ * lowest of 8 random records), and a hand sweeps the slots in order from where it last
  * stopped, removing records at or under it, at most one of every
  * SCORE_EVICT_SAMPLE records it passes. In order, because the sweep costs
- * a cache miss every few records where sampling cost a dozen random
- * misses per eviction: a 4-million-host flood runs 2.5 times faster
- * (docs/PERFORMANCE.md). At most one in 8, because a hand that takes
+ * a cache miss every few records where sampling one record per eviction
+ * costs a dozen random misses: a 4-million-host flood runs 2.5 times
+ * faster (docs/PERFORMANCE.md). At most one in 8, because a hand that takes
  * every low record it passes (all of them, when a flood's records tie)
  * empties the slots behind it while those ahead fill up: clusters of
  * 15,000 slots. With the spacing an absent key probes 3.7 to 3.8 slots
- * after long floods, as with one-at-a-time sampling (4.0). A spray of
+ * after long floods, as few as evicting one sampled record at a time
+ * gives (4.0). A spray of
  * fresh addresses therefore evicts other stale, low records, not the hot
  * ones that are about to reach a threshold. Records keep the low bits of
  * their hash, so shifting a cluster back rehashes nothing.
@@ -56,7 +56,8 @@
 #include <sys/mman.h>
 #include <sys/socket.h>
 
-#include "score.h"
+#include "hash.h"
+#include "score_int.h"
 
 /* A slot is empty when its key's family is 0 (every stored key has
  * AF_INET or AF_INET6), so a probe touches one cache line, not two. */
@@ -81,56 +82,6 @@ struct score {
 	double decay_hl;    /* half-life the table was computed for */
 	float decay[DECAY_TABLE];
 };
-
-#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND                                                               \
-	do {                                                                   \
-		v0 += v1;                                                      \
-		v1 = ROTL(v1, 13);                                             \
-		v1 ^= v0;                                                      \
-		v0 = ROTL(v0, 32);                                             \
-		v2 += v3;                                                      \
-		v3 = ROTL(v3, 16);                                             \
-		v3 ^= v2;                                                      \
-		v0 += v3;                                                      \
-		v3 = ROTL(v3, 21);                                             \
-		v3 ^= v0;                                                      \
-		v2 += v1;                                                      \
-		v1 = ROTL(v1, 17);                                             \
-		v1 ^= v2;                                                      \
-		v2 = ROTL(v2, 32);                                             \
-	} while (0)
-
-uint64_t
-score_siphash(const uint8_t k[16], const void *p, size_t n)
-{
-	const uint8_t *in = p;
-	uint64_t k0, k1, v0, v1, v2, v3, m, b = (uint64_t)n << 56;
-	size_t i;
-
-	memcpy(&k0, k, 8);
-	memcpy(&k1, k + 8, 8);
-	v0 = 0x736f6d6570736575ULL ^ k0;
-	v1 = 0x646f72616e646f6dULL ^ k1;
-	v2 = 0x6c7967656e657261ULL ^ k0;
-	v3 = 0x7465646279746573ULL ^ k1;
-	for (i = 0; i + 8 <= n; i += 8) {
-		memcpy(&m, in + i, 8);
-		v3 ^= m;
-		SIPROUND;
-		v0 ^= m;
-	}
-	for (; i < n; i++) /* the last 0-7 bytes, little-endian */
-		b |= (uint64_t)in[i] << (8 * (i & 7));
-	v3 ^= b;
-	SIPROUND;
-	v0 ^= b;
-	v2 ^= 0xff;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
-	return v0 ^ v1 ^ v2 ^ v3;
-}
 
 /*
  * The slots, zeroed, in an anonymous mapping with transparent huge pages
@@ -227,10 +178,10 @@ key_hash(const struct score *s, const struct addr *a)
 	b[1] = a->len;
 	if (a->family == AF_INET) {
 		memcpy(b + 2, a->a, 4);
-		return score_siphash(s->seed, b, 6);
+		return hash_siphash(s->seed, b, 6);
 	}
 	memcpy(b + 2, a->a, 16);
-	return score_siphash(s->seed, b, 18);
+	return hash_siphash(s->seed, b, 18);
 }
 
 void

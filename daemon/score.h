@@ -18,6 +18,13 @@
  * value that the lowest of this many random records has (score.c). */
 #define SCORE_EVICT_SAMPLE 8
 
+/*
+ * A record is not opaque: decide.c reads and writes it in place (key,
+ * score, banned_until, banned, pat, cnt), because it is decide's working
+ * state on the line path, one cache line already loaded by the lookup;
+ * an accessor call per field in another file would cost more than the
+ * lookup saves. score.c owns t, hosts and hash, and the slots themselves.
+ */
 struct score_rec {
 	struct addr key;                 /* 20 bytes, normalised */
 	float score;                     /* as of t */
@@ -102,16 +109,8 @@ void score_foreach_in(struct score *s, const struct addr *net,
 /* True when a table made for max_records would be this one's size. */
 bool score_capacity_ok(const struct score *s, size_t max_records);
 
-/* The longest run of occupied slots: what a lookup probes at worst. For
- * tests and benchmarks (it reads the whole table). */
-size_t score_longest_run(const struct score *s);
-
-/* Records held, records evicted so far, and bytes allocated. */
+/* Records held, and records evicted so far. */
 size_t score_count(const struct score *s);
 uint64_t score_evictions(const struct score *s);
-size_t score_bytes(const struct score *s);
-
-/* SipHash-1-3 of n bytes under key k (also used to key other tables). */
-uint64_t score_siphash(const uint8_t k[16], const void *p, size_t n);
 
 #endif

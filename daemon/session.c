@@ -21,7 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "score.h"
+#include "hash.h"
 #include "session.h"
 
 #define SLOTS (2 * SESSION_MAX)   /* table slots: at most half full */
@@ -103,7 +103,7 @@ xor_addr(struct addr *acc, const struct addr *a)
 static uint32_t
 home_of(const struct sessions *s, const struct addr *a)
 {
-	return (uint32_t)(score_siphash(s->seed, a, sizeof(*a)) &
+	return (uint32_t)(hash_siphash(s->seed, a, sizeof(*a)) &
 	    (SLOTS - 1));
 }
 

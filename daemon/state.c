@@ -23,25 +23,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hash.h"
 #include "rfile.h"
 #include "state.h"
 #include "wfile.h"
 
 #define STATE_MAGIC "dominoban-state"
 #define STATE_TIME_MAX ((int64_t)UINT32_MAX) /* seconds: February 2106 */
-
-static uint64_t
-fnv1a64(const char *p, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
-}
 
 /* Grow *arr (of elemsize) to hold one more than *n. */
 static int
@@ -262,7 +250,7 @@ state_format(const struct state *s, char **out, size_t *outlen)
 	    (s->have_sessions ? 1 : 0);
 	if (!b.failed)
 		buf_printf(&b, "end %zu %016" PRIx64 "\n", records,
-		    fnv1a64(b.p, b.len));
+		    hash_fnv1a(HASH_FNV_BASIS, b.p, b.len));
 	if (b.failed) {
 		free(b.p);
 		errno = ENOMEM;
@@ -475,7 +463,8 @@ state_parse(struct state *s, const char *text, size_t len, char *err,
 				goto fail;
 			}
 			if (want != records ||
-			    sum != fnv1a64(text, (size_t)(p - text))) {
+			    sum != hash_fnv1a(HASH_FNV_BASIS, text,
+				(size_t)(p - text))) {
 				snprintf(err, errlen, "line %zu: checksum or "
 				    "record count mismatch", lineno);
 				goto fail;

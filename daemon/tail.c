@@ -453,7 +453,7 @@ tail_add(struct tail *t, const char *path, bool from_start,
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return -1;
 	f->fd = f->file_wd = f->dir_wd = -1;
-	f->lhash = FNV_BASIS;
+	f->lhash = HASH_FNV_BASIS;
 	if ((f->path = normalise(path)) == NULL ||
 	    (f->head = calloc(TAIL_WRAP_LINES, sizeof(*f->head))) == NULL ||
 	    (f->win = calloc(TAIL_WRAP_LINES, sizeof(*f->win))) == NULL) {

@@ -107,7 +107,9 @@ int tail_process(struct tail *t);
 /*
  * Safety net, for a periodic timer (a few seconds): check every file as if
  * all events had been lost (names, sizes, wraps, watches), then read.
- * Returns 0; never fails as a whole.
+ * Returns what tail_process() returns: -1 with errno when reading the
+ * inotify fd failed (every file is checked all the same); errors on single
+ * files are counted, not returned.
  */
 int tail_rescan(struct tail *t);
 

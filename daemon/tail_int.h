@@ -14,6 +14,7 @@
 #include <sys/inotify.h>
 #include <sys/types.h>
 
+#include "hash.h"
 #include "tail.h"
 
 #define TAIL_READ_BUF 65536          /* bytes per pread() */
@@ -25,9 +26,6 @@
 #define TAIL_SYNC_MAX 4              /* name changes followed per look */
 #define TAIL_ROTATED_SCAN 4096       /* directory entries searched for a rotated file */
 #define NOLIMIT UINT64_MAX
-
-#define FNV_BASIS 0xcbf29ce484222325ULL
-#define FNV_PRIME 0x100000001b3ULL
 
 #define DIR_EVENTS (IN_CREATE | IN_MOVED_TO | IN_MOVED_FROM | IN_DELETE | \
 	IN_DELETE_SELF | IN_MOVE_SELF | IN_ONLYDIR)

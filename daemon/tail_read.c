@@ -13,18 +13,6 @@
 
 #include "tail_int.h"
 
-static uint64_t
-fnv(uint64_t h, const char *p, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= (unsigned char)p[i];
-		h *= FNV_PRIME;
-	}
-	return h;
-}
-
 /* pread() that retries EINTR. */
 ssize_t
 tail_pread(int fd, char *buf, size_t n, uint64_t off)
@@ -57,7 +45,7 @@ tail_fp_at(struct tail *t, int fd, uint64_t off, uint64_t *fp)
 		return -1;
 	nl = n > 1 ? memrchr(t->sbuf, '\n', n - 1) : NULL;
 	start = nl != NULL ? (size_t)(nl - t->sbuf) + 1 : 0;
-	*fp = fnv(FNV_BASIS, t->sbuf + start, n - 1 - start);
+	*fp = hash_fnv1a(HASH_FNV_BASIS, t->sbuf + start, n - 1 - start);
 	return 0;
 }
 
@@ -70,7 +58,7 @@ ssize_t
 tail_scan(struct tail *t, struct tail_file *f, uint64_t from, size_t max,
     bool *eof)
 {
-	uint64_t pos = from, h = FNV_BASIS;
+	uint64_t pos = from, h = HASH_FNV_BASIS;
 	size_t n = 0, want, take;
 	const char *p, *end, *nl;
 	ssize_t r;
@@ -90,12 +78,12 @@ tail_scan(struct tail *t, struct tail_file *f, uint64_t from, size_t max,
 		for (p = t->rbuf; p < end && n < max; p += take + 1) {
 			nl = memchr(p, '\n', (size_t)(end - p));
 			take = (size_t)((nl != NULL ? nl : end) - p);
-			h = fnv(h, p, take);
+			h = hash_fnv1a(h, p, take);
 			if (nl == NULL)
 				break;
 			t->cur[n].end = pos + (uint64_t)(nl - t->rbuf) + 1;
 			t->cur[n++].hash = h;
-			h = FNV_BASIS;
+			h = HASH_FNV_BASIS;
 		}
 		pos += (uint64_t)r;
 	}
@@ -141,7 +129,7 @@ line_end(struct tail *t, unsigned idx, struct tail_file *f)
 	}
 	f->off = f->rd;
 	f->fp = fp;
-	f->lhash = FNV_BASIS;
+	f->lhash = HASH_FNV_BASIS;
 	f->plen = 0;
 	if (f->skip == 0 && len <= MATCH_LINE_MAX) {
 		f->line[len] = '\0';
@@ -177,7 +165,7 @@ file_read(struct tail *t, unsigned idx, struct tail_file *f, uint64_t limit)
 		for (p = t->rbuf; p < end; p += take + 1) {
 			nl = memchr(p, '\n', (size_t)(end - p));
 			take = (size_t)((nl != NULL ? nl : end) - p);
-			f->lhash = fnv(f->lhash, p, take);
+			f->lhash = hash_fnv1a(f->lhash, p, take);
 			if (f->skip == 0 && f->plen + take > TAIL_LINE_BUF) {
 				f->skip = 1;
 				f->plen = 0;
@@ -203,7 +191,7 @@ tail_file_rewind(struct tail *t, struct tail_file *f)
 	if (f->plen > 0 || f->skip == 1 || f->rd > f->off)
 		t->st.partial_dropped++;
 	f->off = f->rd = f->fp = 0;
-	f->lhash = FNV_BASIS;
+	f->lhash = HASH_FNV_BASIS;
 	f->plen = 0;
 	f->skip = 0;
 	f->head_n = 0;

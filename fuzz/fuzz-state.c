@@ -23,6 +23,7 @@
 #include "conf.h"
 #include "decide.h"
 #include "fuzz.h"
+#include "hash.h"
 #include "state.h"
 
 #define FUZZ_NOW 1700000000 /* seconds: the injected clock */
@@ -42,19 +43,6 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	conf.history_max = 16;
 	allow_init(&allow);
 	return 0;
-}
-
-static uint64_t
-fnv1a64(const uint8_t *p, size_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ULL;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ULL;
-	}
-	return h;
 }
 
 static void
@@ -205,7 +193,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		records += *p == '\n';
 	records -= records > 0; /* the first line is the magic */
 	n = (size_t)snprintf(end, sizeof(end), "end %zu %016llx\n", records,
-	    (unsigned long long)fnv1a64(sealed, body));
+	    (unsigned long long)hash_fnv1a(HASH_FNV_BASIS, sealed, body));
 	memcpy(sealed + body, end, n);
 	parse_one(sealed, body + n);
 	free(sealed);

@@ -6,7 +6,7 @@
 #
 # Environment (all optional):
 #   FUZZ_SECONDS    seconds per harness (default 60)
-#   FUZZ_HARNESSES  which ones (default: line addr conf pattern state rollup cluster)
+#   FUZZ_HARNESSES  which ones (default: line addr conf pattern state rollup cluster banlog logread)
 #   FUZZ_CC         clang to use (default clang-14, else clang)
 #   FUZZ_BUILDDIR   the clang build directory (default TOP_BUILDDIR/fuzz/clang)
 #   FUZZ_OUT        work corpora, logs, artifacts (default TOP_BUILDDIR/fuzz/out)
@@ -22,7 +22,7 @@ set -eu
 SRC=${TOP_SRCDIR:-$(cd "$(dirname "$0")/.." && pwd)}
 TOP=${TOP_BUILDDIR:-$(pwd)}
 SECS=${FUZZ_SECONDS:-60}
-HARNESSES=${FUZZ_HARNESSES:-line addr conf pattern state rollup cluster banlog}
+HARNESSES=${FUZZ_HARNESSES:-line addr conf pattern state rollup cluster banlog logread}
 B=${FUZZ_BUILDDIR:-$TOP/fuzz/clang}
 OUT=${FUZZ_OUT:-$TOP/fuzz/out}
 NICE=${FUZZ_NICE:-10}
@@ -63,7 +63,7 @@ make -s -C "$B" -j2 FUZZ_LDFLAGS=-fsanitize=fuzzer $bins
 maxlen() {
 	case $1 in
 	line) echo 12288 ;;
-	pattern | state | conf | rollup | crowdsec | banlog) echo 8192 ;;
+	pattern | state | conf | rollup | crowdsec | banlog | logread) echo 8192 ;;
 	cluster) echo 40000 ;;
 	*) echo 256 ;;
 	esac

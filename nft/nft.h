@@ -126,26 +126,8 @@ size_t nft_unban(struct nft *n, struct nft_elem *e, size_t count);
  */
 ssize_t nft_list(struct nft *n, struct nft_entry **out);
 
-/*
- * The same dump a step at a time, for a loop that must never wait on it:
- * nft_scan_start() opens a non-blocking socket of its own and asks for the
- * first set; each nft_scan_step() reads at most one reply (the kernel
- * fills one buffer of about 32 KiB per read: some hundreds of elements)
- * and sets *out to the entries it completed (owned by the scan, valid
- * until the next step; a net set's entries come at once when all of it is
- * read, as its interval ends must be paired). *done once all four sets
- * are read. The sets change while they are read: an element added or
- * deleted meanwhile may be missed or seen twice (the kernel resumes a hash
- * set's walk by position). Call it when nft_scan_fd() is readable. The
- * count, 0 when nothing is ready, or -1 with errno; start: NULL with
- * errno.
- */
-struct nft_scan;
-struct nft_scan *nft_scan_start(struct nft *n);
-int nft_scan_fd(const struct nft_scan *s);
-ssize_t nft_scan_step(struct nft_scan *s, const struct nft_entry **out,
-    bool *done);
-void nft_scan_free(struct nft_scan *s);
+/* The name of the table n was opened for. */
+const char *nft_table_name(const struct nft *n);
 
 /*
  * The elements that drop host (an address): its own in host4/host6 into

@@ -7,7 +7,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -265,124 +264,10 @@ nft_list(struct nft *n, struct nft_entry **out)
 	return (ssize_t)count;
 }
 
-/* ---- the same dump, a step at a time ------------------------------------ */
-
-struct nft_scan {
-	struct mnl_socket *nl;    /* our own, non-blocking */
-	uint32_t portid, seq;
-	char table[32];
-	enum set_id id;           /* the set being read; past SET_NET6: done */
-	struct rawlist raw;       /* its elements not yet handed out */
-	struct nft_entry *out;    /* what the last step handed out */
-	size_t nout, capout;
-	char req[NFT_MSG_MAX] __attribute__((aligned(8)));
-	char buf[65536] __attribute__((aligned(8)));
-};
-
-/* Ask for the elements of set s->id. 0, or -1 with errno. */
-static int
-scan_ask(struct nft_scan *s)
+const char *
+nft_table_name(const struct nft *n)
 {
-	struct nft tmp;
-	struct nftnl_set *set;
-	struct nlmsghdr *nlh;
-
-	memset(&tmp, 0, sizeof(tmp));
-	memcpy(tmp.table, s->table, sizeof(tmp.table));
-	if ((set = nft_set_new(&tmp, s->id)) == NULL)
-		return -1;
-	nlh = nftnl_nlmsg_build_hdr(s->req, NFT_MSG_GETSETELEM, NFPROTO_INET,
-	    NLM_F_DUMP, ++s->seq);
-	nftnl_set_elems_nlmsg_build_payload(nlh, set);
-	nftnl_set_free(set);
-	s->raw.n = 0;
-	s->raw.oom = 0;
-	s->raw.family = s->id == SET_HOST4 || s->id == SET_NET4 ? AF_INET :
-	    AF_INET6;
-	return mnl_socket_sendto(s->nl, nlh, nlh->nlmsg_len) == -1 ? -1 : 0;
-}
-
-struct nft_scan *
-nft_scan_start(struct nft *n)
-{
-	struct nft_scan *s = calloc(1, sizeof(*s));
-	int fd;
-
-	if (s == NULL)
-		return NULL;
-	memcpy(s->table, n->table, sizeof(s->table));
-	s->seq = (uint32_t)time(NULL);
-	s->id = SET_HOST4;
-	if ((s->nl = nft_socket(0, &s->portid)) == NULL)
-		goto fail;
-	fd = mnl_socket_get_fd(s->nl);
-	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) == -1 ||
-	    scan_ask(s) == -1)
-		goto fail;
-	return s;
-fail:
-	nft_scan_free(s);
-	return NULL;
-}
-
-int
-nft_scan_fd(const struct nft_scan *s)
-{
-	return mnl_socket_get_fd(s->nl);
-}
-
-ssize_t
-nft_scan_step(struct nft_scan *s, const struct nft_entry **out, bool *done)
-{
-	ssize_t r;
-	int rc;
-
-	*out = NULL;
-	s->nout = 0;
-	*done = s->id > SET_NET6;
-	if (*done)
-		return 0;
-	r = recv(mnl_socket_get_fd(s->nl), s->buf, sizeof(s->buf),
-	    MSG_DONTWAIT);
-	if (r == -1)
-		return errno == EAGAIN || errno == EWOULDBLOCK ||
-		    errno == EINTR ? 0 : -1;
-	rc = mnl_cb_run(s->buf, (size_t)r, s->seq, s->portid, setelem_cb,
-	    &s->raw);
-	if (rc == MNL_CB_ERROR)
-		return -1;
-	if (s->raw.oom) {
-		errno = ENOMEM;
-		return -1;
-	}
-	/* Hosts go out as they come; a net set's starts and ENDs are
-	 * paired once all of it is read. */
-	if (rc == MNL_CB_STOP || s->id == SET_HOST4 || s->id == SET_HOST6) {
-		if (take_set(&s->raw, s->id, &s->out, &s->nout,
-			&s->capout) == -1)
-			return -1;
-		s->raw.n = 0;
-	}
-	if (rc == MNL_CB_STOP) {
-		s->id++;
-		if (s->id <= SET_NET6 && scan_ask(s) == -1)
-			return -1;
-		*done = s->id > SET_NET6;
-	}
-	*out = s->out;
-	return (ssize_t)s->nout;
-}
-
-void
-nft_scan_free(struct nft_scan *s)
-{
-	if (s == NULL)
-		return;
-	if (s->nl != NULL)
-		mnl_socket_close(s->nl);
-	free(s->raw.v);
-	free(s->out);
-	free(s);
+	return n->table;
 }
 
 /* ---- one address ------------------------------------------------------ */
@@ -495,7 +380,9 @@ rule_cb(const struct nlmsghdr *nlh, void *arg)
 	struct nftnl_expr *e;
 	const char *t;
 
-	if (r == NULL || nftnl_rule_nlmsg_parse(nlh, r) < 0) {
+	if (r == NULL) /* not to nftnl_rule_free(), which dereferences it */
+		return MNL_CB_ERROR;
+	if (nftnl_rule_nlmsg_parse(nlh, r) < 0) {
 		nftnl_rule_free(r);
 		return MNL_CB_ERROR;
 	}
@@ -558,7 +445,9 @@ nft_watch_fd(struct nft *n)
 	return fd;
 }
 
-/* Does this deletion notice concern our table? */
+/* Does this deletion notice concern our table? Without the memory to
+ * parse it, it does: a needless re-check costs less than a missed repair.
+ * (nftnl_*_free() dereferences its argument, so NULL is never freed.) */
 static bool
 ours(struct nft *n, const struct nlmsghdr *nlh, uint16_t type)
 {
@@ -568,7 +457,9 @@ ours(struct nft *n, const struct nlmsghdr *nlh, uint16_t type)
 	switch (type) {
 	case NFT_MSG_DELTABLE: {
 		struct nftnl_table *x = nftnl_table_alloc();
-		if (x != NULL && nftnl_table_nlmsg_parse(nlh, x) == 0 &&
+		if (x == NULL)
+			return true;
+		if (nftnl_table_nlmsg_parse(nlh, x) == 0 &&
 		    (t = nftnl_table_get_str(x, NFTNL_TABLE_NAME)) != NULL)
 			hit = strcmp(t, n->table) == 0;
 		nftnl_table_free(x);
@@ -577,7 +468,9 @@ ours(struct nft *n, const struct nlmsghdr *nlh, uint16_t type)
 	case NFT_MSG_DELSET:
 	case NFT_MSG_DELSETELEM: {
 		struct nftnl_set *x = nftnl_set_alloc();
-		if (x != NULL && (type == NFT_MSG_DELSET ?
+		if (x == NULL)
+			return true;
+		if ((type == NFT_MSG_DELSET ?
 			nftnl_set_nlmsg_parse(nlh, x) :
 			nftnl_set_elems_nlmsg_parse(nlh, x)) == 0 &&
 		    (t = nftnl_set_get_str(x, NFTNL_SET_TABLE)) != NULL)
@@ -589,15 +482,20 @@ ours(struct nft *n, const struct nlmsghdr *nlh, uint16_t type)
 	case NFT_MSG_DELRULE: {
 		struct nftnl_rule *x = nftnl_rule_alloc();
 		struct nftnl_chain *y = nftnl_chain_alloc();
-		if (type == NFT_MSG_DELRULE && x != NULL &&
+		if (x == NULL || y == NULL)
+			hit = true;
+		else if (type == NFT_MSG_DELRULE &&
 		    nftnl_rule_nlmsg_parse(nlh, x) == 0)
 			t = nftnl_rule_get_str(x, NFTNL_RULE_TABLE);
-		else if (type == NFT_MSG_DELCHAIN && y != NULL &&
+		else if (type == NFT_MSG_DELCHAIN &&
 		    nftnl_chain_nlmsg_parse(nlh, y) == 0)
 			t = nftnl_chain_get_str(y, NFTNL_CHAIN_TABLE);
-		hit = t != NULL && strcmp(t, n->table) == 0;
-		nftnl_rule_free(x);
-		nftnl_chain_free(y);
+		if (t != NULL)
+			hit = strcmp(t, n->table) == 0;
+		if (x != NULL)
+			nftnl_rule_free(x);
+		if (y != NULL)
+			nftnl_chain_free(y);
 		break;
 	}
 	default:

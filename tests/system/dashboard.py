@@ -122,13 +122,14 @@ def expand(panels, instances):
                 for q in group:
                     g = dict(q["gridPos"], y=q["gridPos"]["y"] + shift + n * height)
                     out.append((q, g, {"instance": promre([inst])},
-                                q["title"].replace("$instance", inst)))
+                                q["title"].replace("$instance", inst),
+                                " [%s]" % inst))
             shift += (len(instances) - 1) * height
             i = j
             continue
         g = dict(p["gridPos"], y=p["gridPos"]["y"] + shift)
         out.append((p, g, {"instance": promre(instances)},
-                    p["title"]))
+                    p["title"], ""))
         i += 1
     return out
 
@@ -218,7 +219,7 @@ def render(base, dash_path, start, end, expect_path, out_path):
     errors, blocks, nqueries = [], [], 0
     width = 24 * COL
     bottom = 0
-    for p, g, var, title in expand(dash["panels"], instances):
+    for p, g, var, title, where in expand(dash["panels"], instances):
         px, py = g["x"] * COL, g["y"] * ROW
         pw, ph = g["w"] * COL - GAP, g["h"] * ROW - GAP
         bottom = max(bottom, py + ph + GAP)
@@ -249,11 +250,12 @@ def render(base, dash_path, start, end, expect_path, out_path):
                 rule[1] = checked = True
                 ok = check(rule[0], series)
                 if not ok:
-                    errors.append("%s / %s: want %s, got %d series %s"
-                                  % (title, leg, rule[0], len(series),
+                    errors.append("%s%s / %s: want %s, got %d series %s"
+                                  % (title, where, leg, rule[0], len(series),
                                      [pts[-3:] for _, pts in series][:3]))
-            print("%s %s / %s: %d series%s" % ("ok:" if not rule or ok else "FAIL:",
-                  title, leg, len(series), " (%s)" % rule[0] if rule else ""))
+            print("%s %s%s / %s: %d series%s" % (
+                "ok:" if not rule or ok else "FAIL:", title, where, leg,
+                len(series), " (%s)" % rule[0] if rule else ""))
             for metric, pts in series:
                 name = legend(t.get("legendFormat"), metric, expr)
                 colour = PALETTE[len(lines) % len(PALETTE)]

@@ -6,9 +6,10 @@
 # password guessing over SMTP and HTTP, IPv4 and IPv6, a netblock,
 # unknown recipients, banned hosts knocking again, a session of an
 # attacker cut, a manual unban, bans expiring, a set flushed behind the
-# daemon's back. Prometheus (Debian: prometheus) scrapes each server's
-# metrics textfile every second through a tiny exporter (dashboard.py
-# serve); then every query of every panel goes through Prometheus'
+# daemon's back. Prometheus (Debian: prometheus) scrapes each server
+# every second at its [metrics] listen (or, in a build without
+# libmicrohttpd, its metrics textfile through a tiny exporter,
+# dashboard.py serve); then every query of every panel goes through Prometheus'
 # query_range API and must be valid, and must return data where the
 # attack produces it (the rules below). The panels are drawn in the
 # dashboard's grid, one row per server, as one HTML page of inline SVG,
@@ -48,16 +49,24 @@ else
 	SOCK=$T/mqtt.sock
 	broker_start
 fi
-# node_conf NAME TABLE DIR: the configuration of one server, on stdout.
+# Prometheus scrapes each server's [metrics] listen where the build has
+# libmicrohttpd, else its textfile through a tiny exporter.
+SCRAPE=listen
+grep -q '^#define HAVE_MHD 1' "$TOP_BUILDDIR/config.h" || SCRAPE=textfile
+# node_conf NAME TABLE DIR PORT: the configuration of one server, on stdout.
 node_conf() {
 	printf '[daemon]\nlogs = %s\npatterns = %s\n' "$3/notes.log" "$SHIPPED"
 	printf 'control_socket = %s\nstate_dir = %s\n' "$3/control.sock" "$3/state"
 	printf '[nft]\ntable = %s\nports = 25\naction = drop\n' "$2"
 	printf '[ban]\nban_time = 12s\n[allow]\nown_addresses = no\n'
-	printf '[metrics]\ntextfile = %s\ninterval = 1\n' "$3/dominoban.prom"
+	if [ $SCRAPE = listen ]; then
+		printf '[metrics]\nlisten = 127.0.0.1:%s\n' "$4"
+	else
+		printf '[metrics]\ntextfile = %s\ninterval = 1\n' "$3/dominoban.prom"
+	fi
 	[ "$NODES" = mail1 ] || printf '[cluster]\nbroker = unix:%s\nnode = %s\n' "$SOCK" "$1"
 }
-node_conf mail1 $TABLE "$T" >"$DB_CONF"
+node_conf mail1 $TABLE "$T" 9187 >"$DB_CONF"
 db_start "$DB_CONF" "$T/daemon.err"
 PID1=$DB_PID
 N2=$T/mail2
@@ -65,7 +74,7 @@ LOG2=$N2/notes.log
 DB2="$DOMINOBAN --config $N2/dominoban.conf"
 if [ "$NODES" != mail1 ]; then
 	mkdir "$N2" && : >"$LOG2" || fail "mkdir $N2"
-	node_conf mail2 ${TABLE}2 "$N2" >"$N2/dominoban.conf"
+	node_conf mail2 ${TABLE}2 "$N2" 9188 >"$N2/dominoban.conf"
 	FAIL_LOGS="$FAIL_LOGS $N2/daemon.err"
 	db_start "$N2/dominoban.conf" "$N2/daemon.err"
 	wait_until 30 eval '$DB status | grep -q "^cluster: .* connected for"' ||
@@ -76,15 +85,17 @@ if [ "$NODES" != mail1 ]; then
 fi
 db_listen :: 25
 
-# One exporter per server, and Prometheus, on this namespace's loopback;
+# Prometheus (and the exporters if any) on this namespace's loopback;
 # the instance label is the server's name.
 port=9187
 targets=
 for n in $NODES; do
 	f=$T/dominoban.prom
 	[ "$n" = mail1 ] || f=$T/$n/dominoban.prom
-	python3 "$PY" serve $port "$f" 2>>"$T/exporter.err" &
-	DAEMON_PIDS="$DAEMON_PIDS $!"
+	if [ $SCRAPE = textfile ]; then
+		python3 "$PY" serve $port "$f" 2>>"$T/exporter.err" &
+		DAEMON_PIDS="$DAEMON_PIDS $!"
+	fi
 	targets="$targets
       - targets: ['127.0.0.1:$port']
         labels: {instance: $n}"
@@ -114,7 +125,7 @@ PY
 wait_until 60 eval 'test "$(prom_value "count(up{job=\"dominoban\"} == 1)")" = $(echo $NODES | wc -w)' ||
 	fail "Prometheus did not scrape the exporter: $(tail -3 "$T/prometheus.err")"
 START=$(date +%s)
-echo "ok: Prometheus scrapes the daemon's metrics"
+echo "ok: Prometheus scrapes the servers' metrics (from their $SCRAPE)"
 
 # A session of an attacker open before its ban: cut by the ban.
 "$PROBE" hold 198.51.100.13 127.0.0.1 25 60000 >"$T/hold.out" &

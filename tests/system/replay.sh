@@ -133,6 +133,22 @@ expect_eq "escalating bans" "$(cut -f3 "$T/out" | tr '\n' ' ')" "3600 14400 5760
 grep -q "5 duplicates ignored\|15 duplicates ignored" "$T/stderr" ||
 	fail "duplicates not ignored: $(cat "$T/stderr")"
 
+# The same log as Domino archives it: the same bans.
+if command -v gzip >/dev/null; then
+	gzip -c "$T/guess.log" >"$T/notes_261205_063015.log.gz"
+	replay "$T/guess.log" >"$T/plain.out" || fail "replay exited $?"
+	replay "$T/notes_261205_063015.log.gz" >"$T/gz.out" || fail "replay of .gz exited $?"
+	cmp -s "$T/plain.out" "$T/gz.out" || fail "the .gz log gives other bans: $(cat "$T/gz.out")"
+	[ -s "$T/gz.out" ] || fail "no ban from the .gz log"
+	echo "ok: replay reads a gzipped log"
+else
+	echo "SKIP: gzip(1) missing: replay of a .gz log not tested" >&2
+fi
+head -c 4096 /dev/urandom >"$T/random.bin"
+$DOMINOBAN --config "$T/empty.conf" replay --patterns "$PAT" "$T/random.bin" >"$T/out" 2>"$T/err"
+expect_eq "replay of binary data" "$?" 65
+grep -q "random.bin: .*not a" "$T/err" || fail "binary data said: $(cat "$T/err")"
+
 # An allowlisted relay never appears, whatever it does.
 printf '[allow]\ncidrs = 198.51.100.0/24\n' >"$T/allow.conf"
 $DOMINOBAN --config "$T/allow.conf" replay --patterns "$PAT" "$T/guess.log" \

@@ -30,6 +30,38 @@ $DOMINOBAN test --events --patterns "$PAT" - <"$T/domino.log" >"$T/out2"
 cmp -s "$T/out" "$T/out2" || fail "stdin output differs"
 echo "ok: stdin"
 
+# Domino's start script archives the log gzipped: the same events, from a
+# file or standard input; two archives concatenated read as one log.
+command -v gzip >/dev/null || skip "gzip(1) missing: cannot make an archived log"
+GZ=$T/notes_261205_063015.log.gz
+gzip -c "$T/domino.log" >"$GZ"
+$DOMINOBAN test --events --patterns "$PAT" "$GZ" >"$T/out2" || fail "test of $GZ exited $?"
+cmp -s "$T/out" "$T/out2" || fail "the .gz log gives other events"
+$DOMINOBAN test --events --patterns "$PAT" - <"$GZ" >"$T/out2" || fail "test - <.gz exited $?"
+cmp -s "$T/out" "$T/out2" || fail "the .gz log on stdin gives other events"
+cat "$GZ" "$GZ" >"$T/twice.log.gz"
+$DOMINOBAN test --events --patterns "$PAT" "$T/twice.log.gz" >"$T/out2" || fail "two members exited $?"
+expect_eq "events of two gzip members" "$(wc -l <"$T/out2")" "$(($(wc -l <"$T/out") * 2))"
+echo "ok: gzipped logs"
+
+# Other binary input is refused with the reason (65), never read as lines.
+head -c $(($(wc -c <"$GZ") - 10)) "$GZ" >"$T/cut.log.gz"
+expect_eq "truncated .gz" "$(rc_of $DOMINOBAN test --patterns "$PAT" "$T/cut.log.gz")" 65
+grep -q "cut.log.gz: truncated gzip stream" "$T/err" || fail "truncated .gz said: $(cat "$T/err")"
+if command -v xz >/dev/null; then
+	xz -c "$T/domino.log" >"$T/notes.log.xz"
+	expect_eq "xz log" "$(rc_of $DOMINOBAN test --patterns "$PAT" "$T/notes.log.xz")" 65
+	grep -q "notes.log.xz: xz-compressed data: dominoban reads plain text and gzip (.gz) logs; decompress it first (xz -dc FILE" "$T/err" ||
+		fail "xz said: $(cat "$T/err")"
+fi
+expect_eq "an executable" "$(rc_of $DOMINOBAN test --patterns "$PAT" "$DOMINOBAN")" 65
+grep -q "an executable (ELF): not a log" "$T/err" || fail "ELF said: $(cat "$T/err")"
+head -c 8192 /dev/urandom >"$T/random.bin"
+expect_eq "random bytes" "$(rc_of $DOMINOBAN test --events --patterns "$PAT" "$T/random.bin")" 65
+grep -q "random.bin: .*not a" "$T/err" || fail "random bytes said: $(cat "$T/err")"
+expect_eq "events from random bytes" "$(wc -l <"$T/out")" 0
+echo "ok: binary input refused with the reason"
+
 # The summary mode reports counts and the engine.
 $DOMINOBAN test --patterns "$PAT" "$T/domino.log" >"$T/summary" ||
 	fail "summary exited $?"

@@ -12,23 +12,24 @@
 #include <string.h>
 
 #include "decide.h"
+#include "errs.h"
 
 static const uint8_t seed[16] = {9, 8, 7, 6, 5, 4, 3, 2, 1};
 
 static const struct match_pattern p_auth = {"smtp-auth", "smtp", MATCH_AUTH,
-    1, "t", 1, "smtp-auth"};
+    1, "t", 1, "smtp-auth", 0};
 static const struct match_pattern p_inet = {"inet-auth", "smtp", MATCH_AUTH,
-    1, "t", 2, "smtp-auth"};
+    1, "t", 2, "smtp-auth", 0};
 static const struct match_pattern p_http = {"http-auth", "http", MATCH_AUTH,
-    1, "t", 3, NULL};
+    1, "t", 3, NULL, 0};
 static const struct match_pattern p_rcpt = {"smtp-unknown-rcpt", "smtp",
-    MATCH_UNKNOWN_RCPT, 1, "t", 4, NULL};
+    MATCH_UNKNOWN_RCPT, 1, "t", 4, NULL, 0};
 static const struct match_pattern p_rcpt_noip = {"smtp-unknown-rcpt-noip",
-    "smtp", MATCH_UNKNOWN_RCPT, 1, "t", 5, NULL};
+    "smtp", MATCH_UNKNOWN_RCPT, 1, "t", 5, NULL, 0};
 static const struct match_pattern p_open = {"smtp-connect", "smtp",
-    MATCH_SESSION_OPEN, 0, "t", 6, NULL};
+    MATCH_SESSION_OPEN, 0, "t", 6, NULL, 0};
 static const struct match_pattern p_close = {"smtp-disconnect", "smtp",
-    MATCH_SESSION_CLOSE, 0, "t", 7, NULL};
+    MATCH_SESSION_CLOSE, 0, "t", 7, NULL, 0};
 
 struct out {
 	struct verdict v[512];
@@ -63,14 +64,15 @@ static struct decide_cb cb = {on_verdict, on_attributed, &out};
 static struct conf conf;
 static struct allow allow;
 
-static struct decide *
-engine(void)
+/* Reset the outputs, the configuration (defaults) and the allowlist (empty)
+ * for a test, which then changes them and calls start(). */
+static void
+reset(void)
 {
 	memset(&out, 0, sizeof(out));
 	conf_free(&conf);
 	ck_assert_int_eq(conf_defaults(&conf), 0);
 	allow_init(&allow);
-	return NULL;
 }
 
 static struct decide *
@@ -118,7 +120,7 @@ START_TEST(test_host_threshold_and_reason)
 	char u[8];
 	int i;
 
-	engine();
+	reset();
 	d = start();
 	for (i = 0; i < 4; i++) {
 		snprintf(u, sizeof(u), "u%d", i);
@@ -144,7 +146,7 @@ START_TEST(test_decay_keeps_slow_guessers_out)
 	char u[8];
 	int i;
 
-	engine();
+	reset();
 	d = start();
 	/* One failure every 15 minutes never reaches 5 with a 10 min
 	 * half-life. */
@@ -163,7 +165,7 @@ START_TEST(test_dedupe_two_styles)
 	struct decide *d;
 	int i;
 
-	engine();
+	reset();
 	d = start();
 	/* Each attempt logged in both styles in the same second. */
 	for (i = 0; i < 4; i++) {
@@ -187,7 +189,7 @@ START_TEST(test_lockout_never_pairs_with_itself)
 	struct decide *d;
 	int i;
 
-	engine();
+	reset();
 	d = start();
 	for (i = 0; i < 10; i++)
 		event(d, &p_http, "80.94.95.90", "IP Address", -1, 1000 + 3 * i,
@@ -209,7 +211,7 @@ START_TEST(test_smtp_and_http_host)
 {
 	struct decide *d;
 
-	engine();
+	reset();
 	d = start();
 	event(d, &p_auth, "198.51.100.7", "a", -1, 0, 0);
 	event(d, &p_http, "198.51.100.7", "b", -1, 1, 0);
@@ -231,7 +233,7 @@ START_TEST(test_escalation)
 	int round, i;
 	char u[8];
 
-	engine();
+	reset();
 	d = start();
 	ck_assert_uint_eq(decide_ban_seconds(d, 1), 3600);
 	ck_assert_uint_eq(decide_ban_seconds(d, 2), 4 * 3600);
@@ -262,7 +264,7 @@ START_TEST(test_allowlist_absolute)
 	struct addr a;
 	int i;
 
-	engine();
+	reset();
 	ck_assert_int_eq(addr_parse_prefix("192.0.2.0/28", false, &a), 0);
 	allow_add(&allow, &a);
 	d = start();
@@ -298,7 +300,7 @@ START_TEST(test_netblock_split)
 	size_t i;
 	int h, k;
 
-	engine();
+	reset();
 	ck_assert_int_eq(addr_parse_prefix("203.0.113.200", false, &a), 0);
 	allow_add(&allow, &a);
 	d = start();
@@ -331,7 +333,7 @@ START_TEST(test_scenario_rotating_harvest)
 	char ip[32];
 	int h, k, hosts_to_net = 0;
 
-	engine();
+	reset();
 	d = start();
 	for (h = 10; h < 20; h++) {
 		snprintf(ip, sizeof(ip), "198.51.100.%d", h);
@@ -374,7 +376,7 @@ START_TEST(test_scenario_field_pace_cut_hosts)
 	char ip[32];
 	int h, k, net_at = 0;
 
-	engine();
+	reset();
 	d = start();
 	for (h = 1; h <= 6 && net_at == 0; h++) {
 		snprintf(ip, sizeof(ip), "203.0.113.%d", h);
@@ -397,7 +399,7 @@ START_TEST(test_scenario_field_pace_cut_hosts)
 
 	/* Three cut hosts, but a day apart: the block went quiet between
 	 * them, so no /24 ban. */
-	engine();
+	reset();
 	d = start();
 	for (h = 1; h <= 3; h++) {
 		snprintf(ip, sizeof(ip), "198.51.100.%d", h);
@@ -416,7 +418,7 @@ START_TEST(test_scenario_typos_never_banned)
 	struct decide *d;
 	int day;
 
-	engine();
+	reset();
 	d = start();
 	for (day = 0; day < 30; day++) {
 		int64_t t = day * 86400;
@@ -448,7 +450,7 @@ START_TEST(test_attribution_single_session)
 	struct decide_stats st;
 	struct decide *d;
 
-	engine();
+	reset();
 	d = start();
 	settle(d, 0);
 	event(d, &p_open, "203.0.113.51", NULL, -1, 0, 1);
@@ -469,7 +471,7 @@ START_TEST(test_history_roundtrip)
 	struct addr a;
 	int i;
 
-	engine();
+	reset();
 	d = start();
 	for (i = 0; i < 5; i++)
 		event(d, &p_auth, "192.0.2.99", i % 2 ? "a" : "b", -1, i * 2, 0);
@@ -584,7 +586,7 @@ START_TEST(test_queue_same_verdicts)
 	unsigned i, until_flush = 1;
 	char ip[ADDR_STRLEN];
 
-	engine();
+	reset();
 	ck_assert_int_eq(addr_parse("192.0.2.77", 10, &allowed), 0);
 	ck_assert_int_eq(allow_add(&allow, &allowed), 0);
 	conf.max_records = 2048; /* small enough to evict too */
@@ -662,6 +664,107 @@ START_TEST(test_queue_same_verdicts)
 }
 END_TEST
 
+/* Pattern files in two orders: the same patterns at other indexes. */
+static const char pat_text[] =
+    "[m-auth]\nservice = smtp\nkind = auth\nprefilter = denied\n"
+    "regex = denied %{ip}$\n"
+    "[m-open]\nservice = smtp\nkind = session_open\nweight = 0\n"
+    "prefilter = open\nregex = open %{ip}$\n"
+    "[m-close]\nservice = smtp\nkind = session_close\nweight = 0\n"
+    "prefilter = close\nregex = close %{ip}$\n"
+    "[m-rcpt]\nservice = smtp\nkind = unknown_rcpt\n"
+    "prefilter = no such user\nregex = no such user$\n"
+    "[m-http]\nservice = http\nkind = auth\nprefilter = http\n"
+    "regex = http %{ip}$\n";
+static const char pat_text_rev[] =
+    "[m-http]\nservice = http\nkind = auth\nprefilter = http\n"
+    "regex = http %{ip}$\n"
+    "[m-rcpt]\nservice = smtp\nkind = unknown_rcpt\n"
+    "prefilter = no such user\nregex = no such user$\n"
+    "[m-close]\nservice = smtp\nkind = session_close\nweight = 0\n"
+    "prefilter = close\nregex = close %{ip}$\n"
+    "[m-open]\nservice = smtp\nkind = session_open\nweight = 0\n"
+    "prefilter = open\nregex = open %{ip}$\n"
+    "[m-auth]\nservice = smtp\nkind = auth\nprefilter = denied\n"
+    "regex = denied %{ip}$\n";
+
+/*
+ * Events counted by their pattern's index (decide_set_patterns) decide
+ * exactly as events counted by their id: the same verdicts, reasons,
+ * attributions (the smtp service read from the map) and history, across a
+ * reload that puts every pattern at another index.
+ */
+START_TEST(test_pattern_map_same_verdicts)
+{
+	struct digest ga = {0xcbf29ce484222325ULL, 0, 0}, gb = ga;
+	struct decide_cb cba = {digest_verdict, digest_attributed, &ga};
+	struct decide_cb cbb = {digest_verdict, digest_attributed, &gb};
+	struct decide_stats sa, sb;
+	struct matcher *m[2];
+	struct decide *a, *b;
+	struct match_event ev;
+	struct errs e;
+	uint64_t x = 2463534242ULL, r;
+	int64_t now = 1700000000;
+	unsigned i, k;
+	char ip[ADDR_STRLEN];
+
+	reset();
+	memset(&e, 0, sizeof(e));
+	m[0] = match_load_text("a.pat", pat_text, strlen(pat_text), 0, &e);
+	m[1] = match_load_text("b.pat", pat_text_rev, strlen(pat_text_rev), 0,
+	    &e);
+	ck_assert_msg(m[0] != NULL && m[1] != NULL, "%s", e.text);
+	ck_assert_uint_eq(match_count(m[0]), 5);
+	conf.smtp_session_max = 1; /* short blind spells */
+	a = start();
+	b = start();
+	ck_assert_int_eq(decide_set_patterns(a, m[0]), 0);
+	for (i = 0; i < 20000; i++) {
+		if (i == 10000) /* a reload: other indexes, same ids */
+			ck_assert_int_eq(decide_set_patterns(a, m[1]), 0);
+		r = next_rand(&x);
+		k = (unsigned)(r % 5);
+		memset(&ev, 0, sizeof(ev));
+		ev.pattern = match_pattern_at(m[i >= 10000], k, NULL);
+		ev.messages = -1;
+		snprintf(ip, sizeof(ip), "192.0.%u.%u",
+		    (unsigned)((r >> 16) % 8), (unsigned)((r >> 24) % 64));
+		/* SMTP sessions from two clients: often one alone. */
+		if (ev.pattern->kind == MATCH_SESSION_OPEN ||
+		    ev.pattern->kind == MATCH_SESSION_CLOSE)
+			snprintf(ip, sizeof(ip), "198.51.100.%u",
+			    (unsigned)((r >> 44) % 2));
+		if (ev.pattern->kind != MATCH_UNKNOWN_RCPT) {
+			ck_assert_int_eq(addr_parse(ip, strlen(ip), &ev.addr),
+			    0);
+			ev.has_addr = true;
+		}
+		now += (int64_t)((r >> 8) % 64 == 0 ? 1 : 0);
+		decide_event(a, &ev, i, now, &cba);
+		decide_event(b, &ev, i, now, &cbb);
+	}
+	ck_assert_uint_eq(ga.verdicts, gb.verdicts);
+	ck_assert_uint_eq(ga.attributed, gb.attributed);
+	ck_assert_uint_eq(ga.h, gb.h);
+	decide_get_stats(a, &sa);
+	decide_get_stats(b, &sb);
+	ck_assert_uint_eq(sa.attributed, sb.attributed);
+	ck_assert_uint_eq(sa.ambiguous, sb.ambiguous);
+	ck_assert_uint_eq(sa.unattributed, sb.unattributed);
+	decide_foreach_history(a, digest_history, &ga);
+	decide_foreach_history(b, digest_history, &gb);
+	ck_assert_uint_eq(ga.h, gb.h);
+	/* The stream banned, and attributed address-less rejections. */
+	ck_assert_uint_gt(ga.verdicts, 5);
+	ck_assert_uint_gt(sa.attributed, 20);
+	decide_free(a);
+	decide_free(b);
+	match_free(m[0]);
+	match_free(m[1]);
+}
+END_TEST
+
 static size_t ncounted;
 static char counted_pat[32];
 
@@ -696,7 +799,7 @@ START_TEST(test_remote_evidence)
 	struct decide *d;
 	int64_t t = 1700000000;
 
-	engine();
+	reset();
 	ck_assert_int_eq(addr_parse_prefix("192.0.2.66/32", false, &al), 0);
 	allow_add(&allow, &al);
 	d = start();
@@ -766,6 +869,7 @@ decide_suite(void)
 	suite_add_tcase(s, tc);
 	tc = tcase_create("queue");
 	tcase_add_test(tc, test_queue_same_verdicts);
+	tcase_add_test(tc, test_pattern_map_same_verdicts);
 	tcase_add_test(tc, test_remote_evidence);
 	suite_add_tcase(s, tc);
 	return s;

@@ -299,6 +299,62 @@ START_TEST(test_override_by_name)
 }
 END_TEST
 
+/* "enabled = no" in a later directory switches a shipped pattern off
+ * without copying its file; a whole definition may be off too; an
+ * override that names no pattern is an error with its file:line; a
+ * pattern without "enabled" or with "enabled = yes" stays on. */
+START_TEST(test_enabled_no)
+{
+	char *d1 = make_dir(), *d2 = make_dir();
+	const char *dirs[] = {d1, d2};
+	const struct match_pattern *off;
+	struct match_event ev;
+	struct errs e;
+	struct matcher *m;
+
+	write_file(d1, "shipped.pat", "[smtp-auth]\nservice = smtp\n"
+	    "kind = auth\nregex = ^auth %{ip}$\n\n[http-auth]\n"
+	    "service = http\nkind = auth\nenabled = yes\n"
+	    "regex = ^http %{ip}$\n");
+	write_file(d2, "local.pat", "# site overrides\n[smtp-auth]\n"
+	    "enabled = no\n\n[mine]\nservice = smtp\nkind = auth\n"
+	    "enabled = no\nregex = ^mine %{ip}$\n");
+	m = match_load(dirs, 2, 0, &e);
+	ck_assert_msg(m != NULL, "%s", e.text);
+	ck_assert_uint_eq(match_count(m), 1);
+	ck_assert_int_eq(match_line(m, "auth 192.0.2.1", 14, &ev), 0);
+	ck_assert_int_eq(match_line(m, "mine 192.0.2.1", 14, &ev), 0);
+	ck_assert_int_eq(match_line(m, "http 192.0.2.1", 14, &ev), 1);
+	ck_assert_uint_eq(match_off_count(m), 2);
+	off = match_off_at(m, 0);
+	ck_assert_str_eq(off->id, "smtp-auth");
+	ck_assert_ptr_nonnull(strstr(off->file, "/local.pat"));
+	ck_assert_uint_eq(off->line, 2);
+	ck_assert_str_eq(match_off_at(m, 1)->id, "mine");
+	match_free(m);
+
+	/* A typo is an error, with where and what. */
+	write_file(d2, "local.pat", "[smtp-uath]\nenabled = no\n");
+	ck_assert_ptr_null(match_load(dirs, 2, 0, &e));
+	ck_assert_msg(strstr(e.text, "local.pat:1: [smtp-uath] enabled = no: "
+	    "no pattern file defines a pattern 'smtp-uath'") != NULL, "%s",
+	    e.text);
+	/* A bad value names the valid ones. */
+	write_file(d2, "local.pat", "[smtp-auth]\nenabled = off\n");
+	ck_assert_ptr_null(match_load(dirs, 2, 0, &e));
+	ck_assert_msg(strstr(e.text, "local.pat:2: enabled must be yes or no")
+	    != NULL, "%s", e.text);
+	/* Everything off: said so. */
+	write_file(d2, "local.pat", "[smtp-auth]\nenabled = no\n"
+	    "[http-auth]\nenabled = no\n");
+	ck_assert_ptr_null(match_load(dirs, 2, 0, &e));
+	ck_assert_msg(strstr(e.text, "every pattern is switched off") != NULL,
+	    "%s", e.text);
+	remove_dir(d1);
+	remove_dir(d2);
+}
+END_TEST
+
 /* A FIFO named *.pat is refused at once, by type (open(2) without
  * O_NONBLOCK waits for a writer that never comes: a reload would hang the
  * daemon); the other files of the directory still load. */
@@ -694,6 +750,7 @@ match_suite(void)
 	tcase_add_test(tc, test_cost_warning);
 	tcase_add_test(tc, test_bad_file_refused_whole);
 	tcase_add_test(tc, test_override_by_name);
+	tcase_add_test(tc, test_enabled_no);
 	tcase_add_test(tc, test_fifo_refused);
 	tcase_add_test(tc, test_strict);
 	tcase_add_test(tc, test_load_text);

@@ -230,11 +230,11 @@ END_TEST
 /* ---- the attacks, through decide.c ------------------------------------ */
 
 static const struct match_pattern p_open = {"smtp-connect", "smtp",
-    MATCH_SESSION_OPEN, 0, "t", 1, NULL};
+    MATCH_SESSION_OPEN, 0, "t", 1, NULL, 0};
 static const struct match_pattern p_close = {"smtp-disconnect", "smtp",
-    MATCH_SESSION_CLOSE, 0, "t", 2, NULL};
+    MATCH_SESSION_CLOSE, 0, "t", 2, NULL, 0};
 static const struct match_pattern p_probe = {"smtp-unknown-rcpt-noip",
-    "smtp", MATCH_UNKNOWN_RCPT, 1, "t", 3, NULL};
+    "smtp", MATCH_UNKNOWN_RCPT, 1, "t", 3, NULL, 0};
 
 /* A log line: 'O' ip connected, 'C' ip disconnected with 0 messages, 'R' n
  * rejections without address, 'L' lines lost; at time t. */
