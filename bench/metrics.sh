@@ -8,20 +8,8 @@
 set -eu
 B=${TOP_BUILDDIR:?}
 S=${TOP_SRCDIR:?}
-if [ "${DB_BENCH_NETNS:-}" != 1 ]; then
-	export DB_BENCH_NETNS=1
-	if [ "$(id -u)" = 0 ] && unshare -n true 2>/dev/null; then
-		exec unshare -n bash "$0" "$@"
-	elif unshare -rn true 2>/dev/null; then
-		exec unshare -rn bash "$0" "$@"
-	fi
-	echo "SKIP: the metrics bench needs a network namespace"
-	exit 0
-fi
-ip link set lo up
-T=$(mktemp -d "${TMPDIR:-/tmp}/dominoban-bench.XXXXXX")
-DPID=
-trap '[ -n "$DPID" ] && kill $DPID 2>/dev/null; [ -n "${KEEP_TMP:-}" ] || rm -rf "$T"' EXIT
+BENCH_NAME=metrics
+. "$S/bench/netns.sh"
 N=${BENCH_LINES:-2000000}
 LOG=${BENCH_LOG:-$B/bench/domino-2M.log}
 [ -s "$LOG" ] || "$B/bench/gen-domino-log" "$N" 2 >"$LOG"
