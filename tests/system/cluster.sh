@@ -13,7 +13,8 @@
 # - broker killed for 5 s while node 1 bans: node 1 enforces at once, the
 #   others get it once the broker is back; the broker restarted without
 #   persistence has the bans again (each node republishes its own);
-# - a node restarted without its state gets the bans from the snapshot;
+# - a node restarted without its state gets the bans from the snapshot,
+#   logged as one record;
 # - hostile messages on the ban and evidence topics (garbage, oversize,
 #   /0, huge times, wrong version): counted, dropped, nothing banned.
 set -u
@@ -217,12 +218,19 @@ echo "ok: the broker restarted without persistence holds the bans again"
 # ---- a node restarted without its state gets the bans ------------------------
 node_stop 3
 rm -rf "$T/n3/state"
+snaps=$(grep -c 'cluster snapshot bans=' "$T/n3/daemon.err")
 expect_eq "ban on node 1, node 3 down" "$(rc_of cli 1 ban 198.51.100.30 --for 600)" 0
 node_start 3
 for a in 198.51.100.30 198.51.100.20 203.0.113.5 192.0.2.77; do
 	on_nodes 3 "restarted, $a is missing" node_has host4 $a
 done
 echo "ok: a restarted node (new namespace, no state) has the cluster's bans"
+# The snapshot is logged as one record, not one per ban.
+wait_until 10 eval 'test "$(grep -c "cluster snapshot bans=[1-9][0-9]* taken=" "$T/n3/daemon.err")" -gt "$snaps"' ||
+	fail "node 3 did not log its snapshot: $(grep cluster "$T/n3/daemon.err")"
+! grep -q 'ban addr=198\.51\.100\.30 ' "$T/n3/daemon.err" ||
+	fail "node 3 logged a snapshot's ban one by one"
+echo "ok: the snapshot is one log record: $(grep -o 'cluster snapshot .*' "$T/n3/daemon.err" | tail -1)"
 
 # ---- hostile messages ----------------------------------------------------------
 before=$(stat_of 2 dropped)

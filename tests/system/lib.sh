@@ -142,6 +142,18 @@ EOF
 	wait_until 10 test -S "$SOCK" || fail "mosquitto did not start: $(cat "$T/mosquitto.log")"
 }
 
+# bans_agree LIVE REPLAY: the daemon's ban records (ADDRESS, SECONDS,
+# REASON per line) match replay's, in order. A live record states the time
+# left when the kernel took the ban, in whole seconds of wall time: on a
+# loaded machine the second can turn between the decision and that record,
+# so live may say up to 2 s less than replay.
+bans_agree() {
+	[ "$(wc -l <"$1")" = "$(wc -l <"$2")" ] &&
+		paste "$1" "$2" | awk -F'\t' '
+		NF != 6 || $1 != $4 || $3 != $6 || $2 > $5 || $2 < $5 - 2 { bad = 1 }
+		END { exit bad }'
+}
+
 # expect_eq WHAT GOT WANT
 expect_eq() {
 	[ "$2" = "$3" ] || fail "$1: got '$2', want '$3'"

@@ -136,7 +136,8 @@ $DOMINOBAN --config "$DB_CONF" replay "$LOG" >"$T/replay.out" 2>"$T/replay.err" 
 	fail "replay exited $?: $(cat "$T/replay.err")"
 cut -f2- "$T/replay.out" >"$T/replay"
 cat "$T/replay.err"
-diff "$T/live" "$T/replay" || fail "live and replay bans differ (above)"
+bans_agree "$T/live" "$T/replay" ||
+	fail "live and replay bans differ: $(diff "$T/live" "$T/replay")"
 expect_eq "bans" "$(cut -f1 "$T/replay" | tr '\n' ' ')" \
 	"80.94.95.90 80.94.95.91 80.94.95.92 80.94.95.93 "
 grep -q "2 dated over 3600 s after the previous one, 1 after 2095" \
