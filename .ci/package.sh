@@ -33,7 +33,7 @@ step "build dependencies"
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends \
 	build-essential debhelper autoconf automake pkg-config \
-	libpcre2-dev libmnl-dev libnftnl-dev check libmosquitto-dev \
+	libpcre2-dev libmnl-dev libnftnl-dev zlib1g-dev check libmosquitto-dev \
 	lintian rpm rpmlint systemd man-db groff-base acl \
 	strace nftables iproute2 procps python3 selinux-policy-dev \
 	>/dev/null

@@ -60,19 +60,25 @@ reopen(struct daemon *dm)
 static void
 compact(struct daemon *dm)
 {
-	char path[4096], tmp[4200], *buf;
+	char path[4096], tmp[4200], line[BANLOG_LINE_MAX], *buf = NULL;
 	size_t i, len = 0;
+	FILE *f;
 
 	if (banlog_path(dm, path, sizeof(path), "") == -1 ||
 	    banlog_path(dm, tmp, sizeof(tmp), ".tmp") == -1)
 		return;
-	if ((buf = malloc(dm->banlog.n * BANLOG_LINE_MAX + 1)) == NULL) {
+	if ((f = open_memstream(&buf, &len)) == NULL) {
 		log_warn("ban history: compaction");
 		return;
 	}
 	for (i = 0; i < dm->banlog.n; i++)
-		len += banlog_format(banlog_at(&dm->banlog, i), buf + len,
-		    BANLOG_LINE_MAX);
+		fwrite(line, 1, banlog_format(banlog_at(&dm->banlog, i), line,
+		    sizeof(line)), f);
+	if (fclose(f) != 0) {
+		free(buf);
+		log_warn("ban history: compaction");
+		return;
+	}
 	if (wfile_write(path, tmp, buf, len, 0600, false) == -1) {
 		dm->banlog_errors++;
 		log_warn("ban history: cannot rewrite %s", path);

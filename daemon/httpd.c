@@ -28,6 +28,7 @@
 #define HTTPD_PER_IP 4             /* open at once, one client address */
 #define HTTPD_TIMEOUT 10           /* seconds a connection may idle */
 #define HTTPD_MEMORY (32 * 1024)   /* bytes of request memory a connection */
+#define HTTPD_RUNS 8               /* MHD_run calls at most per wakeup */
 
 /* MHD 0.9.71 made the handler's return type an enum. */
 #if MHD_VERSION >= 0x00097002
@@ -112,11 +113,25 @@ on_request(void *cls, struct MHD_Connection *c, const char *url,
 	    "charset=utf-8", buf, len);
 }
 
+/* MHD works through its epoll set edge-triggered: a connection it could
+ * not finish (a send buffer full) stays on its ready list without a new
+ * event, and MHD_get_timeout() then says 0, "call again now". So run again
+ * while it says so, a bounded number of times per wakeup; the rest waits
+ * for the next event or tick. */
 static void
 run(struct httpd *h)
 {
-	if (MHD_run(h->mhd) != MHD_YES)
-		log_warnx("metrics http: MHD_run failed");
+	MHD_UNSIGNED_LONG_LONG ms;
+	unsigned i;
+
+	for (i = 0; i < HTTPD_RUNS; i++) {
+		if (MHD_run(h->mhd) != MHD_YES) {
+			log_warnx("metrics http: MHD_run failed");
+			return;
+		}
+		if (MHD_get_timeout(h->mhd, &ms) != MHD_YES || ms > 0)
+			return;
+	}
 }
 
 static void

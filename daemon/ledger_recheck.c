@@ -17,8 +17,11 @@
  * difference against the table as it is then, since bans come and go
  * between the fork and the read: an element deleted only if still not
  * held, a ban put back only if still held and not shadowed, with a time
- * still off. The child owns nothing of the parent's: it exits with
- * _exit() and never touches the parent's sockets.
+ * still off. The kernel resumes a hash set's dump by position, so an
+ * element added or deleted while the child reads may shift another out of
+ * the dump: that one is put back with an add, which changes nothing for
+ * an element that is there. The child owns nothing of the parent's: it
+ * exits with _exit() and never touches the parent's sockets.
  */
 #include "config.h"
 

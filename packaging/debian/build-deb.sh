@@ -9,7 +9,7 @@
 #   packaging/debian/build-deb.sh [-t dominoban-X.Y.Z.tar.gz] [-o OUTDIR]
 #
 # Needs: build-essential debhelper autoconf automake pkg-config
-# libpcre2-dev libmnl-dev libnftnl-dev check (.ci/package.sh installs
+# libpcre2-dev libmnl-dev libnftnl-dev zlib1g-dev check (.ci/package.sh installs
 # them). DEB_BUILD_OPTIONS=nocheck skips the test suite during the build.
 set -eu
 

@@ -39,7 +39,7 @@ wait_until 10 eval '$DB history 192.0.2.77 2>/dev/null | grep -q expired' ||
 expect_eq "history" "$(rc_of $DB history)" 0
 grep -Eq " ban +203.0.113.7 +for 1h +local +smtp-auth=3 \(offence 1\)" "$T/out" ||
 	fail "no decided ban: $(cat "$T/out")"
-grep -Eq " end +198.51.100.0/24 +[0-9hm]+ left +manual +manual: manual" "$T/out" ||
+grep -Eq " end +198.51.100.0/24 +[0-9dhms]+ left +manual +manual: manual" "$T/out" ||
 	fail "no manual unban: $(cat "$T/out")"
 grep -Eq " end +192.0.2.77 +expired +manual +expired: manual" "$T/out" ||
 	fail "no expiry: $(cat "$T/out")"

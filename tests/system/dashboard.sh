@@ -160,7 +160,9 @@ fi
 wait_until 10 in_set $TABLE host6 2001:db8:bad::5 || fail "2001:db8:bad::5 not banned"
 wait_until 10 in_set $TABLE host4 203.0.113.5 || fail "203.0.113.5 not banned"
 sleep 2
-$DB unban 198.51.100.12 >/dev/null || fail "unban 198.51.100.12"
+# An admin bans a host by hand and thinks better of it.
+$DB ban 192.0.2.99 --for 600 >/dev/null || fail "ban 192.0.2.99"
+$DB unban 192.0.2.99 >/dev/null || fail "unban 192.0.2.99"
 attack 192.0.2.14
 sleep 2
 # Someone flushes the set: the daemon puts its bans back.

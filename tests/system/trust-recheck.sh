@@ -50,8 +50,13 @@ wait_until 10 in_set $TABLE host4 192.0.2.140 || fail "the last ban is not in ho
 echo "ok: bans and saves across rechecks"
 zombies=$(ps -o stat= --ppid "$DB_PID" | grep -c '^Z' || true)
 expect_eq "zombie children" "$zombies" 0
-expect_eq "rechecks that changed something" \
-	"$(grep -c 'reconcile reason=recheck' "$T/daemon.err")" 1
+grep 'reconcile reason=recheck' "$T/daemon.err"
+# The two foreign elements may go in one recheck or two; nothing else is
+# removed. (A put-back may appear: a set's dump can miss an element added
+# while it runs, and its add then changes nothing.)
+expect_eq "elements removed by rechecks" "$(sed -n \
+	's/.*reconcile reason=recheck put_back=[0-9]* removed=\([0-9]*\).*/\1/p' \
+	"$T/daemon.err" | awk '{ n += $1 } END { print n + 0 }')" 2
 db_alive_answers "$DB_CONF" "$DB_PID" || fail "the daemon does not answer"
 db_stop
 expect_eq "daemon exit on SIGTERM" "$DB_RC" 0

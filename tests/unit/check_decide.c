@@ -114,6 +114,58 @@ target(size_t i)
 	return buf;
 }
 
+/* decide_peek (check): what the engine holds about one address, read
+ * without changing it: the host's and its blocks' decayed scores against
+ * their thresholds, the distinct hosts, the reason, the decided ban. */
+START_TEST(test_peek)
+{
+	struct decide_peek pk[DECIDE_PEEK_MAX];
+	struct addr a;
+	struct decide *d;
+	char u[8];
+	size_t n;
+	int i;
+
+	reset();
+	conf.wide4_prefix = 16;
+	d = start();
+	ck_assert_int_eq(addr_parse("192.0.2.7", 9, &a), 0);
+	n = decide_peek(d, &a, 100, pk);
+	ck_assert_uint_eq(n, 3);
+	ck_assert(!pk[0].known && !pk[1].known && !pk[2].known);
+	ck_assert_uint_eq(pk[1].key.len, 24);
+	ck_assert_uint_eq(pk[2].key.len, 16);
+	for (i = 0; i < 3; i++) {
+		snprintf(u, sizeof(u), "u%d", i);
+		event(d, &p_auth, "192.0.2.7", u, -1, 100, 0);
+	}
+	event(d, &p_http, "192.0.2.9", "x", -1, 100, 0);
+	n = decide_peek(d, &a, 100, pk);
+	ck_assert(pk[0].known);
+	ck_assert_double_eq_tol(pk[0].score, 3.0, 0.01);
+	ck_assert(pk[0].threshold == conf.host_threshold);
+	ck_assert_uint_eq(pk[0].min_hosts, 0);
+	ck_assert_str_eq(pk[0].reason, "smtp-auth=3");
+	ck_assert_int_eq(pk[0].banned_until, 0);
+	ck_assert_double_eq_tol(pk[1].score, 4.0, 0.01);
+	ck_assert(pk[1].threshold == conf.net_threshold);
+	ck_assert_uint_eq(pk[1].hosts, 2);
+	ck_assert_uint_eq(pk[1].min_hosts, conf.net_min_hosts);
+	ck_assert(pk[2].threshold == conf.wide_threshold);
+	/* Decayed at a later time, one half-life on: half. */
+	n = decide_peek(d, &a, 100 + (int64_t)conf.half_life, pk);
+	ck_assert_double_eq_tol(pk[0].score, 1.5, 0.01);
+	/* Reading changed nothing: two more failures ban at 5. */
+	event(d, &p_auth, "192.0.2.7", "u8", -1, 100, 0);
+	ck_assert_uint_eq(out.n, 0);
+	event(d, &p_auth, "192.0.2.7", "u9", -1, 100, 0);
+	ck_assert_uint_eq(out.n, 1);
+	decide_peek(d, &a, 101, pk);
+	ck_assert_int_eq(pk[0].banned_until, 100 + 3600);
+	decide_free(d);
+}
+END_TEST
+
 START_TEST(test_host_threshold_and_reason)
 {
 	struct decide *d;
@@ -848,6 +900,7 @@ decide_suite(void)
 
 	tc = tcase_create("thresholds");
 	tcase_add_test(tc, test_host_threshold_and_reason);
+	tcase_add_test(tc, test_peek);
 	tcase_add_test(tc, test_decay_keeps_slow_guessers_out);
 	tcase_add_test(tc, test_dedupe_two_styles);
 	tcase_add_test(tc, test_lockout_never_pairs_with_itself);
