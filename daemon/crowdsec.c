@@ -32,15 +32,7 @@
 #include "crowdsec_int.h"
 #include "rfile.h"
 #include "log.h"
-
-static uint64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
+#include "mono.h"
 
 int64_t
 crowdsec_wall(void)
@@ -146,7 +138,7 @@ backoff(uint64_t *b)
 static void
 lapi_up(struct crowdsec *cs)
 {
-	uint64_t now = mono_ms();
+	uint64_t now = (uint64_t)mono_ms();
 
 	if (cs->down_since != 0) {
 		if (cs->push.kind == X_NONE && cs->next_push > now) {
@@ -267,7 +259,7 @@ static void
 start_pull(struct crowdsec *cs)
 {
 	char path[128];
-	uint64_t now = mono_ms();
+	uint64_t now = (uint64_t)mono_ms();
 
 	cs->pull.startup = cs->need_startup ||
 	    now - cs->last_startup >= (uint64_t)CROWDSEC_RESYNC * 1000;
@@ -281,6 +273,13 @@ start_pull(struct crowdsec *cs)
 		CROWDSEC_PULL_TIMEOUT_MS) == -1)
 		cs->next_pull = now + backoff_to(&cs->pull_backoff,
 		    CROWDSEC_BACKOFF_PULL_MAX_MS);
+}
+
+/* The next push after a failure: later by the backoff. */
+static void
+push_later(struct crowdsec *cs)
+{
+	cs->next_push = (uint64_t)mono_ms() + backoff(&cs->push_backoff);
 }
 
 static void
@@ -298,25 +297,25 @@ start_push(struct crowdsec *cs)
 			 cs->password)) == NULL ||
 		    start(cs, &cs->push, X_LOGIN, "v1/watchers/login",
 			cs->push.body, CROWDSEC_PUSH_TIMEOUT_MS) == -1)
-			cs->next_push = mono_ms() + backoff(&cs->push_backoff);
+			push_later(cs);
 		return;
 	}
 	if ((cs->push.body = crowdsec_push_batch(cs->queue, &len)) == NULL) {
 		if (errno != 0)
-			cs->next_push = mono_ms() + backoff(&cs->push_backoff);
+			push_later(cs);
 		return;
 	}
 	if (start(cs, &cs->push, X_ALERTS, "v1/alerts", cs->push.body,
 		CROWDSEC_PUSH_TIMEOUT_MS) == -1) {
 		crowdsec_push_retry(cs->queue);
-		cs->next_push = mono_ms() + backoff(&cs->push_backoff);
+		push_later(cs);
 	}
 }
 
 static void
 pull_done(struct crowdsec *cs, CURLcode rc, long code)
 {
-	uint64_t now = mono_ms();
+	uint64_t now = (uint64_t)mono_ms();
 
 	curl_off_t bytes = 0;
 	size_t changes;
@@ -336,7 +335,7 @@ pull_done(struct crowdsec *cs, CURLcode rc, long code)
 			    "apply_ms=%llu", (long long)bytes,
 			    crowdsec_json_stream_count(cs->stream), changes,
 			    (unsigned long long)(now - cs->pull_started),
-			    (unsigned long long)(mono_ms() - now));
+			    (unsigned long long)((uint64_t)mono_ms() - now));
 			cs->last_startup = now;
 			cs->need_startup = false;
 		}
@@ -371,7 +370,7 @@ pull_done(struct crowdsec *cs, CURLcode rc, long code)
 static void
 push_done(struct crowdsec *cs, enum xkind kind, CURLcode rc, long code)
 {
-	uint64_t now = mono_ms();
+	uint64_t now = (uint64_t)mono_ms();
 	struct crowdsec_push_stats st;
 
 	if (kind == X_LOGIN && rc == CURLE_OK && code == 200 &&
@@ -505,7 +504,7 @@ timer_cb(CURLM *m, long ms, void *arg)
 	struct crowdsec *cs = arg;
 
 	(void)m;
-	arm(cs->curl_tfd, ms < 0 ? 0 : mono_ms() + (uint64_t)ms);
+	arm(cs->curl_tfd, ms < 0 ? 0 : (uint64_t)mono_ms() + (uint64_t)ms);
 	return 0;
 }
 
@@ -527,7 +526,7 @@ static void
 on_schedule(void *arg, int fd, uint32_t events)
 {
 	struct crowdsec *cs = arg;
-	uint64_t n, now = mono_ms();
+	uint64_t n, now = (uint64_t)mono_ms();
 	int running;
 
 	(void)events;
@@ -562,7 +561,7 @@ on_ledger(void *arg, bool banned, const struct ban *b, const char *how,
 	    crowdsec_pull_extended(cs->pulled, b))
 		return;
 	crowdsec_push_ban(cs->queue, b, now);
-	at = mono_ms() + CROWDSEC_PUSH_DELAY_MS;
+	at = (uint64_t)mono_ms() + CROWDSEC_PUSH_DELAY_MS;
 	if (cs->next_push == 0 || cs->next_push > at)
 		cs->next_push = at;
 	reschedule(cs);
@@ -706,7 +705,7 @@ crowdsec_open(const struct conf *c, struct loop *loop, struct ledger *l,
 	    ledger_observe(l, on_ledger, cs) == -1)
 		goto fail;
 	if (cs->pull_on)
-		cs->next_pull = mono_ms();
+		cs->next_pull = (uint64_t)mono_ms();
 	reschedule(cs);
 	log_info("crowdsec lapi=%s push=%s pull=%s pull_interval_ms=%llu",
 	    cs->url, cs->push_on ? "yes" : "no", cs->pull_on ? "yes" : "no",

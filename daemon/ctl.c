@@ -33,6 +33,7 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "mono.h"
 
 #define CTL_VERBS_MAX 32
 
@@ -73,13 +74,11 @@ struct ctl {
 	int spare;                 /* reserve descriptor for EMFILE */
 };
 
+/* Seconds of the monotonic clock. */
 static int64_t
 mono(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec;
+	return mono_ns() / 1000000000;
 }
 
 /* Make room for n more bytes and the NUL; false when the reply would

@@ -47,6 +47,7 @@
 #endif
 #include "daemon.h"
 #include "lock.h"
+#include "mono.h"
 #include "notify.h"
 #include "rfile.h"
 #include "state.h"
@@ -107,15 +108,6 @@ covered(void *arg, const struct addr *peer)
 	struct daemon *dm = arg;
 
 	return ledger_cover(dm->ledger, peer, daemon_now());
-}
-
-static int64_t
-mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void

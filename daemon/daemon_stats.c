@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "daemon.h"
+#include "mono.h"
 #include "metrics.h"
 #include "stats.h"
 #include "wfile.h"
@@ -239,13 +240,11 @@ static const struct stats_def defs[D_N] = {
 #undef C
 #undef G
 
+/* Seconds of the monotonic clock, to the nanosecond. */
 static double
 mono(void)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)mono_ns() / 1e9;
 }
 
 /* ---- the ledger's observer ---------------------------------------------- */
