@@ -99,7 +99,9 @@ node_up() {
 		*) in_ns "$n" ip addr add "$a/32" dev lo ;;
 		esac
 	done
-	in_ns "$n" "$SMTPD" --log "$d/notes.log" --rcpt-line ip \
+	# nsenter, not the in_ns function, in the background: $! is then the
+	# program itself (nsenter execs it), which nodes_down can stop.
+	nsenter -t "${HOLD[$n]}" -n "$SMTPD" --log "$d/notes.log" --rcpt-line ip \
 	    --rcpt-delay-ms 20 --valid john@example.com >"$d/smtpd.out" 2>&1 &
 	NPIDS+=($!)
 	{
@@ -110,7 +112,8 @@ node_up() {
 		[ "$cl" = none ] || printf '[cluster]\nbroker = unix:%s\nnode = n%s\nshare = %s\n' \
 		    "$SOCK" "$n" "$cl"
 	} >"$d/dominoban.conf"
-	in_ns "$n" "$DB" --config "$d/dominoban.conf" run --foreground 2>"$d/daemon.log" &
+	nsenter -t "${HOLD[$n]}" -n "$DB" --config "$d/dominoban.conf" run --foreground \
+	    2>"$d/daemon.log" &
 	NPIDS+=($!)
 	wait_for 200 grep -q LISTENING "$d/smtpd.out" &&
 	    wait_for 200 eval 'cli $n status >/dev/null 2>&1' || {
