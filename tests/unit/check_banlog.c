@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "banlog.h"
+#include "suite_run.h"
 
 static struct ban
 ban_of(const char *target, int64_t expires, const char *origin,
@@ -179,11 +180,5 @@ banlog_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(banlog_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_run(banlog_suite());
 }

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cluster_wire.h"
+#include "suite_run.h"
 
 static struct addr
 A(const char *s)
@@ -366,11 +367,5 @@ suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_run(suite());
 }

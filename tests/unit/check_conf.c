@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "suite_run.h"
 
 static int
 parse(struct conf *c, const char *text, struct errs *e)
@@ -672,11 +673,5 @@ conf_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(conf_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_run(conf_suite());
 }

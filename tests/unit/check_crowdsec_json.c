@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "crowdsec_json.h"
+#include "suite_run.h"
 
 #define FIX TEST_SRCDIR "/tests/fixtures/crowdsec/"
 
@@ -399,11 +400,5 @@ crowdsec_json_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(crowdsec_json_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_run(crowdsec_json_suite());
 }

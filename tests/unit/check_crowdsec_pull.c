@@ -15,6 +15,7 @@
 
 #include "crowdsec_pull.h"
 #include "log.h"
+#include "suite_run.h"
 
 #define T0 1790000000
 
@@ -347,11 +348,5 @@ crowdsec_pull_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(crowdsec_pull_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_run(crowdsec_pull_suite());
 }

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "crowdsec_push.h"
+#include "suite_run.h"
 
 #define T0 1790000000
 
@@ -146,11 +147,5 @@ crowdsec_push_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(crowdsec_push_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_run(crowdsec_push_suite());
 }

@@ -13,6 +13,7 @@
 
 #include "decide.h"
 #include "errs.h"
+#include "suite_run.h"
 
 static const uint8_t seed[16] = {9, 8, 7, 6, 5, 4, 3, 2, 1};
 
@@ -931,11 +932,5 @@ decide_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(decide_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_run(decide_suite());
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "listen.h"
+#include "suite_run.h"
 
 START_TEST(test_valid)
 {
@@ -82,11 +83,5 @@ suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_run(suite());
 }

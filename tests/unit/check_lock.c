@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "lock.h"
+#include "suite_run.h"
 
 START_TEST(test_one_holder)
 {
@@ -133,11 +134,5 @@ lock_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(lock_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_run(lock_suite());
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "suite_run.h"
 
 START_TEST(test_escape_plain)
 {
@@ -80,11 +81,5 @@ log_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(log_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_run(log_suite());
 }

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "match.h"
+#include "suite_run.h"
 
 static const char *shipped[] = {TEST_SRCDIR "/patterns"};
 
@@ -774,11 +775,5 @@ match_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(match_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_run(match_suite());
 }

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "rfile.h"
+#include "suite_run.h"
 
 static char dir[] = "/tmp/check_rfile.XXXXXX";
 
@@ -210,11 +211,5 @@ rfile_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(rfile_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_run(rfile_suite());
 }

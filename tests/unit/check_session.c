@@ -17,6 +17,7 @@
 
 #include "decide.h"
 #include "session.h"
+#include "suite_run.h"
 
 static const uint8_t seed[16] = {3, 1, 4, 1, 5, 9, 2, 6};
 
@@ -732,11 +733,5 @@ session_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(session_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_run(session_suite());
 }

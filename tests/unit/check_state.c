@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "state.h"
+#include "suite_run.h"
 
 static void
 sample(struct state *s)
@@ -469,11 +470,5 @@ state_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(state_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_run(state_suite());
 }

@@ -11,6 +11,7 @@
 
 #include "metrics.h"
 #include "stats.h"
+#include "suite_run.h"
 
 static const struct stats_def d_lines = {"lines", "lines_read_total",
     STATS_COUNTER, NULL, NULL, "lines read", NULL, "Lines read."};
@@ -228,11 +229,5 @@ suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_run(suite());
 }

@@ -20,6 +20,7 @@
 
 #include "match.h"
 #include "tail.h"
+#include "suite_run.h"
 
 #define WAIT_ROUNDS 200 /* polls before giving up */
 #define WAIT_MS 50      /* per poll, milliseconds */
@@ -672,11 +673,5 @@ tail_suite(void)
 int
 main(void)
 {
-	SRunner *sr = srunner_create(tail_suite());
-	int failed;
-
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+	return suite_run(tail_suite());
 }
