@@ -28,13 +28,7 @@
 
 #define FUZZ_TEXT_MAX 128 /* bytes of input tried as text: longer never parses */
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	return 0;
-}
+FUZZ_NO_INIT
 
 /* glibc prints these IPv6 addresses with an embedded IPv4 part. */
 static bool

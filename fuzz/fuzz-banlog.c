@@ -19,13 +19,7 @@
 
 #define FUZZ_RING 64 /* records the ring keeps */
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	return 0;
-}
+FUZZ_NO_INIT
 
 static void
 check_text(const char *s, size_t size)

@@ -21,13 +21,7 @@ static struct cluster_event ev[CLUSTER_EVIDENCE_BATCH];
 static struct cluster_event back[CLUSTER_EVIDENCE_BATCH];
 static char buf[CLUSTER_EVIDENCE_MSG_MAX + 1];
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	return 0;
-}
+FUZZ_NO_INIT
 
 static void
 ban(const uint8_t *p, size_t n)

@@ -21,13 +21,7 @@
 
 #define FUZZ_NAME "fuzz.conf"
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	return 0;
-}
+FUZZ_NO_INIT
 
 static void
 check_messages(const struct errs *e)

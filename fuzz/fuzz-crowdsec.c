@@ -68,13 +68,7 @@ run(const uint8_t *data, size_t size, size_t step, struct tally *t,
 	return rc;
 }
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	return 0;
-}
+FUZZ_NO_INIT
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -87,13 +87,7 @@ read_way(const uint8_t *data, size_t size, size_t step, size_t out_step,
 	logread_close(&r);
 }
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	return 0;
-}
+FUZZ_NO_INIT
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -37,13 +37,7 @@ static const char *const samples[] = {
     "authentication failure using internet password",
 };
 
-int
-LLVMFuzzerInitialize(int *argc, char ***argv)
-{
-	(void)argc;
-	(void)argv;
-	return 0;
-}
+FUZZ_NO_INIT
 
 static bool
 valid_id(const char *s)

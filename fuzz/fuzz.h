@@ -17,6 +17,17 @@
  * Returns 0; exits on a setup error. */
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 
+/* The initializer of a harness that needs no setup, in place of its
+ * definition. */
+#define FUZZ_NO_INIT                                                        \
+	int                                                                 \
+	LLVMFuzzerInitialize(int *argc, char ***argv)                       \
+	{                                                                   \
+		(void)argc;                                                 \
+		(void)argv;                                                 \
+		return 0;                                                   \
+	}
+
 /* One input of size bytes (exactly: no NUL after it). Returns 0; an
  * invariant that does not hold aborts through FUZZ_CHECK. */
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
