@@ -105,7 +105,8 @@ publish_ban(struct cluster *cl, const struct ban *b, int64_t now)
 	int64_t left = b->expires - now;
 	int n;
 
-	if (left <= 0)
+	/* A dry run bans nothing, here or through the peers. */
+	if (left <= 0 || ledger_dry(cl->ledger))
 		return;
 	memset(&m, 0, sizeof(m));
 	snprintf(m.node, sizeof(m.node), "%s", cl->node);
@@ -182,7 +183,7 @@ cluster_republish(struct cluster *cl, int64_t now)
 	for (i = 0; i < cl->nunbans; i++)
 		publish_unban(cl, &cl->unbans[i]);
 	cl->nunbans = 0;
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < n && !ledger_dry(cl->ledger); i++) {
 		b = bans_at(bs, i);
 		if (own_origin(b->origin) && b->expires > now) {
 			publish_ban(cl, b, now);

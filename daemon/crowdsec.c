@@ -557,7 +557,9 @@ on_ledger(void *arg, bool banned, const struct ban *b, const char *how,
 			crowdsec_pull_unbanned(cs->pulled, b, now);
 		return;
 	}
-	if (!cs->push_on || !crowdsec_push_ours(b->origin) ||
+	/* Dry run since a reload: nothing is pushed from now on. */
+	if (!cs->push_on || ledger_dry(cs->ledger) ||
+	    !crowdsec_push_ours(b->origin) ||
 	    crowdsec_pull_extended(cs->pulled, b))
 		return;
 	crowdsec_push_ban(cs->queue, b, now);

@@ -100,6 +100,9 @@ typedef void (*ledger_observer)(void *arg, bool banned, const struct ban *b,
 
 /* Add an observer. 0, or -1 with errno ENOSPC past LEDGER_OBSERVERS. */
 int ledger_observe(struct ledger *l, ledger_observer fn, void *arg);
+/* True in dry run (at start, or switched by a reload): nothing goes to
+ * the kernel, and nothing may ban through others (peers, CrowdSec). */
+bool ledger_dry(const struct ledger *l);
 
 /*
  * A ledger over the kernel table of e (dry run when enforce_dry(e)),

@@ -84,8 +84,6 @@ struct ledger {
 
 /* A prefix shorter than its family's width (a net set element). */
 bool ledger_is_net(const struct addr *a);
-/* True in dry run: nothing goes to the kernel. */
-bool ledger_dry(const struct ledger *l);
 /* Note target's expiry at in the heap. */
 void ledger_heap_push(struct ledger *l, int64_t at, const struct addr *target);
 /* Queue one kernel op in the current group. */

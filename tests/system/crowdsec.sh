@@ -156,6 +156,18 @@ $DB status --json | jq -e '.crowdsec.pushed.logins >= 2' >/dev/null ||
 	fail "no new login after the LAPI restart: $($DB status --json | jq .crowdsec)"
 echo "ok: LAPI back: the queued alert arrived once (after a new login)"
 
+# 4. Dry run switched on by a reload: nothing bans through CrowdSec. A
+# manual ban before it is pushed (the control); one after it is not.
+expect_eq "ban 198.51.100.30 (live)" "$(rc_of $DB ban 198.51.100.30 --for 1h)" 0
+wait_until 30 eval 'test "$(cs_alerts_for 198.51.100.30)" = 1' ||
+	fail "a manual ban was not pushed: $($CSCLI alerts list -a -o json)"
+printf '[daemon]\ndry_run = yes\n' >>"$DB_CONF"
+expect_eq "reload into dry run" "$(rc_of $DB reload)" 0
+expect_eq "ban 198.51.100.31 (dry run)" "$(rc_of $DB ban 198.51.100.31 --for 1h)" 0
+sleep 3
+expect_eq "alerts for a ban made in dry run" "$(cs_alerts_for 198.51.100.31)" 0
+echo "ok: after a reload into dry run, no ban is pushed"
+
 db_stop
 expect_eq "daemon exit status" "$DB_RC" 0
 grep -q 'fatal\|ERROR' "$T/daemon.err" && fail "errors: $(cat "$T/daemon.err")"
